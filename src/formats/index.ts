@@ -1,25 +1,42 @@
-// TEMPORARY stub: same signatures as the hardened parsers that replace it.
-import { parse as parseYaml } from "yaml";
-import { parse as parseToml } from "smol-toml";
+import { decodeText } from "./decode.js";
+import { FormatError } from "./errors.js";
+import { parseJson } from "./json.js";
+import { DEFAULT_LIMITS, formatBytes, type Limits } from "./limits.js";
+import { parseToml } from "./toml.js";
+import { parseYaml } from "./yaml.js";
 import type { Value } from "./value.js";
 
-export interface Limits {
-  maxFileBytes: number;
-  maxDepth: number;
-  maxAliases: number;
-}
-export const DEFAULT_LIMITS: Limits = { maxFileBytes: 50 * 1024 * 1024, maxDepth: 512, maxAliases: 100 };
+export { DEFAULT_LIMITS, withLimits, formatBytes, type Limits } from "./limits.js";
+export { FormatError } from "./errors.js";
+export type { Value, Obj, Scalar } from "./value.js";
 
 export type ParseResult = { ok: true; value: Value } | { ok: false; error: string };
 
-/** Parse a JSON/YAML/TOML file chosen by extension as DVC does (YAML for anything else). */
-export function parseStructured(path: string, data: Buffer, _limits: Limits = DEFAULT_LIMITS): ParseResult {
-  const text = data.toString("utf8");
+export type StructuredFormat = "json" | "yaml" | "toml";
+
+/** DVC picks the loader by lower-cased extension; everything that is not .json or .toml is YAML. */
+export function formatOf(path: string): StructuredFormat {
+  const lower = path.toLowerCase();
+  if (lower.endsWith(".json")) return "json";
+  if (lower.endsWith(".toml")) return "toml";
+  return "yaml";
+}
+
+/** Parse a JSON/YAML/TOML file. Never throws: a bad file is a one-line error without the path. */
+export function parseStructured(path: string, data: Buffer, limits: Limits = DEFAULT_LIMITS): ParseResult {
   try {
-    if (path.toLowerCase().endsWith(".json")) return { ok: true, value: JSON.parse(text) as Value };
-    if (path.toLowerCase().endsWith(".toml")) return { ok: true, value: parseToml(text, { integersAsBigInt: true }) as unknown as Value };
-    return { ok: true, value: (parseYaml(text, { intAsBigInt: true }) ?? null) as Value };
+    if (data.length > limits.maxFileBytes) {
+      return { ok: false, error: `file is ${formatBytes(data.length)}, over the ${formatBytes(limits.maxFileBytes)} limit` };
+    }
+    const text = decodeText(data);
+    switch (formatOf(path)) {
+      case "json": return { ok: true, value: parseJson(text, limits.maxDepth) };
+      case "toml": return { ok: true, value: parseToml(text, limits.maxDepth) };
+      case "yaml": return { ok: true, value: parseYaml(text, limits) };
+    }
   } catch (e) {
-    return { ok: false, error: (e as Error).message.split("\n")[0] ?? "parse error" };
+    if (e instanceof FormatError) return { ok: false, error: e.message };
+    if (e instanceof RangeError) return { ok: false, error: "nesting too deep" };
+    return { ok: false, error: `could not be parsed: ${(e as Error).message.split("\n")[0]}` };
   }
 }

@@ -29,7 +29,7 @@ export function toPlain(v: Value): unknown {
   if (typeof v === "bigint") return Number(v);
   if (Array.isArray(v)) return v.map(toPlain);
   if (isObj(v)) {
-    const out: Record<string, unknown> = {};
+    const out = Object.create(null) as Record<string, unknown>;
     for (const k of Object.keys(v)) out[k] = toPlain(v[k] as Value);
     return out;
   }

@@ -2,9 +2,12 @@
 export interface Project {
   /** Where the definition came from: ".mlreview.yml", "dvc.yaml, sub/dvc.yaml", or "defaults". */
   source: string;
+  /** Metrics files; a directory stands for every file below it. */
   metrics: string[];
-  /** File → the keys to keep; `null` means the whole file. */
+  /** File → the keys to keep (dotted, globs allowed as in DVC); `null` means the whole file. */
   params: Map<string, string[] | null>;
+  /** Files used only "if present" (defaults, the root params.yaml): missing is not an error. */
+  optional: Set<string>;
   plots: PlotDefinition[];
   images: string[];
   settings: ProjectSettings;

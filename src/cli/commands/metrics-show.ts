@@ -1,0 +1,58 @@
+import type { Command } from "commander";
+import { simpleGit } from "simple-git";
+import { collect } from "../../compare/index.js";
+import type { Value } from "../../formats/value.js";
+import { metricsShowTable, type ShownRevision } from "../../report/dvc-tables.js";
+import { pyJsonDumps } from "../../report/py-json.js";
+import { openRevisionList, repoRoot, WORKSPACE } from "../../revisions/index.js";
+import { defaultMaxFileSize, limitsOf, MAX_FILE_SIZE_HELP, parsePrecision, parseSize, type RepoOptions } from "../options.js";
+import { reportProblems } from "../output.js";
+
+interface ShowFlags extends RepoOptions {
+  json?: boolean;
+  md?: boolean;
+  precision?: number;
+  allBranches?: boolean;
+}
+
+/** `metrics show [REV...]`: the workspace by default; a Revision column when revisions are named. */
+export function addShowCommand(metrics: Command): void {
+  metrics
+    .command("show")
+    .description("print the metrics of the workspace or of the given revisions (like `dvc metrics show`)")
+    .argument("[revs...]", "revisions to show (default: the workspace)")
+    .option("-a, --all-branches", "show the workspace and every local branch")
+    .option("--json", "print JSON")
+    .option("--md", "print a Markdown table")
+    .option("--precision <n>", "round floats to n decimal places (default 5)", parsePrecision)
+    .option("-R, --repo <dir>", "repository to read (default: the current directory)")
+    .option("--max-file-size <size>", MAX_FILE_SIZE_HELP, parseSize, defaultMaxFileSize())
+    .action(async (revArgs: string[], flags: ShowFlags) => {
+      const dir = flags.repo ?? process.cwd();
+      const revs = revArgs.length ? [...revArgs] : [WORKSPACE];
+      if (flags.allBranches) {
+        const branches = await simpleGit({ baseDir: await repoRoot(dir) }).branchLocal();
+        revs.push(...branches.all.filter((b) => !revs.includes(b)));
+      }
+      const limits = limitsOf(flags);
+      const opened = await openRevisionList(dir, revs, { maxFileBytes: limits.maxFileBytes });
+      try {
+        const collected = await Promise.all(opened.trees.map((t) => collect("metrics", t, { limits })));
+        for (const c of collected) reportProblems(c.problems);
+        const shown: ShownRevision[] = collected.map((c) => {
+          const files = new Map<string, Value | undefined>(c.files);
+          for (const p of c.problems) if (p.path) files.set(p.path, undefined);
+          return { rev: c.rev, files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1))), failed: c.failed };
+        });
+        if (flags.json) {
+          const out = new Map(shown.map((s) => [s.rev, s.failed ? { error: true } : { data: new Map([...s.files].map(([p, v]) => [p, v === undefined ? { error: true } : { data: v }])) }]));
+          process.stdout.write(`${pyJsonDumps(out, process.stdout.isTTY ? 2 : undefined)}\n`);
+          return;
+        }
+        const showRevision = revArgs.length > 0 || (flags.allBranches ?? false);
+        process.stdout.write(metricsShowTable(shown, { markdown: flags.md ?? false, showRevision, precision: flags.precision || 5 }));
+      } finally {
+        await opened.close();
+      }
+    });
+}

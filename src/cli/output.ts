@@ -1,0 +1,22 @@
+import { relative, resolve, sep } from "node:path";
+import type { Diff, RevisionProblem } from "../compare/index.js";
+import { pyJsonDumps } from "../report/py-json.js";
+
+/** One line per unreadable file or revision on stderr; like DVC, they do not change the exit code. */
+export function reportProblems(problems: readonly RevisionProblem[]): void {
+  for (const p of problems) process.stderr.write(`mlreview: ${p.rev}: ${p.path ? `${p.path}: ` : ""}${p.message}\n`);
+}
+
+/** DVC prints paths relative to the current directory when it is inside the repository. */
+export function displayPaths(diff: Diff, root: string, cwd: string, explicitRepo: boolean): Diff {
+  const rel = relative(root, resolve(cwd));
+  if (explicitRepo || rel === "" || rel.startsWith("..")) return diff;
+  const base = resolve(root, rel);
+  return new Map([...diff].map(([p, v]) => [relative(base, resolve(root, p)).split(sep).join("/"), v]));
+}
+
+/** `--json`: DVC's structure, compact when piped and indented on a terminal, as `dvc ... --json` does. */
+export function diffJson(diff: Diff): string {
+  const obj = new Map([...diff].map(([path, entries]) => [path, new Map([...entries].map(([k, e]) => [k, { ...e }]))]));
+  return pyJsonDumps(obj, process.stdout.isTTY ? 2 : undefined);
+}

@@ -1,0 +1,61 @@
+import { parseDocument } from "yaml";
+import { FormatError, depthError } from "./errors.js";
+import { pyKey } from "./py-key.js";
+import { newObj, type Value } from "./value.js";
+import type { Limits } from "./limits.js";
+
+/**
+ * YAML 1.2 (core schema, as ruamel's safe loader that DVC uses): `yes` is a string, `1e-5` a float,
+ * merge keys work, duplicate keys and several documents are errors. Aliases are capped (alias bombs).
+ */
+export function parseYaml(text: string, limits: Limits): Value {
+  let doc;
+  try {
+    doc = parseDocument(text, { version: "1.2", intAsBigInt: true, merge: true, uniqueKeys: true, prettyErrors: false });
+  } catch (e) {
+    throw asFormatError(e);
+  }
+  const first = doc.errors[0];
+  if (first) {
+    const pos = first.linePos?.[0];
+    const where = pos ? ` at line ${pos.line} column ${pos.col}` : "";
+    throw new FormatError(`invalid YAML${where}: ${firstLine(first.message).replace(/ at line \d+, column \d+:?$/, "")}`);
+  }
+  let js: unknown;
+  try {
+    js = doc.toJS({ maxAliasCount: limits.maxAliases, mapAsMap: true });
+  } catch (e) {
+    if (/alias/i.test((e as Error).message)) {
+      throw new FormatError(`invalid YAML: more than ${limits.maxAliases} alias expansions (alias bomb?)`);
+    }
+    throw asFormatError(e);
+  }
+  return fromYaml(js, 0, limits.maxDepth);
+}
+
+function fromYaml(v: unknown, depth: number, maxDepth: number): Value {
+  if (v instanceof Map) {
+    if (depth >= maxDepth) throw depthError(maxDepth);
+    const obj = newObj();
+    for (const [k, val] of v) obj[pyKey(k)] = fromYaml(val, depth + 1, maxDepth);
+    return obj;
+  }
+  if (Array.isArray(v)) {
+    if (depth >= maxDepth) throw depthError(maxDepth);
+    return v.map((x) => fromYaml(x, depth + 1, maxDepth));
+  }
+  if (v instanceof Set) return fromYaml([...v], depth, maxDepth);
+  if (v instanceof Uint8Array) return Buffer.from(v).toString("base64");
+  if (v instanceof Date) return v.toISOString();
+  if (v === undefined) return null;
+  return v as Value;
+}
+
+function asFormatError(e: unknown): FormatError {
+  if (e instanceof RangeError) return new FormatError("invalid YAML: nesting too deep");
+  return new FormatError(`invalid YAML: ${firstLine((e as Error).message)}`);
+}
+
+function firstLine(s: string): string {
+  return s.split("\n")[0]!.trim();
+}

@@ -1,0 +1,97 @@
+import ignore from "ignore";
+import picomatch from "picomatch";
+import { parseStructured } from "../formats/index.js";
+import { DEFAULT_LIMITS, type Limits } from "../formats/limits.js";
+import { toPlain } from "../formats/value.js";
+import type { FileTree } from "../revisions/types.js";
+import { fromConfig } from "./from-config.js";
+import { fromDvcYamls, type DvcFile } from "./from-dvc.js";
+import { configSchema, describeIssues, dvcYamlSchema } from "./schema.js";
+import type { Project } from "./types.js";
+
+export const CONFIG_FILES = [".mlreview.yml", ".github/mlreview.yml"] as const;
+
+export interface DiscoverOptions {
+  /** Where the repository config may live, first found wins (GitLab adds .gitlab/mlreview.yml). */
+  configFiles?: readonly string[];
+  limits?: Limits;
+}
+
+export type Discovered = Project | { error: string };
+
+/**
+ * What to compare at one revision: `.mlreview.yml` (or `.github/mlreview.yml`), else every dvc.yaml,
+ * else metrics.json/metrics.yaml/params.yaml at the root. A broken config is an error for the revision.
+ */
+export async function discoverProject(tree: FileTree, opts: DiscoverOptions = {}): Promise<Discovered> {
+  const limits = opts.limits ?? DEFAULT_LIMITS;
+  const configFiles = opts.configFiles ?? CONFIG_FILES;
+  const found = await tree.read(configFiles);
+  for (const file of configFiles) {
+    const r = found.get(file)!;
+    if (!r.ok) {
+      if (r.error.code === "missing") continue;
+      return { error: `${file}: ${r.error.message}` };
+    }
+    const parsed = parseStructured(file, r.data, limits);
+    if (!parsed.ok) return { error: `${file}: ${parsed.error}` };
+    const raw = parsed.value === null ? {} : toPlain(parsed.value);
+    const checked = configSchema.safeParse(raw);
+    if (!checked.success) return { error: `${file}: ${describeIssues(checked.error.issues)}` };
+    return expand(tree, fromConfig(checked.data, file));
+  }
+
+  const dvcFiles = await findDvcYamls(tree);
+  if (dvcFiles.length > 0) {
+    const contents = await tree.read(dvcFiles);
+    const parsedFiles: DvcFile[] = [];
+    for (const file of dvcFiles) {
+      const r = contents.get(file)!;
+      if (!r.ok) return { error: `${file}: ${r.error.message}` };
+      const parsed = parseStructured(file, r.data, limits);
+      if (!parsed.ok) return { error: `${file}: ${parsed.error}` };
+      const checked = dvcYamlSchema.safeParse(parsed.value === null ? {} : toPlain(parsed.value));
+      if (!checked.success) return { error: `${file}: ${describeIssues(checked.error.issues)}` };
+      parsedFiles.push({ path: file, dir: file.includes("/") ? file.slice(0, file.lastIndexOf("/")) : "", yaml: checked.data });
+    }
+    return expand(tree, fromDvcYamls(parsedFiles));
+  }
+
+  return {
+    source: "defaults",
+    metrics: ["metrics.json", "metrics.yaml"],
+    params: new Map([["params.yaml", null]]),
+    optional: new Set(["metrics.json", "metrics.yaml", "params.yaml"]),
+    plots: [],
+    images: [],
+    settings: { direction: {}, thresholds: [] },
+  };
+}
+
+/** Every dvc.yaml in the tree, as DVC's index finds them, minus what the root .dvcignore excludes. */
+async function findDvcYamls(tree: FileTree): Promise<string[]> {
+  const [all, dvcignore] = await Promise.all([tree.list(""), tree.read([".dvcignore"])]);
+  const candidates = all.filter((p) => p === "dvc.yaml" || p.endsWith("/dvc.yaml"));
+  const ig = dvcignore.get(".dvcignore");
+  if (!ig?.ok) return candidates;
+  const rules = ignore().add(ig.data.toString("utf8"));
+  return candidates.filter((p) => !rules.ignores(p));
+}
+
+/** Globs become the files they match; metrics directories become their files; plot directories one plot per file. */
+async function expand(tree: FileTree, p: Project | { error: string }): Promise<Discovered> {
+  if ("error" in p) return p;
+  const metrics = (await Promise.all(p.metrics.map((m) => expandPath(tree, m)))).flat();
+  const images = (await Promise.all(p.images.map((m) => expandPath(tree, m)))).flat();
+  return { ...p, metrics: [...new Set(metrics)], images: [...new Set(images)] };
+}
+
+async function expandPath(tree: FileTree, path: string): Promise<string[]> {
+  if (picomatch.scan(path).isGlob) {
+    const { base } = picomatch.scan(path);
+    const match = picomatch(path, { dot: true });
+    return (await tree.list(base)).filter((f) => match(f));
+  }
+  const below = await tree.list(path);
+  return below.length > 0 ? below : [path];
+}

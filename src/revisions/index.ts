@@ -1,0 +1,79 @@
+import { simpleGit } from "simple-git";
+import { UsageError } from "../errors.js";
+import { DEFAULT_LIMITS } from "../formats/limits.js";
+import { CatFile } from "./cat-file.js";
+import { GitTree } from "./git-tree.js";
+import { WORKSPACE, type FileTree } from "./types.js";
+import { WorkspaceTree } from "./workspace-tree.js";
+
+export type { FileTree, ReadResult, FileError } from "./types.js";
+export { WORKSPACE } from "./types.js";
+
+export interface Revisions {
+  root: string;
+  trees: FileTree[];
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  maxFileBytes?: number;
+}
+
+/** The repository's top level, or a UsageError when `dir` is not inside a git work tree. */
+export async function repoRoot(dir: string): Promise<string> {
+  try {
+    return (await simpleGit({ baseDir: dir }).revparse(["--show-toplevel"])).trim();
+  } catch {
+    throw new UsageError(`'${dir}' is not a git repository`);
+  }
+}
+
+/**
+ * Open the given revisions of the repository around `dir` ("workspace" for the files on disk).
+ * All git revisions share one `git cat-file` process.
+ */
+export async function openRevisionList(dir: string, revs: readonly string[], opts: OpenOptions = {}): Promise<Revisions> {
+  const root = await repoRoot(dir);
+  const maxFileBytes = opts.maxFileBytes ?? DEFAULT_LIMITS.maxFileBytes;
+  const git = new CatFile(root);
+  try {
+    const trees = await Promise.all(
+      revs.map(async (rev): Promise<FileTree> => {
+        if (rev === WORKSPACE) return new WorkspaceTree(root, maxFileBytes);
+        return new GitTree(git, rev, await resolveCommit(git, root, rev), maxFileBytes);
+      }),
+    );
+    return { root, trees, close: async () => git.close() };
+  } catch (e) {
+    git.close();
+    throw e;
+  }
+}
+
+/** Base and head, as `dvc metrics diff A B`: A defaults to HEAD, B to the workspace. */
+export async function openRevisions(dir: string, aRev: string | undefined, bRev: string | undefined, opts: OpenOptions = {}) {
+  const r = await openRevisionList(dir, [aRev ?? "HEAD", bRev ?? WORKSPACE], opts);
+  return { root: r.root, base: r.trees[0]!, head: r.trees[1]!, close: r.close };
+}
+
+async function resolveCommit(git: CatFile, root: string, rev: string): Promise<string> {
+  if (!rev || rev.startsWith("-") || /[\s\0]/.test(rev)) throw new UsageError(`invalid revision '${rev}'`);
+  const a = await git.request(`${rev}^{commit}`, 0);
+  if (a.kind === "object") return a.oid;
+  if (rev === "HEAD" && !(await hasCommits(root))) return EMPTY_TREE;
+  throw new UsageError(`unknown revision '${rev}'`);
+}
+
+/** DVC treats HEAD of a repository without commits as empty; git's well-known empty tree does that here. */
+const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+
+async function hasCommits(root: string): Promise<boolean> {
+  try {
+    await simpleGit({ baseDir: root }).raw(["rev-list", "-n", "1", "--all"]).then((o) => {
+      if (!o.trim()) throw new Error("no commits");
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
