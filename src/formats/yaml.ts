@@ -17,8 +17,8 @@ export function parseYaml(text: string, limits: Limits): Value {
   }
   const first = doc.errors[0];
   if (first) {
-    const pos = first.linePos?.[0];
-    const where = pos ? ` at line ${pos.line} column ${pos.col}` : "";
+    const pos = first.linePos?.[0] ?? lineCol(text, first.pos[0]);
+    const where = ` at line ${pos.line} column ${pos.col}`;
     throw new FormatError(`invalid YAML${where}: ${firstLine(first.message).replace(/ at line \d+, column \d+:?$/, "")}`);
   }
   let js: unknown;
@@ -49,6 +49,11 @@ function fromYaml(v: unknown, depth: number, maxDepth: number): Value {
   if (v instanceof Date) return v.toISOString();
   if (v === undefined) return null;
   return v as Value;
+}
+
+function lineCol(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, Math.min(offset, text.length));
+  return { line: before.split("\n").length, col: before.length - before.lastIndexOf("\n") };
 }
 
 function asFormatError(e: unknown): FormatError {

@@ -23,7 +23,7 @@ export function diffTable(diff: Diff, o: DiffTableOptions): string {
   const headers = ["Path", o.title, o.aRev, o.bRev, "Change"];
   const rows: string[][] = [];
   for (const [path, entries] of diff) {
-    for (const [key, e] of entries) {
+    for (const [key, e] of [...entries].sort(([a], [b]) => byCodepoint(a, b))) {
       rows.push([path, key, cell(e.old, o.precision), cell(e.new, o.precision), cell(e.diff ?? null, o.precision)]);
     }
   }

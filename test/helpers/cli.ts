@@ -1,0 +1,21 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+export const CLI = fileURLToPath(new URL("../../dist/bin/main.js", import.meta.url));
+
+export interface CliResult {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+}
+
+/** Run the built `mlreview` binary as a user would. */
+export function mlreview(args: string[], opts: { cwd: string; env?: Record<string, string> }): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: opts.cwd,
+    encoding: "utf8",
+    env: { ...process.env, ...opts.env },
+    timeout: 60_000,
+  });
+  return { stdout: r.stdout, stderr: r.stderr, code: r.status };
+}
