@@ -19,7 +19,8 @@ export function parseYaml(text: string, limits: Limits): Value {
   if (first) {
     const pos = first.linePos?.[0] ?? lineCol(text, first.pos[0]);
     const where = ` at line ${pos.line} column ${pos.col}`;
-    throw new FormatError(`invalid YAML${where}: ${firstLine(first.message).replace(/ at line \d+, column \d+:?$/, "")}`);
+    const message = /call stack/i.test(first.message) ? "nesting too deep" : firstLine(first.message).replace(/ at line \d+, column \d+:?$/, "");
+    throw new FormatError(`invalid YAML${where}: ${message}`);
   }
   let js: unknown;
   try {
