@@ -30,7 +30,7 @@ export function pyFloatRepr(x: number): string {
  * `toFixed` is also exact but breaks ties upwards, so ties are detected and settled here.
  */
 export function pyRound(x: number, ndigits: number): number {
-  if (!Number.isFinite(x) || Math.abs(x) >= 1e21) return x;
+  if (!Number.isFinite(x) || x === 0 || Math.abs(x) >= 1e21) return x;
   const fixed = x.toFixed(ndigits);
   if (!isExactTie(x, ndigits)) return Number(fixed);
   const down = Number((x < 0 ? -1 : 1) * Math.floor(Math.abs(x) * 10 ** ndigits) / 10 ** ndigits);
