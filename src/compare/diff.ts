@@ -3,7 +3,7 @@ import { isNumeric, isObj, type Value } from "../formats/value.js";
 import { DEFAULT_LIMITS } from "../formats/limits.js";
 import { flatten } from "./flatten.js";
 import { pyEquals, subtract } from "./numbers.js";
-import { byCodepoint } from "./sort.js";
+import { sortCodepoint } from "./sort.js";
 
 /** One changed (or, with --all, unchanged) key. `null` stands for a missing side, as DVC's None. */
 export interface Entry {
@@ -27,7 +27,7 @@ export function diffFiles(
   newFiles: ReadonlyMap<string, Value>,
   withUnchanged: boolean,
 ): Diff {
-  const paths = [...new Set([...oldFiles.keys(), ...newFiles.keys()])].sort(byCodepoint);
+  const paths = sortCodepoint([...new Set([...oldFiles.keys(), ...newFiles.keys()])]);
   const out: Diff = new Map();
   for (const path of paths) {
     const d = diffValues(oldFiles.get(path), newFiles.get(path), withUnchanged);
@@ -58,7 +58,7 @@ function parseRaw(raw: Value | undefined): Value {
 function diffDicts(oldV: Value, newV: Value, withUnchanged: boolean): Map<string, Entry> {
   const oldFlat = flat(oldV);
   const newFlat = flat(newV);
-  const keys = [...new Set([...oldFlat.keys(), ...newFlat.keys()])].sort(byCodepoint);
+  const keys = sortCodepoint([...new Set([...oldFlat.keys(), ...newFlat.keys()])]);
   const out = new Map<string, Entry>();
   for (const key of keys) {
     const e = diffVals(lookup(oldFlat, key), lookup(newFlat, key), withUnchanged);

@@ -6,10 +6,17 @@ import { isObj, type Obj, type Value } from "../formats/value.js";
  * as in flatten_dict.
  */
 export function flatten(obj: Obj): Map<string, Value> {
-  const out = new Map<string, Value>();
-  walk(obj, undefined, out);
+  let out = cache.get(obj);
+  if (!out) {
+    out = new Map<string, Value>();
+    walk(obj, undefined, out);
+    cache.set(obj, out);
+  }
   return out;
 }
+
+/** Parsed files are validated by flattening when read, then flattened again by the diff: do it once. */
+const cache = new WeakMap<Obj, Map<string, Value>>();
 
 function walk(obj: Obj, prefix: string | undefined, out: Map<string, Value>): void {
   for (const k of Object.keys(obj)) {

@@ -9,6 +9,12 @@ export function pyFloatRepr(x: number): string {
   if (x === Infinity) return "inf";
   if (x === -Infinity) return "-inf";
   if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
+  const abs = Math.abs(x);
+  if (abs >= 1e-4 && abs < 1e16) {
+    // Here JS also prints plain digits (it switches to exponents only below 1e-6 and from 1e21).
+    const plain = String(x);
+    return plain.includes(".") ? plain : `${plain}.0`;
+  }
   const [mantissa, expText] = x.toExponential().split("e") as [string, string];
   const exp = Number(expText);
   const negative = mantissa.startsWith("-");

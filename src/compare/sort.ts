@@ -1,3 +1,11 @@
+const SURROGATE = /[\ud800-\udfff]/;
+
+/** Sort strings in Python's order; the native comparison is the same unless a string has astral characters. */
+export function sortCodepoint(strings: string[]): string[] {
+  if (!strings.some((s) => SURROGATE.test(s))) return strings.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return strings.sort(byCodepoint);
+}
+
 /** Python's string order (by code point); JS `<` compares UTF-16 units, which differs above U+FFFF. */
 export function byCodepoint(a: string, b: string): number {
   if (a === b) return 0;

@@ -35,7 +35,10 @@ function dump(v: Jsonable, indent: number | undefined, level: number): string {
   return `${open}\n${inner}${items.join(`,\n${inner}`)}\n${" ".repeat(indent * level)}${close}`;
 }
 
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 function quote(s: string): string {
+  if (PLAIN.test(s)) return `"${s}"`;
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
