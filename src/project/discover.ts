@@ -6,6 +6,7 @@ import { toPlain } from "../formats/value.js";
 import type { FileTree } from "../revisions/types.js";
 import { fromConfig } from "./from-config.js";
 import { fromDvcYamls, type DvcFile } from "./from-dvc.js";
+import { expandTemplates, TemplateError } from "./dvc-templating.js";
 import { configSchema, describeIssues, dvcYamlSchema } from "./schema.js";
 import type { Project } from "./types.js";
 
@@ -50,9 +51,17 @@ export async function discoverProject(tree: FileTree, opts: DiscoverOptions = {}
       if (!r.ok) return { error: `${file}: ${r.error.message}` };
       const parsed = parseStructured(file, r.data, limits);
       if (!parsed.ok) return { error: `${file}: ${parsed.error}` };
-      const checked = dvcYamlSchema.safeParse(parsed.value === null ? {} : toPlain(parsed.value));
+      const dir = file.includes("/") ? file.slice(0, file.lastIndexOf("/")) : "";
+      let expanded: unknown;
+      try {
+        expanded = await expandTemplates(parsed.value === null ? {} : toPlain(parsed.value), dir, (p) => loadVars(tree, p, limits));
+      } catch (e) {
+        if (e instanceof TemplateError) return { error: `${file}: ${e.message}` };
+        throw e;
+      }
+      const checked = dvcYamlSchema.safeParse(expanded);
       if (!checked.success) return { error: `${file}: ${describeIssues(checked.error.issues)}` };
-      parsedFiles.push({ path: file, dir: file.includes("/") ? file.slice(0, file.lastIndexOf("/")) : "", yaml: checked.data });
+      parsedFiles.push({ path: file, dir, yaml: checked.data });
     }
     return expand(tree, fromDvcYamls(parsedFiles));
   }
@@ -66,6 +75,16 @@ export async function discoverProject(tree: FileTree, opts: DiscoverOptions = {}
     images: [],
     settings: { direction: {}, thresholds: [] },
   };
+}
+
+/** A params/vars file as interpolation context; a broken one is an error for the dvc.yaml using it. */
+async function loadVars(tree: FileTree, path: string, limits: Limits): Promise<Record<string, unknown> | undefined> {
+  const r = (await tree.read([path])).get(path)!;
+  if (!r.ok) return undefined;
+  const parsed = parseStructured(path, r.data, limits);
+  if (!parsed.ok) throw new TemplateError(`${path}: ${parsed.error}`);
+  const plain = toPlain(parsed.value);
+  return typeof plain === "object" && plain !== null && !Array.isArray(plain) ? (plain as Record<string, unknown>) : {};
 }
 
 /** Every dvc.yaml in the tree, as DVC's index finds them, minus what the root .dvcignore excludes. */

@@ -126,3 +126,50 @@ describe("reading cost", () => {
     expect(commands[0]).toContain("git cat-file --batch --follow-symlinks");
   });
 });
+
+describe("dvc.yaml templating (vars, ${...}, foreach, matrix)", () => {
+  it("expands foreach and matrix stages and interpolates paths from params.yaml and vars", () => {
+    const files = {
+      "params.yaml": "eval_dir: results\nmodels: [small, large]\n",
+      "paths.yaml": "reports: reports\n",
+      "dvc.yaml": [
+        "vars:",
+        "  - paths.yaml",
+        "  - {suffix: json}",
+        "stages:",
+        "  evaluate:",
+        "    foreach: ${models}",
+        "    do:",
+        "      cmd: python eval.py ${item}",
+        "      metrics:",
+        "        - ${eval_dir}/${item}.${suffix}",
+        "  bench:",
+        "    matrix:",
+        "      dataset: [a, b]",
+        "      size: [1]",
+        "    cmd: python bench.py",
+        "    metrics:",
+        "      - ${reports}/${item.dataset}-${item.size}.json",
+        'metrics: ["${reports}/summary.${suffix}"]',
+      ].join("\n"),
+    };
+    const metricFiles = ["results/small.json", "results/large.json", "reports/a-1.json", "reports/b-1.json", "reports/summary.json"];
+    const old = Object.fromEntries(metricFiles.map((f) => [f, m(1)]));
+    const neu = Object.fromEntries(metricFiles.map((f) => [f, m(2)]));
+    expect(paths({ ...files, ...old }, neu)).toEqual([...metricFiles].sort());
+  });
+
+  it("an unknown variable is one error line for that revision", () => {
+    const dir = makeRepo({ commits: [{ "dvc.yaml": "metrics: [a.json]\n", "a.json": m(1) }], workspace: { "dvc.yaml": 'metrics: ["${nope}/a.json"]\n', "a.json": m(2) } });
+    const r = mlreview(["metrics", "diff"], { cwd: dir });
+    expect(r.stderr).toBe("mlreview: workspace: dvc.yaml: metrics[0]: could not find 'nope' to interpolate\n");
+  });
+
+  it("a broken params.yaml does not stop a pipeline that does not interpolate", () => {
+    const files = { "dvc.yaml": "metrics: [a.json]\n", "params.yaml": "lr: 1\n", "a.json": m(1) };
+    const dir = makeRepo({ commits: [files], workspace: { ...files, "params.yaml": "lr: [\n", "a.json": m(2) } });
+    const r = mlreview(["metrics", "diff", "--json"], { cwd: dir });
+    expect(r.stdout.trim()).toBe('{"a.json": {"acc": {"old": 1, "new": 2, "diff": 1}}}');
+    expect(r.stderr).toBe("");
+  });
+});

@@ -1,0 +1,116 @@
+import { joinRepoPath } from "../revisions/paths.js";
+
+type Plain = unknown;
+type Ctx = Record<string, unknown>;
+
+/** Loads a vars file (YAML/JSON/TOML) at a repo path; undefined when it does not exist. */
+export type VarsLoader = (path: string) => Promise<Ctx | undefined>;
+
+export class TemplateError extends Error {}
+
+const WHOLE = /^\$\{\s*([^}]+?)\s*\}$/;
+const ANY = /\$\{\s*([^}]+?)\s*\}/g;
+
+/**
+ * DVC's parametrisation (dvc/parsing), enough to know which files a pipeline declares: the context is
+ * the dvc.yaml directory's params.yaml plus `vars` (files, "file:key1,key2", or inline mappings);
+ * `${a.b}` is replaced in every string (keeping the value's type when it is the whole string);
+ * `foreach`/`do` and `matrix` stages are expanded to one stage per item, named "stage@key".
+ */
+export async function expandTemplates(raw: Plain, dir: string, load: VarsLoader): Promise<Plain> {
+  if (!isRecord(raw)) return raw;
+  // Only a dvc.yaml that interpolates reads params.yaml and vars: a broken params.yaml must not make a
+  // plain pipeline unreadable (it is reported by the params diff instead).
+  const interpolates = JSON.stringify(raw).includes("${");
+  const ctx: Ctx = interpolates ? { ...((await load(joinRepoPath(dir, "params.yaml"))) ?? {}) } : {};
+  if (interpolates) await addVars(ctx, raw.vars, dir, load);
+  const out: Record<string, unknown> = { ...raw };
+  delete out.vars;
+  for (const key of ["metrics", "params", "plots"]) if (key in raw) out[key] = substitute(raw[key], ctx, key);
+  if (isRecord(raw.stages)) {
+    const stages: Record<string, unknown> = {};
+    for (const [name, def] of Object.entries(raw.stages)) {
+      if (!isRecord(def)) continue;
+      const local = { ...ctx };
+      if (interpolates) await addVars(local, def.vars, dir, load);
+      for (const [stageName, body, scope] of expandStage(name, def, local)) {
+        stages[stageName] = substitute(body, scope, `stages.${stageName}`);
+      }
+    }
+    out.stages = stages;
+  }
+  return out;
+}
+
+async function addVars(ctx: Ctx, vars: unknown, dir: string, load: VarsLoader): Promise<void> {
+  if (!Array.isArray(vars)) return;
+  for (const v of vars) {
+    if (isRecord(v)) Object.assign(ctx, v);
+    else if (typeof v === "string") {
+      const [file, keys] = v.split(":", 2) as [string, string | undefined];
+      const data = await load(joinRepoPath(dir, file));
+      if (!data) throw new TemplateError(`vars file '${file}' not found`);
+      if (keys) for (const k of keys.split(",")) ctx[k.trim()] = lookup(data, k.trim(), `vars '${v}'`);
+      else Object.assign(ctx, data);
+    }
+  }
+}
+
+function* expandStage(name: string, def: Record<string, unknown>, ctx: Ctx): Generator<[string, unknown, Ctx]> {
+  if ("foreach" in def) {
+    const items = substitute(def.foreach, ctx, `stages.${name}.foreach`);
+    const entries: [string, unknown][] = Array.isArray(items)
+      ? items.map((item, i) => [isScalar(item) ? String(item) : String(i), item])
+      : isRecord(items)
+        ? Object.entries(items)
+        : [];
+    for (const [key, item] of entries) yield [`${name}@${key}`, def.do, { ...ctx, item, key }];
+    return;
+  }
+  if (isRecord(def.matrix)) {
+    let combos: Record<string, unknown>[] = [{}];
+    for (const [axis, values] of Object.entries(def.matrix)) {
+      const list = substitute(values, ctx, `stages.${name}.matrix.${axis}`);
+      if (!Array.isArray(list)) continue;
+      combos = combos.flatMap((c) => list.map((v) => ({ ...c, [axis]: v })));
+    }
+    const body = { ...def };
+    delete body.matrix;
+    for (const item of combos) yield [`${name}@${Object.values(item).map(String).join("-")}`, body, { ...ctx, item }];
+    return;
+  }
+  yield [name, def, ctx];
+}
+
+function substitute(v: unknown, ctx: Ctx, where: string): unknown {
+  if (typeof v === "string") {
+    const whole = WHOLE.exec(v);
+    if (whole) return lookup(ctx, whole[1]!, where);
+    return v.replace(ANY, (_, expr: string) => String(lookup(ctx, expr, where)));
+  }
+  if (Array.isArray(v)) return v.map((x, i) => substitute(x, ctx, `${where}[${i}]`));
+  if (isRecord(v)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[substitute(k, ctx, where) as string] = substitute(x, ctx, `${where}.${k}`);
+    return out;
+  }
+  return v;
+}
+
+function lookup(ctx: Ctx, expr: string, where: string): unknown {
+  let cur: unknown = ctx;
+  for (const part of expr.replace(/\[(\d+)\]/g, ".$1").split(".")) {
+    if (isRecord(cur) && part in cur) cur = cur[part];
+    else if (Array.isArray(cur) && /^\d+$/.test(part) && Number(part) < cur.length) cur = cur[Number(part)];
+    else throw new TemplateError(`${where}: could not find '${expr}' to interpolate`);
+  }
+  return cur;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function isScalar(v: unknown): boolean {
+  return typeof v === "string" || typeof v === "number" || typeof v === "boolean";
+}
