@@ -34,8 +34,5 @@ run("params", "diff", "main", "--md");
 run("metrics", "show", "main", "experiment", "--md");
 run("metrics", "diff", "main", "--json");
 const out = join(repo, "plots-out");
-const hasPlots = spawnSync(process.execPath, [cli, "plots", "--help"], { encoding: "utf8" }).status === 0;
-if (hasPlots) {
-  run("plots", "diff", "main", "--out", out);
-  if (existsSync(out)) console.log(`\nPNG files written: ${readdirSync(out).map((f) => join(out, f)).join("\n  ")}`);
-}
+run("plots", "diff", "main", "--out", out);
+if (existsSync(out)) console.log(`\n${readdirSync(out).length} PNG files in ${out}: open them to see main against experiment.`);

@@ -2,12 +2,12 @@
 // one file loads in ~0.15 s instead of ~0.35 s for hundreds of small modules, and a CLI is started
 // once per CI step. Native and heavy rendering modules stay external and load only when plots are drawn.
 import { execFileSync } from "node:child_process";
-import { chmodSync, readdirSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync } from "node:fs";
 import { build } from "esbuild";
 
 execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json"], { stdio: "inherit" });
 
-const workers = readdirSync("src/plots").filter((f) => /worker\.ts$/.test(f)).map((f) => `src/plots/${f}`);
+const workers = (existsSync("src/plots") ? readdirSync("src/plots") : []).filter((f) => /worker\.ts$/.test(f)).map((f) => `src/plots/${f}`);
 await build({
   entryPoints: ["src/cli/main.ts", ...workers],
   outdir: "dist/bin",

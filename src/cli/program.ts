@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { addDiffCommand } from "./commands/diff-command.js";
 import { addShowCommand } from "./commands/metrics-show.js";
+import { registerPlotsCommand } from "./commands/plots.js";
 
 export function buildProgram(version: string): Command {
   const program = new Command("mlreview")
@@ -15,6 +16,8 @@ export function buildProgram(version: string): Command {
 
   const params = program.command("params").description("compare params");
   addDiffCommand(params, "params");
+
+  registerPlotsCommand(program.command("plots").description("render plots of two revisions to PNG"));
 
   return program;
 }

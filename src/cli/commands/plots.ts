@@ -1,0 +1,78 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { UsageError } from "../../errors.js";
+import { closeRenderer, collectImages, imagePlotPaths, renderPlots, type PlotRevision } from "../../plots/index.js";
+import { discoverProject } from "../../project/index.js";
+import { openRevisions, WORKSPACE } from "../../revisions/index.js";
+import { defaultMaxFileSize, limitsOf, MAX_FILE_SIZE_HELP, parseSize, type RepoOptions } from "../options.js";
+
+interface PlotsFlags extends RepoOptions {
+  out: string;
+}
+
+const EXTENSIONS: Record<string, string> = { "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif" };
+
+/** A file name from a plot id or path: ids are repository text, and must not pick where we write. */
+function fileNames(): (name: string, ext: string) => string {
+  const used = new Set<string>();
+  return (name, ext) => {
+    const stem = name.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+/, "") || "plot";
+    let file = `${stem}.${ext}`;
+    for (let n = 2; used.has(file); n++) file = `${stem}-${n}.${ext}`;
+    used.add(file);
+    return file;
+  };
+}
+
+/** `plots diff [a_rev [b_rev]] --out DIR`: one PNG per plot, as `dvc plots diff` shows them. */
+export function registerPlotsCommand(plots: Command): void {
+  plots
+    .command("diff")
+    .description("render each plot with both revisions as a PNG (like `dvc plots diff`)")
+    .argument("[a_rev]", "old revision", "HEAD")
+    .argument("[b_rev]", `new revision ("${WORKSPACE}" for the files on disk)`, WORKSPACE)
+    .option("-o, --out <dir>", "directory to write the images into", "dvc_plots")
+    .option("-R, --repo <dir>", "repository to read (default: the current directory)")
+    .option("--max-file-size <size>", MAX_FILE_SIZE_HELP, parseSize, defaultMaxFileSize())
+    .action(async (aRev: string, bRev: string, flags: PlotsFlags) => {
+      const limits = limitsOf(flags);
+      const revs = await openRevisions(flags.repo ?? process.cwd(), aRev, bRev, { maxFileBytes: limits.maxFileBytes });
+      try {
+        // DVC takes the plot definitions from the newest revision.
+        const project = await discoverProject(revs.head, { limits });
+        if ("error" in project) throw new UsageError(`${bRev}: ${project.error}`);
+        const revisions: PlotRevision[] = [
+          { label: aRev, tree: revs.base },
+          { label: bRev, tree: revs.head },
+        ];
+        const rendered = await renderPlots(project.plots, revisions);
+        const images = await collectImages([...project.images, ...imagePlotPaths(project.plots)], revisions);
+        await mkdir(flags.out, { recursive: true });
+        const name = fileNames();
+        for (const plot of rendered) {
+          if (plot.png === undefined) {
+            process.stderr.write(`mlreview: plot '${plot.id}': ${plot.error ?? "not rendered"}\n`);
+            continue;
+          }
+          const file = join(flags.out, name(plot.id, "png"));
+          await writeFile(file, plot.png);
+          process.stdout.write(`${file}${plot.note ? `  (${plot.note})` : ""}\n`);
+        }
+        for (const image of images) {
+          for (const side of image.sides) {
+            if (side.data === undefined) {
+              process.stderr.write(`mlreview: image '${image.path}' at ${side.label}: ${side.error ?? "missing"}\n`);
+              continue;
+            }
+            const file = join(flags.out, name(`${side.label}_${image.path}`, EXTENSIONS[side.type ?? ""] ?? "png"));
+            await writeFile(file, side.data);
+            process.stdout.write(`${file}\n`);
+          }
+        }
+      } finally {
+        await revs.close();
+        await closeRenderer();
+      }
+    });
+}

@@ -1,0 +1,48 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Command } from "commander";
+import { describe, expect, it, vi } from "vitest";
+import { registerPlotsCommand } from "../../src/cli/commands/plots.js";
+import { countColour, pixels } from "./helpers.js";
+
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd, stdio: "pipe" });
+
+describe("mlreview plots diff", () => {
+  it("writes one PNG per plot with HEAD and the workspace, and reports a bad plot on stderr", async () => {
+    const repo = mkdtempSync(join(tmpdir(), "mlreview-plots-cli-"));
+    const out = join(repo, "out");
+    git(repo, "init", "-q");
+    writeFileSync(
+      join(repo, "dvc.yaml"),
+      "plots:\n  - logs/loss.tsv:\n      x: step\n      y: loss\n      title: Loss\n  - broken:\n      y: {logs/loss.tsv: nope}\n",
+    );
+    const tsv = (k: number) => "step\tloss\n" + Array.from({ length: 40 }, (_, i) => `${i}\t${k / (i + 1)}`).join("\n");
+    execFileSync("mkdir", ["-p", join(repo, "logs")]);
+    writeFileSync(join(repo, "logs/loss.tsv"), tsv(1));
+    git(repo, "add", ".");
+    git(repo, "commit", "-qm", "base");
+    writeFileSync(join(repo, "logs/loss.tsv"), tsv(2));
+
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => (stdout.push(String(s)), true));
+    const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => (stderr.push(String(s)), true));
+    try {
+      const plots = new Command("plots").exitOverride();
+      registerPlotsCommand(plots);
+      await plots.parseAsync(["diff", "--out", out, "-R", repo], { from: "user" });
+    } finally {
+      o.mockRestore();
+      e.mockRestore();
+    }
+    expect(readdirSync(out)).toEqual(["logs_loss.tsv.png"]);
+    expect(stdout).toEqual([`${join(out, "logs_loss.tsv.png")}\n`]);
+    expect(stderr).toEqual(["mlreview: plot 'broken': workspace: Could not find provided field ('nope') in data fields ('step, loss').; HEAD: Could not find provided field ('nope') in data fields ('step, loss').\n"]);
+    const px = await pixels(readFileSync(join(out, "logs_loss.tsv.png")));
+    expect(countColour(px, "#945dd6", 10)).toBeGreaterThan(500);
+    expect(countColour(px, "#13adc7", 10)).toBeGreaterThan(500);
+  });
+});
