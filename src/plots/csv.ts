@@ -1,9 +1,8 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { StringDecoder } from "node:string_decoder";
 import { parse } from "csv-parse";
 import { PlotError } from "./errors.js";
-import { ColumnTable } from "./table.js";
+import { ColumnTable, TextTable, type Table } from "./table.js";
 
 export interface DelimitedOptions {
   delimiter: "," | "\t";
@@ -25,27 +24,6 @@ class Collector {
   private rows = 0;
   constructor(private readonly opts: DelimitedOptions) {}
 
-  /** A plain line, split straight into the columns: no array per row for million-row logs. */
-  addLine(line: string, delimiter: string): void {
-    if (this.keys === undefined || this.rows >= this.opts.maxRows) {
-      this.add(line.split(delimiter));
-      return;
-    }
-    this.rows++;
-    const cols = this.columns;
-    let start = 0;
-    for (let j = 0; j < cols.length; j++) {
-      if (start > line.length) {
-        cols[j]!.push(null);
-        continue;
-      }
-      let end = line.indexOf(delimiter, start);
-      if (end === -1) end = line.length;
-      cols[j]!.push(line.slice(start, end));
-      start = end + 1;
-    }
-  }
-
   add(fields: readonly string[]): void {
     if (this.keys === undefined) {
       this.keys = this.opts.header ? [...fields] : fields.map((_, j) => String(j));
@@ -65,39 +43,51 @@ class Collector {
 }
 
 /**
- * Parse CSV/TSV into string columns (DVC keeps CSV values as strings). Files without a quote
- * character, which is what training loggers write, take a plain line splitter that is several
- * times faster than csv-parse; anything quoted goes through csv-parse. Both consume the
- * buffer in chunks and stop at the row limit without materialising the whole text.
+ * Parse CSV/TSV into a table of strings (DVC keeps CSV values as strings). Files without a quote
+ * character, which is what training loggers write, are indexed line by line in one pass and read
+ * lazily (TextTable); anything quoted is streamed through csv-parse in chunks. Both stop at the row limit.
  */
-export async function parseDelimited(data: Buffer, opts: DelimitedOptions): Promise<ColumnTable> {
+export async function parseDelimited(data: Buffer, opts: DelimitedOptions): Promise<Table> {
   const body = data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf ? data.subarray(3) : data;
+  if (body.indexOf(0x22) === -1) return indexPlain(body.toString("utf8"), opts);
   const out = new Collector(opts);
-  if (body.indexOf(0x22) === -1) splitPlain(body, opts.delimiter, out);
-  else await parseQuoted(body, opts.delimiter, out);
+  await parseQuoted(body, opts.delimiter, out);
   return out.table();
 }
 
-function splitPlain(data: Buffer, delimiter: string, out: Collector): void {
-  const decoder = new StringDecoder("utf8");
-  let carry = "";
-  const lines = (text: string, final: boolean): void => {
-    let start = 0;
-    for (;;) {
-      const nl = text.indexOf("\n", start);
-      if (nl === -1) break;
-      emit(text.slice(start, nl));
-      start = nl + 1;
+function indexPlain(text: string, opts: DelimitedOptions): TextTable {
+  let starts: Int32Array = new Int32Array(1024);
+  let ends: Int32Array = new Int32Array(1024);
+  let rows = 0;
+  let keys: string[] | undefined;
+  for (let pos = 0; pos < text.length; ) {
+    let nl = text.indexOf("\n", pos);
+    if (nl === -1) nl = text.length;
+    const end = nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    const headerLine = keys === undefined && opts.header;
+    if (end > pos && keys === undefined) {
+      const first = text.slice(pos, end).split(opts.delimiter);
+      keys = opts.header ? first : first.map((_, j) => String(j));
     }
-    carry = text.slice(start);
-    if (final && carry !== "") emit(carry);
-  };
-  const emit = (line: string): void => {
-    const l = line.endsWith("\r") ? line.slice(0, -1) : line;
-    if (l !== "") out.addLine(l, delimiter);
-  };
-  for (const chunk of chunks(data)) lines(carry + decoder.write(chunk), false);
-  lines(carry + decoder.end(), true);
+    if (end > pos && !headerLine) {
+      if (rows >= opts.maxRows) throw new PlotError(`more than ${opts.maxRows.toLocaleString("en-US")} rows, over the limit`);
+      if (rows === starts.length) {
+        starts = grow(starts);
+        ends = grow(ends);
+      }
+      starts[rows] = pos;
+      ends[rows] = end;
+      rows++;
+    }
+    pos = nl + 1;
+  }
+  return new TextTable(keys ?? [], text, starts.subarray(0, rows), ends.subarray(0, rows), opts.delimiter.charCodeAt(0));
+}
+
+function grow(a: Int32Array): Int32Array {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 async function parseQuoted(data: Buffer, delimiter: string, out: Collector): Promise<void> {

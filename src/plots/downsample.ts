@@ -9,10 +9,13 @@
 /** Series longer than this are thinned; below it rendering is already fast. */
 export const DOWNSAMPLE_ABOVE = 2_000;
 
+/** Smallest and largest finite value (NaN and ±Infinity are skipped without copying the array). */
 function extent(a: Float64Array): [number, number] {
   let lo = Infinity;
   let hi = -Infinity;
-  for (const v of a) {
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i]!;
+    if (v - v !== 0) continue; // not finite
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
@@ -24,7 +27,8 @@ const bucket = (v: number, lo: number, hi: number, n: number): number =>
 
 /** Indices of the M4 points over `columns` pixel columns; non-finite points are dropped. */
 export function m4(xs: Float64Array, ys: Float64Array, columns: number): number[] {
-  const [lo, hi] = extent(xs.filter(Number.isFinite));
+  const [lo, hi] = extent(xs);
+  const scale = hi > lo ? columns / (hi - lo) : 0;
   const minX = new Int32Array(columns).fill(-1);
   const maxX = new Int32Array(columns).fill(-1);
   const minY = new Int32Array(columns).fill(-1);
@@ -32,8 +36,8 @@ export function m4(xs: Float64Array, ys: Float64Array, columns: number): number[
   for (let i = 0; i < xs.length; i++) {
     const x = xs[i]!;
     const y = ys[i]!;
-    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
-    const c = bucket(x, lo, hi, columns);
+    if (x - x !== 0 || y - y !== 0) continue; // not finite
+    const c = Math.min(columns - 1, Math.floor((x - lo) * scale));
     if (minX[c] === -1) {
       minX[c] = maxX[c] = minY[c] = maxY[c] = i;
       continue;
@@ -53,8 +57,8 @@ export function m4(xs: Float64Array, ys: Float64Array, columns: number): number[
 
 /** Indices of the first point in each occupied cell of a `columns` × `rows` grid. */
 export function gridPoints(xs: Float64Array, ys: Float64Array, columns: number, rows: number): number[] {
-  const [xlo, xhi] = extent(xs.filter(Number.isFinite));
-  const [ylo, yhi] = extent(ys.filter(Number.isFinite));
+  const [xlo, xhi] = extent(xs);
+  const [ylo, yhi] = extent(ys);
   const seen = new Uint8Array(columns * rows);
   const keep: number[] = [];
   for (let i = 0; i < xs.length; i++) {
@@ -68,10 +72,4 @@ export function gridPoints(xs: Float64Array, ys: Float64Array, columns: number, 
     }
   }
   return keep;
-}
-
-/** A cell as Vega reads it for a quantitative channel: empty and missing are not numbers. */
-export function toNumber(v: unknown): number {
-  if (v === null || v === undefined || v === "") return NaN;
-  return Number(v);
 }

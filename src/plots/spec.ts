@@ -11,7 +11,7 @@ import {
   type Conversion,
   type Series,
 } from "./datapoints.js";
-import { DOWNSAMPLE_ABOVE, gridPoints, m4, toNumber } from "./downsample.js";
+import { DOWNSAMPLE_ABOVE, gridPoints, m4 } from "./downsample.js";
 import { PlotError } from "./errors.js";
 import { escapeField, fillTemplate, type Template } from "./templates.js";
 
@@ -56,8 +56,9 @@ function numbers(s: Series, axis: "x" | "y"): Float64Array {
     for (let i = 0; i < out.length; i++) out[i] = i;
     return out;
   }
-  const col = axis === "y" ? s.y.column(s.yField) : s.x!.table.column(s.x!.field);
-  for (let i = 0; i < out.length; i++) out[i] = toNumber(col[i]);
+  const all = axis === "y" ? s.y.numbers(s.yField) : s.x!.table.numbers(s.x!.field);
+  if (all.length === out.length) return all;
+  out.fill(NaN).set(all.subarray(0, out.length));
   return out;
 }
 

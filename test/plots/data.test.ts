@@ -52,3 +52,32 @@ describe("plot data files", () => {
     expect(errors[1]).toMatch(/^b\.json: /);
   });
 });
+
+describe("numbers read straight from CSV text", () => {
+  it("give exactly what Number() gives, for plain decimals and everything else", () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const cells = ["0", "-0", "+3", "1e5", "1E-7", " 4 ", "0x10", "", "nan", "inf", "1.", ".5", "-.25", "1.2.3", "12345678901234567890", "0.1234567890123456789"];
+    for (let i = 0; i < 3000; i++) {
+      const digits = 1 + Math.floor(rnd() * 17);
+      const s = Array.from({ length: digits }, () => Math.floor(rnd() * 10)).join("");
+      const dot = Math.floor(rnd() * (digits + 1));
+      cells.push(`${rnd() < 0.3 ? "-" : ""}${s.slice(0, dot)}.${s.slice(dot)}`);
+    }
+    const text = "v\n" + cells.join("\n") + "\n";
+    return parseDelimited(Buffer.from(text), { delimiter: ",", header: true, maxRows: 1e6 }).then((t) => {
+      const got = t.numbers("v");
+      // Blank lines are skipped as csv.DictReader does, so the empty cell is not a row.
+      const rows = cells.filter((c) => c !== "");
+      expect(got.length).toBe(rows.length);
+      rows.forEach((c, i) => expect(Object.is(got[i], Number(c)) || (Number.isNaN(got[i]!) && Number.isNaN(Number(c)))).toBe(true));
+    });
+  });
+
+  it("reads the right column of short and wide rows", async () => {
+    const t = await parseDelimited(Buffer.from("a\tb\tc\n1\t2\t3\n4\n5\t6\t7\t8\n"), { delimiter: "\t", header: true, maxRows: 10 });
+    expect([...t.numbers("c")]).toEqual([3, NaN, 7]);
+    expect([...t.numbers("a")]).toEqual([1, 4, 5]);
+    expect(t.row(1)).toEqual({ a: "4", b: null, c: null });
+  });
+});
