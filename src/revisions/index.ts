@@ -68,12 +68,6 @@ async function resolveCommit(git: CatFile, root: string, rev: string): Promise<s
 const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 
 async function hasCommits(root: string): Promise<boolean> {
-  try {
-    await simpleGit({ baseDir: root }).raw(["rev-list", "-n", "1", "--all"]).then((o) => {
-      if (!o.trim()) throw new Error("no commits");
-    });
-    return true;
-  } catch {
-    return false;
-  }
+  const out = await simpleGit({ baseDir: root }).raw(["rev-list", "-n", "1", "--all"]).catch(() => "");
+  return out.trim() !== "";
 }

@@ -61,6 +61,14 @@ describe("CLI options", () => {
     );
   });
 
+  it("metrics show --json encodes errors as DVC does", () => {
+    const repo = makeRepo({ commits: [{ "dvc.yaml": "metrics: [a.json, b.json]\n", "a.json": "{bad" }] });
+    expect(mlreview(["metrics", "show", "--json"], { cwd: repo }).stdout.trim()).toBe(
+      '{"workspace": {"data": {"a.json": {"error": {"type": "JSONFileCorruptedError", "msg": "invalid JSON at line 1 column 2: expected a property name in double quotes"}}, ' +
+        '"b.json": {"error": {"type": "FileNotFoundError", "msg": "no such file"}}}}}',
+    );
+  });
+
   it("bad flag values are usage errors", () => {
     const r = mlreview(["metrics", "diff", "--precision", "x"], { cwd: dir });
     expect(r.code).toBe(1);

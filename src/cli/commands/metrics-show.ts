@@ -45,7 +45,13 @@ export function addShowCommand(metrics: Command): void {
           return { rev: c.rev, files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1))), failed: c.failed };
         });
         if (flags.json) {
-          const out = new Map(shown.map((s) => [s.rev, s.failed ? { error: true } : { data: new Map([...s.files].map(([p, v]) => [p, v === undefined ? { error: true } : { data: v }])) }]));
+          const problem = (rev: string, path?: string) => dvcError(collected.find((c) => c.rev === rev)!.problems.find((p) => p.path === path)?.message ?? "");
+          const out = new Map(
+            shown.map((s) => [
+              s.rev,
+              s.failed ? { error: problem(s.rev) } : { data: new Map([...s.files].map(([p, v]) => [p, v === undefined ? { error: problem(s.rev, p) } : { data: v }])) },
+            ]),
+          );
           process.stdout.write(`${pyJsonDumps(out, process.stdout.isTTY ? 2 : undefined)}\n`);
           return;
         }
@@ -55,4 +61,18 @@ export function addShowCommand(metrics: Command): void {
         await opened.close();
       }
     });
+}
+
+/** DVC's `encode_exception`: the exception's class name and message, with DVC's class names. */
+function dvcError(msg: string): { type: string; msg: string } {
+  const type = msg.startsWith("invalid JSON")
+    ? "JSONFileCorruptedError"
+    : msg.startsWith("invalid YAML")
+      ? "YAMLFileCorruptedError"
+      : msg.startsWith("invalid TOML")
+        ? "TOMLFileCorruptedError"
+        : msg === "no such file"
+          ? "FileNotFoundError"
+          : "MlreviewError";
+  return { type, msg };
 }
