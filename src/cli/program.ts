@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { addDiffCommand } from "./commands/diff-command.js";
 import { addShowCommand } from "./commands/metrics-show.js";
 import { registerPlotsCommand } from "./commands/plots.js";
+import { addReportCommand } from "./commands/report.js";
 
 export function buildProgram(version: string): Command {
   const program = new Command("mlreview")
@@ -18,6 +19,8 @@ export function buildProgram(version: string): Command {
   addDiffCommand(params, "params");
 
   registerPlotsCommand(program.command("plots").description("render plots of two revisions to PNG"));
+
+  addReportCommand(program);
 
   return program;
 }

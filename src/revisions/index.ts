@@ -15,6 +15,12 @@ export interface Revisions {
   close(): Promise<void>;
 }
 
+/** A revision shown under another name, e.g. a merge-base sha shown as "main". */
+export interface LabelledRev {
+  rev: string;
+  label: string;
+}
+
 export interface OpenOptions {
   maxFileBytes?: number;
 }
@@ -32,15 +38,16 @@ export async function repoRoot(dir: string): Promise<string> {
  * Open the given revisions of the repository around `dir` ("workspace" for the files on disk).
  * All git revisions share one `git cat-file` process.
  */
-export async function openRevisionList(dir: string, revs: readonly string[], opts: OpenOptions = {}): Promise<Revisions> {
+export async function openRevisionList(dir: string, revs: readonly (string | LabelledRev)[], opts: OpenOptions = {}): Promise<Revisions> {
   const root = await repoRoot(dir);
   const maxFileBytes = opts.maxFileBytes ?? DEFAULT_LIMITS.maxFileBytes;
   const git = new CatFile(root);
   try {
     const trees = await Promise.all(
-      revs.map(async (rev): Promise<FileTree> => {
+      revs.map(async (r): Promise<FileTree> => {
+        const { rev, label } = typeof r === "string" ? { rev: r, label: r } : r;
         if (rev === WORKSPACE) return new WorkspaceTree(root, maxFileBytes);
-        return new GitTree(git, rev, await resolveCommit(git, root, rev), maxFileBytes);
+        return new GitTree(git, label, await resolveCommit(git, root, rev), maxFileBytes);
       }),
     );
     return { root, trees, close: async () => git.close() };
@@ -51,7 +58,7 @@ export async function openRevisionList(dir: string, revs: readonly string[], opt
 }
 
 /** Base and head, as `dvc metrics diff A B`: A defaults to HEAD, B to the workspace. */
-export async function openRevisions(dir: string, aRev: string | undefined, bRev: string | undefined, opts: OpenOptions = {}) {
+export async function openRevisions(dir: string, aRev: string | LabelledRev | undefined, bRev: string | undefined, opts: OpenOptions = {}) {
   const r = await openRevisionList(dir, [aRev ?? "HEAD", bRev ?? WORKSPACE], opts);
   return { root: r.root, base: r.trees[0]!, head: r.trees[1]!, close: r.close };
 }
@@ -70,4 +77,19 @@ const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 async function hasCommits(root: string): Promise<boolean> {
   const out = await simpleGit({ baseDir: root }).raw(["rev-list", "-n", "1", "--all"]).catch(() => "");
   return out.trim() !== "";
+}
+
+/**
+ * Where a branch forked from the default branch (origin's HEAD, else main or master): the base a pull
+ * request is compared with. The label is the default branch's name.
+ */
+export async function defaultBase(dir: string): Promise<LabelledRev> {
+  const git = simpleGit({ baseDir: await repoRoot(dir) });
+  const remoteHead = (await git.raw(["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"]).catch(() => "")).trim();
+  const local = (await git.branchLocal().catch(() => ({ all: [] as string[] }))).all;
+  const branch = remoteHead || ["main", "master"].find((b) => local.includes(b));
+  if (!branch) throw new UsageError("cannot tell the default branch (no origin/HEAD, main or master): pass --base");
+  const mergeBase = (await git.raw(["merge-base", "HEAD", branch]).catch(() => "")).trim();
+  if (!mergeBase) throw new UsageError(`HEAD has no common history with ${branch}: pass --base`);
+  return { rev: mergeBase, label: branch.replace(/^origin\//, "") };
 }

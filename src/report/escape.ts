@@ -1,0 +1,21 @@
+/**
+ * Text from a repository (keys, values, paths, plot titles) as inert Markdown: no HTML, no links,
+ * no emphasis, no table breaks, no @mentions that would notify people. Entities are used where a
+ * backslash escape is not honoured inside table cells.
+ */
+export function md(text: string): string {
+  return text
+    .replace(/[\r\n\t]+/g, " ")
+    .replace(/[\\`*_[\]#!~]/g, (c) => `\\${c}`)
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/\|/g, "&#124;")
+    .replace(/@/g, "&#64;")
+    .replace(/:\/\//g, ":&#47;&#47;");
+}
+
+/** Text for an attribute such as an image's alt text: no quotes, brackets or newlines. */
+export function alt(text: string): string {
+  return text.replace(/[\r\n\t]+/g, " ").replace(/[[\]"<>\\]/g, "");
+}
