@@ -1,3 +1,4 @@
+import type { Discovered } from "../project/discover.js";
 import type { FileTree } from "../revisions/types.js";
 import { collect, type CollectOptions, type Kind, type RevisionProblem } from "./collect.js";
 import { diffFiles, type Diff } from "./diff.js";
@@ -15,10 +16,12 @@ export interface DiffResult {
 export interface DiffOptions extends CollectOptions {
   /** Keep unchanged entries (DVC's --all). */
   all?: boolean;
+  /** Projects already discovered for the two trees (the report needs them anyway). */
+  projects?: { base: Discovered; head: Discovered };
 }
 
 /** `dvc metrics diff` / `dvc params diff` between two trees. */
 export async function diffRevisions(kind: Kind, base: FileTree, head: FileTree, opts: DiffOptions = {}): Promise<DiffResult> {
-  const [a, b] = await Promise.all([collect(kind, base, opts), collect(kind, head, opts)]);
+  const [a, b] = await Promise.all([collect(kind, base, opts, opts.projects?.base), collect(kind, head, opts, opts.projects?.head)]);
   return { diff: diffFiles(a.files, b.files, opts.all ?? false), problems: [...a.problems, ...b.problems] };
 }

@@ -5,6 +5,7 @@ import { UsageError } from "../../errors.js";
 import { closeRenderer, collectImages, imagePlotPaths, renderPlots, type PlotRevision } from "../../plots/index.js";
 import { discoverProject } from "../../project/index.js";
 import { openRevisions, WORKSPACE } from "../../revisions/index.js";
+import { uniqueFileNames } from "../file-names.js";
 import { defaultMaxFileSize, limitsOf, MAX_FILE_SIZE_HELP, parseSize, type RepoOptions } from "../options.js";
 
 interface PlotsFlags extends RepoOptions {
@@ -12,18 +13,6 @@ interface PlotsFlags extends RepoOptions {
 }
 
 const EXTENSIONS: Record<string, string> = { "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif" };
-
-/** A file name from a plot id or path: ids are repository text, and must not pick where we write. */
-function fileNames(): (name: string, ext: string) => string {
-  const used = new Set<string>();
-  return (name, ext) => {
-    const stem = name.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+/, "") || "plot";
-    let file = `${stem}.${ext}`;
-    for (let n = 2; used.has(file); n++) file = `${stem}-${n}.${ext}`;
-    used.add(file);
-    return file;
-  };
-}
 
 /** `plots diff [a_rev [b_rev]] --out DIR`: one PNG per plot, as `dvc plots diff` shows them. */
 export function registerPlotsCommand(plots: Command): void {
@@ -49,7 +38,7 @@ export function registerPlotsCommand(plots: Command): void {
         const rendered = await renderPlots(project.plots, revisions);
         const images = await collectImages([...project.images, ...imagePlotPaths(project.plots)], revisions);
         await mkdir(flags.out, { recursive: true });
-        const name = fileNames();
+        const name = uniqueFileNames();
         for (const plot of rendered) {
           if (plot.png === undefined) {
             process.stderr.write(`mlreview: plot '${plot.id}': ${plot.error ?? "not rendered"}\n`);

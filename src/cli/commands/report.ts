@@ -7,6 +7,7 @@ import { discoverProject } from "../../project/index.js";
 import { buildReport, type Publish } from "../../report/index.js";
 import { pyJsonDumps } from "../../report/py-json.js";
 import { defaultBase, openRevisions, WORKSPACE } from "../../revisions/index.js";
+import { uniqueFileNames } from "../file-names.js";
 import { defaultMaxFileSize, limitsOf, MAX_FILE_SIZE_HELP, parseSize, type RepoOptions } from "../options.js";
 
 interface ReportFlags extends RepoOptions {
@@ -34,7 +35,7 @@ export function addReportCommand(program: Command): void {
       const revs = await openRevisions(dir, base, flags.head, { maxFileBytes: limits.maxFileBytes });
       try {
         const [baseProject, headProject] = await Promise.all([discoverProject(revs.base, { limits }), discoverProject(revs.head, { limits })]);
-        const opts = { limits };
+        const opts = { limits, projects: { base: baseProject, head: headProject } };
         const [metrics, params] = await Promise.all([
           diffRevisions("metrics", revs.base, revs.head, { ...opts, all: true }),
           diffRevisions("params", revs.base, revs.head, opts),
@@ -75,14 +76,10 @@ export function addReportCommand(program: Command): void {
 
 /** Images go next to report.md under safe, unique names, linked relatively. */
 function writeBeside(out: string): Publish {
-  const used = new Set<string>();
-  return async (name, data, type) => {
+  const name = uniqueFileNames();
+  return async (id, data, type) => {
     await mkdir(out, { recursive: true });
-    const ext = type === "image/jpeg" ? "jpg" : type === "image/gif" ? "gif" : "png";
-    const stem = name.replace(/\.(png|jpe?g|gif|svg)$/i, "").replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+/, "") || "image";
-    let file = `${stem}.${ext}`;
-    for (let n = 2; used.has(file); n++) file = `${stem}-${n}.${ext}`;
-    used.add(file);
+    const file = name(id.replace(/\.(png|jpe?g|gif|svg)$/i, ""), type === "image/jpeg" ? "jpg" : type === "image/gif" ? "gif" : "png");
     await writeFile(join(out, file), data);
     return `./${file}`;
   };
