@@ -40,7 +40,7 @@ describe.each(vectors(["diff_table"]))("DVC table vector $plain.name", ({ plain:
   // The same old/new values committed to a real repository: the CLI prints the same cells. A vector whose
   // "diff" is not new - old (the rounding one) can only check the old and new cells this way.
   it("the CLI prints the same cells from a real repository", () => {
-    const [[path, keys]] = entries(input.diff!);
+    const [path, keys] = entries(input.diff!)[0]!;
     const old = new Map<string, Value>();
     const neu = new Map<string, Value>();
     for (const [k, e] of entries(keys!)) {
@@ -61,7 +61,7 @@ describe.each(vectors(["diff_table"]))("DVC table vector $plain.name", ({ plain:
 });
 
 describe("DVC metrics show vector", () => {
-  const [{ plain: v }] = vectors(["metrics_show_table"]);
+  const v = vectors(["metrics_show_table"])[0]?.plain;
   const metrics = (v!.input as { metrics: Record<string, { data?: Record<string, { data: unknown }> }> }).metrics;
   const files = (rev: string) => ({ "dvc.yaml": "metrics: [metrics.json]\n", "metrics.json": JSON.stringify(metrics[rev]!.data!["metrics.json"]!.data) });
   const dir = makeRepo({ commits: [files("branch_1")], branch: "branch_1" });
