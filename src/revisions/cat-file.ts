@@ -23,11 +23,12 @@ export class CatFile {
   private current: { pending: Pending; header: CatFileAnswer & { kind: "object" }; left: number; chunks: Buffer[] } | undefined;
   private failure: Error | undefined;
 
-  constructor(repoDir: string) {
+  /** `env` adds to the environment, e.g. the credentials a partial clone needs to fetch a missing blob. */
+  constructor(repoDir: string, env: Record<string, string> = {}) {
     this.proc = spawn("git", ["cat-file", "--batch", "--follow-symlinks"], {
       cwd: repoDir,
       stdio: ["pipe", "pipe", "pipe"],
-      env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" },
+      env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C", ...env },
     });
     let stderr = "";
     this.proc.stderr.on("data", (d: Buffer) => (stderr += d.toString()));

@@ -3,6 +3,9 @@ import type { CatFile } from "./cat-file.js";
 import { unsafePathReason } from "./paths.js";
 import type { FileTree, ReadResult } from "./types.js";
 
+/** Makes the blobs of a partial clone present before they are read (one fetch for many files). */
+export type Prefetch = (oids: string[]) => Promise<void>;
+
 /** The files of one commit, read through a shared cat-file process. */
 export class GitTree implements FileTree {
   private readonly listings = new Map<string, Promise<string[]>>();
@@ -12,6 +15,7 @@ export class GitTree implements FileTree {
     readonly label: string,
     readonly commit: string,
     private readonly maxFileBytes: number,
+    private readonly prefetch?: Prefetch,
   ) {}
 
   async read(paths: readonly string[]): Promise<Map<string, ReadResult>> {
@@ -21,6 +25,7 @@ export class GitTree implements FileTree {
       if (why) out.set(p, { ok: false, error: { code: "escapes", message: why } });
       return !why;
     });
+    if (this.prefetch && wanted.length > 0) await this.prefetch(await this.blobIds(wanted));
     const answers = await this.git.requestMany(wanted.map((p) => `${this.commit}:${p}`), this.maxFileBytes);
     wanted.forEach((p, i) => out.set(p, toResult(answers[i]!, this.maxFileBytes)));
     return out;
@@ -33,6 +38,19 @@ export class GitTree implements FileTree {
       this.listings.set(dir, listing);
     }
     return listing;
+  }
+
+  /** The blob ids of existing files, from their directories' tree objects (present in a blob-less clone). */
+  private async blobIds(paths: readonly string[]): Promise<string[]> {
+    const dirs = [...new Set(paths.map((p) => (p.includes("/") ? p.slice(0, p.lastIndexOf("/")) : "")))];
+    const trees = await this.git.requestMany(dirs.map((d) => (d ? `${this.commit}:${d}` : `${this.commit}^{tree}`)));
+    const ids = new Map<string, string>();
+    dirs.forEach((d, i) => {
+      const t = trees[i]!;
+      if (t.kind !== "object" || t.type !== "tree" || !t.data) return;
+      for (const e of parseTree(t.data, t.oid.length / 2)) if (e.mode !== "40000" && e.mode !== "160000") ids.set(d ? `${d}/${e.name}` : e.name, e.oid);
+    });
+    return paths.flatMap((p) => ids.get(p) ?? []);
   }
 
   /** Breadth-first over tree objects, one pipelined batch per directory level. */

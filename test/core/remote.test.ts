@@ -1,0 +1,79 @@
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { diffRevisions } from "../../src/compare/index.js";
+import { openRemoteRevisions } from "../../src/revisions/remote.js";
+import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
+
+function du(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) n += statSync(join(e.parentPath, e.name)).size;
+  return n;
+}
+
+/** A bare "forge" repository with 40 commits, each adding a 100 KB binary, that allows partial fetches. */
+function remoteWithHistory(): { url: string; bare: string; base: string; head: string } {
+  const work = makeRepo({ commits: [{ "metrics.json": '{"acc": 0.5}', "params.yaml": "lr: 1\n" }] });
+  for (let i = 0; i < 40; i++) {
+    writeFiles(work, { [`data/blob${i}.bin`]: randomBytes(100_000), "metrics.json": `{"acc": 0.5, "step": ${i}}` });
+    git(work, "add", "-A");
+    git(work, "commit", "-qm", `c${i}`);
+  }
+  const bare = join(tempDir(), "remote.git");
+  execFileSync("git", ["clone", "-q", "--bare", work, bare]);
+  git(bare, "config", "uploadpack.allowFilter", "true");
+  git(bare, "config", "uploadpack.allowAnySHA1InWant", "true");
+  return { url: `file://${bare}`, bare, base: git(work, "rev-parse", "HEAD~10").trim(), head: git(work, "rev-parse", "HEAD").trim() };
+}
+
+describe("remote revisions: a blob-less fetch of two commits", () => {
+  it("diffs correctly while fetching only the files it reads", async () => {
+    const remote = remoteWithHistory();
+    const cacheDir = tempDir();
+    const revs = await openRemoteRevisions({ url: remote.url, cacheDir }, [
+      { sha: remote.base, label: "main" },
+      { sha: remote.head, label: "feature" },
+    ]);
+    try {
+      const r = await diffRevisions("metrics", revs.trees[0]!, revs.trees[1]!);
+      expect(r.problems).toEqual([]);
+      expect([...r.diff.get("metrics.json")!.entries()]).toEqual([["step", { old: 29n, new: 39n, diff: 10n }]]);
+    } finally {
+      await revs.close();
+    }
+    const fetched = du(revs.root);
+    const full = du(remote.bare);
+    expect(full).toBeGreaterThan(4_000_000);
+    expect(fetched).toBeLessThan(full / 50);
+
+    // With the remote gone, git can only answer from what was fetched: the metrics blob, not the data.
+    git(revs.root, "config", "remote.origin.url", "file:///nonexistent");
+    const has = (spec: string) => {
+      try {
+        execFileSync("git", ["cat-file", "-e", spec], { cwd: revs.root, stdio: "ignore" });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(has(`${remote.head}:metrics.json`)).toBe(true);
+    expect(has(`${remote.head}:data/blob39.bin`)).toBe(false);
+    expect(has(`${remote.head}:params.yaml`)).toBe(false); // metrics only were asked for
+  });
+
+  it("reuses the cache for the next push: only new commits and files are fetched", async () => {
+    const remote = remoteWithHistory();
+    const cacheDir = tempDir();
+    const first = await openRemoteRevisions({ url: remote.url, cacheDir }, [{ sha: remote.base, label: "main" }, { sha: remote.head, label: "feature" }]);
+    await diffRevisions("params", first.trees[0]!, first.trees[1]!);
+    await first.close();
+    const again = await openRemoteRevisions({ url: remote.url, cacheDir }, [{ sha: remote.base, label: "main" }, { sha: remote.head, label: "feature" }]);
+    expect(again.root).toBe(first.root);
+    const r = await diffRevisions("params", again.trees[0]!, again.trees[1]!);
+    expect(r.diff.size).toBe(0);
+    expect(r.problems).toEqual([]);
+    await again.close();
+  });
+});
