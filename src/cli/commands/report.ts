@@ -1,10 +1,9 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { diffRevisions } from "../../compare/index.js";
-import { closeRenderer, collectImages, renderPlots, type PlotRevision } from "../../plots/index.js";
-import { discoverProject } from "../../project/index.js";
-import { buildReport, type Publish } from "../../report/index.js";
+import { closeRenderer } from "../../plots/index.js";
+import type { Publish } from "../../report/index.js";
+import { runReport } from "../../report/run.js";
 import { pyJsonDumps } from "../../report/py-json.js";
 import { defaultBase, openRevisions, WORKSPACE } from "../../revisions/index.js";
 import { uniqueFileNames } from "../file-names.js";
@@ -34,38 +33,22 @@ export function addReportCommand(program: Command): void {
       const base = flags.base ?? (await defaultBase(dir));
       const revs = await openRevisions(dir, base, flags.head, { maxFileBytes: limits.maxFileBytes });
       try {
-        const [baseProject, headProject] = await Promise.all([discoverProject(revs.base, { limits }), discoverProject(revs.head, { limits })]);
-        const opts = { limits, projects: { base: baseProject, head: headProject } };
-        const [metrics, params] = await Promise.all([
-          diffRevisions("metrics", revs.base, revs.head, { ...opts, all: true }),
-          diffRevisions("params", revs.base, revs.head, opts),
-        ]);
-        const project = "error" in headProject ? undefined : headProject;
-        const revisions: PlotRevision[] = [{ label: revs.base.label, tree: revs.base }, { label: revs.head.label, tree: revs.head }];
         // Plots need somewhere to go: without --out they are listed, not drawn.
-        const draw = flags.out !== undefined && project !== undefined;
-        const plots = draw ? await renderPlots(project.plots, revisions) : [];
-        const images = draw ? await collectImages(project.images, revisions) : [];
-        const report = await buildReport({
-          base: { label: revs.base.label, commit: revs.base.commit },
-          head: { label: revs.head.label, commit: revs.head.commit },
-          metrics,
-          params,
-          plots,
-          images,
-          // The head's settings decide, as its config is what the change proposes; a broken head falls back to the base's.
-          settings: project?.settings ?? ("error" in baseProject ? { direction: {}, thresholds: [] } : baseProject.settings),
+        const report = await runReport(revs.base, revs.head, {
+          limits,
+          drawPlots: flags.out !== undefined,
           publish: flags.out ? writeBeside(flags.out) : async () => "",
         });
         if (flags.json) {
           const rows = report.metrics.map((r) => ({ ...r }));
           process.stdout.write(`${pyJsonDumps({ summary: report.summary, conclusion: report.conclusion, breaches: report.breaches.map((b) => ({ ...b })), metrics: rows, omitted: report.omitted, markdown: report.markdown } as never)}\n`);
         } else if (flags.out) {
+          await mkdir(flags.out, { recursive: true });
           await writeFile(join(flags.out, "report.md"), report.markdown);
           process.stdout.write(`${join(flags.out, "report.md")}\n`);
         } else {
           process.stdout.write(report.markdown);
-          if (project && project.plots.length > 0) process.stderr.write(`mlreview: ${project.plots.length} plot(s) not drawn: pass --out DIR to render them\n`);
+          if (report.plotCount > 0) process.stderr.write(`mlreview: ${report.plotCount} plot(s) not drawn: pass --out DIR to render them\n`);
         }
       } finally {
         await revs.close();
