@@ -1,0 +1,27 @@
+import type { ApplicationFunction, Probot } from "probot";
+import { ImageStore } from "../forges/image-store.js";
+import { LatestPerKey } from "../queue/latest.js";
+import { onPullRequest, PULL_REQUEST_EVENTS } from "./pull-request.js";
+import { routes } from "./routes.js";
+import { imagesDir, settingsFromEnv, type AppSettings } from "./settings.js";
+
+export interface MlreviewApp {
+  app: ApplicationFunction;
+  /** Resolves when no report is running or waiting (tests, shutdown). */
+  idle(): Promise<void>;
+}
+
+/** The Probot app: wiring only; the work is in the pipeline (report/run.ts) and the forge. */
+export function createApp(settings: AppSettings = settingsFromEnv()): MlreviewApp {
+  const images = settings.publicUrl ? new ImageStore(imagesDir(settings), settings.publicUrl, settings.imageKey) : undefined;
+  let log: Probot["log"] | undefined;
+  const queue = new LatestPerKey((key, e) => log?.error({ err: e, key }, "mlreview: report failed"));
+  const app: ApplicationFunction = (probot, { addHandler }) => {
+    log = probot.log;
+    probot.on([...PULL_REQUEST_EVENTS], onPullRequest(settings, queue, images));
+    addHandler?.(routes(images));
+  };
+  return { app, idle: () => queue.idle() };
+}
+
+export default createApp().app;

@@ -1,0 +1,22 @@
+import { createHmac } from "node:crypto";
+import { join, resolve } from "node:path";
+
+/** The bot's own settings (DESIGN §4, §7), from the environment; Probot reads its own variables itself. */
+export interface AppSettings {
+  appId: number | undefined;
+  /** Public base URL of this server, for report images (MLREVIEW_PUBLIC_URL). Without it, plots are listed, not shown. */
+  publicUrl: string | undefined;
+  dataDir: string;
+  /** Keys image names (HMAC): MLREVIEW_IMAGE_KEY, else derived from WEBHOOK_SECRET. */
+  imageKey: string;
+}
+
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): AppSettings {
+  const dataDir = resolve(env.MLREVIEW_DATA_DIR ?? ".mlreview-data");
+  const appId = env.APP_ID && /^\d+$/.test(env.APP_ID) ? Number(env.APP_ID) : undefined;
+  const secret = env.MLREVIEW_IMAGE_KEY ?? createHmac("sha256", env.WEBHOOK_SECRET ?? "").update("mlreview image names").digest("hex");
+  return { appId, publicUrl: env.MLREVIEW_PUBLIC_URL || undefined, dataDir, imageKey: secret };
+}
+
+export const reposDir = (s: AppSettings) => join(s.dataDir, "repos");
+export const imagesDir = (s: AppSettings) => join(s.dataDir, "images");

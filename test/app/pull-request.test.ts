@@ -1,0 +1,158 @@
+import { execFileSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { sign } from "@octokit/webhooks-methods";
+import nock from "nock";
+import { pino } from "pino";
+import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createApp } from "../../src/app/index.js";
+import { MARKER } from "../../src/report/index.js";
+import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
+import { example } from "../github/helpers.js";
+
+const API = "https://api.github.com";
+const SECRET = "webhook-secret";
+const TOKEN = "ghs_installationtoken123";
+const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+
+/** A forge-side bare repository with main and a feature branch that changes metrics and params. */
+function forgeRepo() {
+  const work = makeRepo({ commits: [{ "metrics.json": '{"eval": {"accuracy": 0.8, "loss": 0.5}}', "params.yaml": "lr: 0.01\n" }] });
+  const base = git(work, "rev-parse", "HEAD").trim();
+  git(work, "checkout", "-q", "-b", "feature");
+  writeFiles(work, { "metrics.json": '{"eval": {"accuracy": 0.85, "loss": 0.4}}', "params.yaml": "lr: 0.02\n" });
+  git(work, "commit", "-qam", "tune");
+  const head = git(work, "rev-parse", "HEAD").trim();
+  const bare = join(tempDir(), "remote.git");
+  execFileSync("git", ["clone", "-q", "--bare", work, bare]);
+  git(bare, "config", "uploadpack.allowFilter", "true");
+  git(bare, "config", "uploadpack.allowAnySHA1InWant", "true");
+  return { bare, base, head };
+}
+
+interface Payload {
+  installation?: { id: number };
+  repository: { full_name: string; clone_url: string; owner: { login: string }; name: string };
+  pull_request: { number: number; head: { sha: string; ref: string }; base: { sha: string; ref: string } };
+}
+
+function payloadFor(r: ReturnType<typeof forgeRepo>): Payload {
+  const p = example<Payload>("pull_request", "opened");
+  p.installation ??= { id: 1 };
+  p.repository.clone_url = `file://${r.bare}`;
+  p.pull_request.head.sha = r.head;
+  p.pull_request.head.ref = "feature";
+  p.pull_request.base.sha = r.base;
+  p.pull_request.base.ref = "main";
+  return p;
+}
+
+function setup() {
+  const logs: string[] = [];
+  const log = pino({ level: "trace" }, new Writable({ write: (c, _e, cb) => (logs.push(c.toString()), cb()) }));
+  const dataDir = tempDir();
+  const mlreview = createApp({ appId: 123, publicUrl: undefined, dataDir, imageKey: "k" });
+  const probot = new Probot({
+    appId: 123,
+    privateKey,
+    secret: SECRET,
+    log,
+    Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })),
+  });
+  return { probot, mlreview, logs };
+}
+
+function apiMocks(p: Payload, r: ReturnType<typeof forgeRepo>) {
+  const repo = `/repos/${p.repository.full_name}`;
+  const posted: string[] = [];
+  const scope = nock(API)
+    .post(`/app/installations/${p.installation!.id}/access_tokens`)
+    .reply(201, { token: TOKEN, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: {} })
+    .get(`${repo}/compare/${r.base}...${r.head}`)
+    .query({ per_page: 1 })
+    .reply(200, { merge_base_commit: { sha: r.base } })
+    .get(`${repo}/issues/${p.pull_request.number}/comments`)
+    .query({ per_page: 100 })
+    .reply(200, [])
+    .post(`${repo}/issues/${p.pull_request.number}/comments`, (b: { body: string }) => (posted.push(b.body), true))
+    .reply(201, { id: 9 })
+    .post(`${repo}/check-runs`, (b: { name: string; head_sha: string; conclusion: string; output: { title: string } }) => {
+      posted.push(JSON.stringify(b));
+      return b.name === "mlreview" && b.head_sha === r.head && b.conclusion === "success";
+    })
+    .reply(201, { id: 1 });
+  return { scope, posted };
+}
+
+describe("the GitHub app on pull_request", () => {
+  const unexpected: string[] = [];
+  // Requests nock has no interceptor for; our own server on 127.0.0.1 is allowed through on purpose.
+  const onNoMatch = (req: { method?: string; path?: string; host?: string; hostname?: string; options?: { path?: string; host?: string; hostname?: string } }) => {
+    const host = req.hostname ?? req.options?.hostname ?? req.host ?? req.options?.host ?? "";
+    if (!host.startsWith("127.0.0.1")) unexpected.push(`${req.method} ${host} ${req.path ?? req.options?.path}`);
+  };
+  beforeEach(() => {
+    nock.disableNetConnect();
+    nock.enableNetConnect("127.0.0.1");
+    nock.emitter.on("no match", onNoMatch);
+  });
+  afterEach(() => {
+    nock.emitter.removeListener("no match", onNoMatch);
+    nock.cleanAll();
+    nock.enableNetConnect();
+    unexpected.length = 0;
+  });
+
+  it("posts one report comment and a check run, with exactly these API calls; a redelivery does nothing", async () => {
+    const r = forgeRepo();
+    const p = payloadFor(r);
+    const { probot, mlreview, logs } = setup();
+    await probot.load(mlreview.app, { cwd: process.cwd(), addHandler: () => {} });
+    const { scope, posted } = apiMocks(p, r);
+    await probot.receive({ id: "d1", name: "pull_request", payload: p as never });
+    await probot.receive({ id: "d1", name: "pull_request", payload: p as never });
+    await mlreview.idle();
+    expect(unexpected).toEqual([]);
+    expect(scope.pendingMocks()).toEqual([]);
+    const [comment, check] = posted;
+    expect(comment!.startsWith(MARKER)).toBe(true);
+    expect(comment).toContain("### ML results: feature vs main");
+    expect(comment).toContain("| metrics.json | eval.accuracy | 0.8 | 0.85 | ▲ +0.05 | +6.25% |");
+    expect(comment).toContain("| params.yaml | lr | 0.01 | 0.02 |");
+    expect(JSON.parse(check!).output.title).toBe("Metrics: 2 improved ▲ (▲ eval.loss -20.0%, ▲ eval.accuracy +6.25%); 1 param changed.");
+    expect(logs.join("")).not.toContain(TOKEN);
+  });
+
+  it("from a signed HTTP delivery on a real port to the comment; a bad signature is refused", async () => {
+    const r = forgeRepo();
+    const p = payloadFor(r);
+    const { probot, mlreview } = setup();
+    const middleware = await createNodeMiddleware(mlreview.app, { probot });
+    const server: Server = createServer((req, res) => void middleware(req, res));
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const { scope, posted } = apiMocks(p, r);
+      const body = JSON.stringify(p);
+      const post = (signature: string) =>
+        fetch(`${url}/api/github/webhooks`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-github-event": "pull_request", "x-github-delivery": "d2", "x-hub-signature-256": signature },
+          body,
+        });
+      expect((await post(await sign("wrong", body))).status).toBe(400);
+      expect((await post(await sign(SECRET, body))).status).toBe(200);
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      await mlreview.idle();
+      expect(unexpected).toEqual([]);
+      expect(scope.pendingMocks()).toEqual([]);
+      expect(posted[0]).toContain("eval.accuracy");
+    } finally {
+      server.close();
+    }
+  });
+});
