@@ -7,7 +7,7 @@ import { Writable } from "node:stream";
 import { sign } from "@octokit/webhooks-methods";
 import nock from "nock";
 import { pino } from "pino";
-import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
+import { createNodeMiddleware, createProbot, Probot, ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app/index.js";
 import { MARKER } from "../../src/report/index.js";
@@ -154,5 +154,95 @@ describe("the GitHub app on pull_request", () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe("the GitHub app: newest head only, and GitHub Enterprise Server", () => {
+  const unexpected: string[] = [];
+  const onNoMatch = (req: { method?: string; path?: string; hostname?: string; options?: { path?: string; hostname?: string } }) =>
+    unexpected.push(`${req.method} ${req.hostname ?? req.options?.hostname} ${req.path ?? req.options?.path}`);
+  beforeEach(() => {
+    nock.disableNetConnect();
+    nock.emitter.on("no match", onNoMatch);
+  });
+  afterEach(() => {
+    nock.emitter.removeListener("no match", onNoMatch);
+    nock.cleanAll();
+    nock.enableNetConnect();
+    unexpected.length = 0;
+  });
+
+  it("two pushes a second apart: the older report is dropped, only the newest head is posted and checked", async () => {
+    const r = forgeRepo();
+    // A second push on top of the first.
+    const work = join(tempDir(), "w");
+    execFileSync("git", ["clone", "-q", r.bare, work]);
+    git(work, "checkout", "-q", "feature");
+    writeFiles(work, { "metrics.json": '{"eval": {"accuracy": 0.9, "loss": 0.3}}' });
+    git(work, "commit", "-qam", "second push");
+    git(work, "push", "-q", "origin", "feature");
+    const newer = git(work, "rev-parse", "HEAD").trim();
+    const first = payloadFor(r);
+    const second = payloadFor({ ...r, head: newer });
+    (second as unknown as { action: string }).action = "synchronize";
+    const repo = `/repos/${first.repository.full_name}`;
+    const posted: string[] = [];
+    const scope = nock(API)
+      .post(`/app/installations/${first.installation!.id}/access_tokens`)
+      .reply(201, { token: TOKEN, expires_at: new Date(Date.now() + 3600_000).toISOString() })
+      .get(`${repo}/compare/${r.base}...${r.head}`)
+      .query(true)
+      .delay(300) // the first report is still being built when the second push arrives
+      .reply(200, { merge_base_commit: { sha: r.base } })
+      .get(`${repo}/compare/${r.base}...${newer}`)
+      .query(true)
+      .reply(200, { merge_base_commit: { sha: r.base } })
+      .get(`${repo}/issues/${first.pull_request.number}/comments`)
+      .query(true)
+      .reply(200, [])
+      .post(`${repo}/issues/${first.pull_request.number}/comments`, (b: { body: string }) => (posted.push(b.body), true))
+      .reply(201, { id: 1 })
+      .post(`${repo}/check-runs`, (b: { head_sha: string }) => b.head_sha === newer)
+      .reply(201, { id: 1 });
+    const { probot, mlreview } = setup();
+    await probot.load(mlreview.app, { cwd: process.cwd(), addHandler: () => {} });
+    await probot.receive({ id: "a", name: "pull_request", payload: first as never });
+    await new Promise((ok) => setTimeout(ok, 50));
+    await probot.receive({ id: "b", name: "pull_request", payload: second as never });
+    await mlreview.idle();
+    expect(unexpected).toEqual([]);
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(posted).toHaveLength(1);
+    expect(posted[0]).toContain("| metrics.json | eval.accuracy | 0.8 | 0.9 |");
+  });
+
+  it("GHE_HOST and GHE_PROTOCOL: every API call goes to the Enterprise server", async () => {
+    const r = forgeRepo();
+    const p = payloadFor(r);
+    const ghe = "https://ghe.acme.internal/api/v3";
+    const repo = `/repos/${p.repository.full_name}`;
+    const scope = nock(ghe)
+      .post(`/app/installations/${p.installation!.id}/access_tokens`)
+      .reply(201, { token: TOKEN, expires_at: new Date(Date.now() + 3600_000).toISOString() })
+      .get(`${repo}/compare/${r.base}...${r.head}`)
+      .query(true)
+      .reply(200, { merge_base_commit: { sha: r.base } })
+      .get(`${repo}/issues/${p.pull_request.number}/comments`)
+      .query(true)
+      .reply(200, [])
+      .post(`${repo}/issues/${p.pull_request.number}/comments`)
+      .reply(201, { id: 1 })
+      .post(`${repo}/check-runs`)
+      .reply(201, { id: 1 });
+    const probot = createProbot({
+      env: { APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, GHE_HOST: "ghe.acme.internal", GHE_PROTOCOL: "https", LOG_LEVEL: "fatal" },
+      overrides: { Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) },
+    });
+    const mlreview = createApp({ appId: 123, publicUrl: undefined, dataDir: tempDir(), imageKey: "k" });
+    await probot.load(mlreview.app, { cwd: process.cwd(), addHandler: () => {} });
+    await probot.receive({ id: "g", name: "pull_request", payload: p as never });
+    await mlreview.idle();
+    expect(unexpected).toEqual([]);
+    expect(scope.pendingMocks()).toEqual([]);
   });
 });
