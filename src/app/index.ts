@@ -2,6 +2,7 @@ import type { ApplicationFunction, Probot } from "probot";
 import { ImageStore } from "../forges/image-store.js";
 import { LatestPerKey } from "../queue/latest.js";
 import { onPullRequest, PULL_REQUEST_EVENTS } from "./pull-request.js";
+import { onWorkflowRun } from "./workflow-run.js";
 import { routes } from "./routes.js";
 import { imagesDir, settingsFromEnv, type AppSettings } from "./settings.js";
 
@@ -18,7 +19,10 @@ export function createApp(settings: AppSettings = settingsFromEnv()): MlreviewAp
   const queue = new LatestPerKey((key, e) => log?.error({ err: e, key }, "mlreview: report failed"));
   const app: ApplicationFunction = (probot, { addHandler }) => {
     log = probot.log;
-    probot.on([...PULL_REQUEST_EVENTS], onPullRequest(settings, queue, images));
+    // The newest head seen per pull request, so that a late workflow run for an old push is ignored.
+    const heads = new Map<string, string>();
+    probot.on([...PULL_REQUEST_EVENTS], onPullRequest(settings, queue, images, heads));
+    probot.on("workflow_run.completed", onWorkflowRun(settings, queue, images, heads));
     addHandler?.(routes(images));
   };
   return { app, idle: () => queue.idle() };

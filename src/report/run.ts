@@ -1,4 +1,4 @@
-import { diffRevisions } from "../compare/index.js";
+import { diffRevisions, type RevisionProblem } from "../compare/index.js";
 import type { Limits } from "../formats/limits.js";
 import { collectImages, renderPlots, type PlotRevision } from "../plots/index.js";
 import { discoverProject, type DiscoverOptions } from "../project/index.js";
@@ -11,6 +11,8 @@ export interface RunReportOptions {
   /** false: plots are listed, not drawn (the CLI without --out). */
   drawPlots?: boolean;
   publish: Publish;
+  /** Problems found before the pipeline ran (e.g. a rejected CI artifact), shown with the others. */
+  problems?: RevisionProblem[];
 }
 
 /**
@@ -42,6 +44,7 @@ export async function runReport(base: FileTree, head: FileTree, opts: RunReportO
     images,
     settings: project?.settings ?? ("error" in baseProject ? { direction: {}, thresholds: [] } : baseProject.settings),
     publish: opts.publish,
+    ...(opts.problems ? { problems: opts.problems } : {}),
   });
   return { ...report, plotCount: project?.plots.length ?? 0 };
 }

@@ -1,0 +1,71 @@
+import { posix } from "node:path";
+import type { Context, ProbotOctokit } from "probot";
+import type { ImageStore } from "../forges/image-store.js";
+import type { LatestPerKey } from "../queue/latest.js";
+import { ARTIFACT_LIMITS, ArtifactError, readArtifact } from "../revisions/artifact.js";
+import { prKey } from "./pull-request.js";
+import { reportPullRequest } from "./report-job.js";
+import type { AppSettings } from "./settings.js";
+
+type Octokit = InstanceType<typeof ProbotOctokit>;
+
+/**
+ * A completed, successful workflow run of a pull request: the report with the run's artifact as the
+ * head's results and the artifact of the latest successful run of the same workflow on the base branch
+ * as the base's. Runs of other workflows, failed runs, and runs for a head that is no longer the pull
+ * request's are ignored.
+ */
+export function onWorkflowRun(settings: AppSettings, queue: LatestPerKey, images: ImageStore | undefined, heads: Map<string, string>) {
+  return async (context: Context<"workflow_run.completed">): Promise<void> => {
+    const { workflow_run: run, repository } = context.payload;
+    if (run.conclusion !== "success") return;
+    for (const pr of run.pull_requests) {
+      if (!pr) continue;
+      const key = prKey(repository.full_name, pr.number);
+      const known = heads.get(key);
+      if (known !== undefined && known !== pr.head.sha) continue;
+      const [owner, repo] = [repository.owner.login, repository.name];
+      void queue.submit(key, `${pr.head.sha}+run${run.id}`, ({ isStale }) =>
+        reportPullRequest({
+          octokit: context.octokit,
+          settings,
+          images,
+          repository,
+          pr,
+          isStale: () => isStale() || (heads.get(key) ?? pr.head.sha) !== pr.head.sha,
+          artifacts: async (wanted) => {
+            if (wanted.workflow && posix.basename(run.path) !== wanted.workflow) return undefined;
+            const head = await artifactOf(context.octokit, owner, repo, run.id, wanted.name);
+            if (!head) throw new ArtifactError(`workflow run ${run.id} has no artifact named '${wanted.name}'`);
+            const { data: baseRuns } = await context.octokit.rest.actions.listWorkflowRuns({ owner, repo, workflow_id: run.workflow_id, branch: pr.base.ref, status: "success", per_page: 1 });
+            const baseRun = baseRuns.workflow_runs[0];
+            const base = baseRun ? await artifactOf(context.octokit, owner, repo, baseRun.id, wanted.name) : undefined;
+            return base ? { head, base } : { head };
+          },
+        }),
+      );
+    }
+  };
+}
+
+/** The named artifact of a run, read in memory with the artifact limits; undefined when there is none. */
+async function artifactOf(octokit: Octokit, owner: string, repo: string, runId: number, name: string): Promise<Map<string, Buffer> | undefined> {
+  const { data } = await octokit.rest.actions.listWorkflowRunArtifacts({ owner, repo, run_id: runId, name, per_page: 1 });
+  const artifact = data.artifacts.find((a) => a.name === name && !a.expired);
+  if (!artifact) return undefined;
+  if (artifact.size_in_bytes > ARTIFACT_LIMITS.maxZipBytes) throw new ArtifactError(`artifact '${name}' is ${artifact.size_in_bytes} bytes, over the limit`);
+  // The raw stream, read with the cap applied as bytes arrive: the listed size is only what GitHub says.
+  const download = await octokit.rest.actions.downloadArtifact({ owner, repo, artifact_id: artifact.id, archive_format: "zip", request: { parseSuccessResponseBody: false } });
+  return readArtifact(await readCapped(download.data as unknown as ReadableStream<Uint8Array>, ARTIFACT_LIMITS.maxZipBytes));
+}
+
+async function readCapped(body: ReadableStream<Uint8Array>, max: number): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.length;
+    if (size > max) throw new ArtifactError(`artifact download exceeds ${max} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,158 @@
+import { execFileSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
+import { join } from "node:path";
+import nock from "nock";
+import { Probot, ProbotOctokit } from "probot";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import yazl from "yazl";
+import { createApp } from "../../src/app/index.js";
+import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
+import { example } from "../github/helpers.js";
+
+const API = "https://api.github.com";
+const BLOBS = "https://pipelines.actions.githubusercontent.example";
+const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const CONFIG = ".mlreview.yml";
+const cfg = "metrics: [results/metrics.json]\nartifacts: {name: mlreview, workflow: train.yml}\n";
+
+function zip(files: Record<string, string>): Promise<Buffer> {
+  const z = new yazl.ZipFile();
+  for (const [name, data] of Object.entries(files)) z.addBuffer(Buffer.from(data), name);
+  z.end();
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    z.outputStream.on("data", (c: Buffer) => chunks.push(c)).on("end", () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+/** Results are produced by CI, not committed: the repository only holds the config and the code. */
+function forgeRepo() {
+  const work = makeRepo({ commits: [{ [CONFIG]: cfg, "train.py": "print(1)\n" }] });
+  const base = git(work, "rev-parse", "HEAD").trim();
+  git(work, "checkout", "-q", "-b", "feature");
+  writeFiles(work, { "train.py": "print(2)\n" });
+  git(work, "commit", "-qam", "new model");
+  const head = git(work, "rev-parse", "HEAD").trim();
+  const bare = join(tempDir(), "remote.git");
+  execFileSync("git", ["clone", "-q", "--bare", work, bare]);
+  git(bare, "config", "uploadpack.allowFilter", "true");
+  git(bare, "config", "uploadpack.allowAnySHA1InWant", "true");
+  return { bare, base, head };
+}
+
+interface RunPayload {
+  installation?: { id: number };
+  repository: { full_name: string; clone_url: string };
+  workflow_run: { id: number; workflow_id: number; path?: string; conclusion: string; pull_requests: unknown[] };
+}
+
+function runPayload(r: ReturnType<typeof forgeRepo>, path = ".github/workflows/train.yml"): RunPayload {
+  const p = example<RunPayload>("workflow_run", "completed");
+  p.installation ??= { id: 1 };
+  p.repository.clone_url = `file://${r.bare}`;
+  Object.assign(p.workflow_run, { id: 900, workflow_id: 77, path, conclusion: "success", pull_requests: [{ number: 5, head: { sha: r.head, ref: "feature" }, base: { sha: r.base, ref: "main" } }] });
+  return p;
+}
+
+async function load() {
+  const mlreview = createApp({ appId: 123, publicUrl: undefined, dataDir: tempDir(), imageKey: "k" });
+  const probot = new Probot({ appId: 123, privateKey, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
+  await probot.load(mlreview.app, { cwd: process.cwd(), addHandler: () => {} });
+  return { probot, mlreview };
+}
+
+describe("workflow_run completed: results from CI artifacts", () => {
+  const unexpected: string[] = [];
+  const onNoMatch = (req: { method?: string; path?: string; hostname?: string; options?: { path?: string; hostname?: string } }) =>
+    unexpected.push(`${req.method} ${req.hostname ?? req.options?.hostname} ${req.path ?? req.options?.path}`);
+  beforeEach(() => {
+    nock.disableNetConnect();
+    nock.emitter.on("no match", onNoMatch);
+  });
+  afterEach(() => {
+    nock.emitter.removeListener("no match", onNoMatch);
+    nock.cleanAll();
+    nock.enableNetConnect();
+    unexpected.length = 0;
+  });
+
+  function mocks(p: RunPayload, r: ReturnType<typeof forgeRepo>, headZip: Buffer, baseZip: Buffer) {
+    const repo = `/repos/${p.repository.full_name}`;
+    const posted: string[] = [];
+    const api = nock(API)
+      .post(`/app/installations/${p.installation!.id}/access_tokens`)
+      .reply(201, { token: "ghs_x", expires_at: new Date(Date.now() + 3600_000).toISOString() })
+      .get(`${repo}/compare/${r.base}...${r.head}`)
+      .query(true)
+      .reply(200, { merge_base_commit: { sha: r.base } })
+      .get(`${repo}/actions/runs/900/artifacts`)
+      .query({ name: "mlreview", per_page: 1 })
+      .reply(200, { total_count: 1, artifacts: [{ id: 11, name: "mlreview", size_in_bytes: headZip.length, expired: false }] })
+      .get(`${repo}/actions/artifacts/11/zip`)
+      .reply(302, "", { location: `${BLOBS}/head.zip` })
+      .get(`${repo}/actions/workflows/77/runs`)
+      .query({ branch: "main", status: "success", per_page: 1 })
+      .reply(200, { total_count: 1, workflow_runs: [{ id: 800 }] })
+      .get(`${repo}/actions/runs/800/artifacts`)
+      .query({ name: "mlreview", per_page: 1 })
+      .reply(200, { total_count: 1, artifacts: [{ id: 12, name: "mlreview", size_in_bytes: baseZip.length, expired: false }] })
+      .get(`${repo}/actions/artifacts/12/zip`)
+      .reply(302, "", { location: `${BLOBS}/base.zip` })
+      .get(`${repo}/issues/5/comments`)
+      .query(true)
+      .reply(200, [])
+      .post(`${repo}/issues/5/comments`, (b: { body: string }) => (posted.push(b.body), true))
+      .reply(201, { id: 1 })
+      .post(`${repo}/check-runs`)
+      .reply(201, { id: 1 });
+    const zipType = { "content-type": "application/zip" };
+    const blobs = nock(BLOBS).get("/head.zip").reply(200, headZip, zipType).get("/base.zip").reply(200, baseZip, zipType);
+    return { api, blobs, posted };
+  }
+
+  it("reports the run's artifact against the base branch's latest successful run", async () => {
+    const r = forgeRepo();
+    const p = runPayload(r);
+    const { api, blobs, posted } = mocks(p, r, await zip({ "results/metrics.json": '{"acc": 0.75}' }), await zip({ "results/metrics.json": '{"acc": 0.7}' }));
+    const { probot, mlreview } = await load();
+    await probot.receive({ id: "w1", name: "workflow_run", payload: p as never });
+    await mlreview.idle();
+    expect(unexpected).toEqual([]);
+    expect(api.pendingMocks()).toEqual([]);
+    expect(blobs.pendingMocks()).toEqual([]);
+    expect(posted[0]).toContain("| results/metrics.json | acc | 0.7 | 0.75 | ▲ +0.05 | +7.14% |");
+  });
+
+  it("a failed run costs no API call; another workflow's run stops once the head's config is read", async () => {
+    const r = forgeRepo();
+    const other = runPayload(r, ".github/workflows/lint.yml");
+    const failed = runPayload(r);
+    failed.workflow_run.conclusion = "failure";
+    const repo = `/repos/${other.repository.full_name}`;
+    // The other workflow is only recognised after reading the head's config: token and compare, then nothing.
+    const api = nock(API)
+      .post(`/app/installations/1/access_tokens`)
+      .reply(201, { token: "ghs_x", expires_at: new Date(Date.now() + 3600_000).toISOString() })
+      .get(`${repo}/compare/${r.base}...${r.head}`)
+      .query(true)
+      .reply(200, { merge_base_commit: { sha: r.base } });
+    const { probot, mlreview } = await load();
+    await probot.receive({ id: "w2", name: "workflow_run", payload: other as never });
+    await probot.receive({ id: "w3", name: "workflow_run", payload: failed as never });
+    await mlreview.idle();
+    expect(unexpected).toEqual([]);
+    expect(api.pendingMocks()).toEqual([]);
+  });
+
+  it("a hostile artifact is refused and said in the report; nothing from it is read", async () => {
+    const r = forgeRepo();
+    const p = runPayload(r);
+    const evil = Buffer.from((await zip({ "aa/metrics.json": '{"acc": 1}' })).toString("latin1").split("aa/metrics.json").join("../metrics.json"), "latin1");
+    const { posted } = mocks(p, r, evil, await zip({ "results/metrics.json": '{"acc": 0.7}' }));
+    const { probot, mlreview } = await load();
+    await probot.receive({ id: "w4", name: "workflow_run", payload: p as never });
+    await mlreview.idle();
+    expect(posted[0]).toMatch(/feature: artifact 'mlreview': .*\.\.\/metrics\.json/);
+    expect(posted[0]).not.toContain("| 1 |");
+  });
+});
