@@ -246,3 +246,74 @@ describe("the GitHub app: newest head only, and GitHub Enterprise Server", () =>
     expect(scope.pendingMocks()).toEqual([]);
   });
 });
+
+describe("the GitHub app: images and size", () => {
+  beforeEach(() => {
+    nock.disableNetConnect();
+    nock.enableNetConnect("127.0.0.1");
+  });
+  afterEach(() => {
+    nock.cleanAll();
+    nock.enableNetConnect();
+  });
+
+  it("plots are served by the bot under MLREVIEW_PUBLIC_URL at unguessable content-addressed paths", async () => {
+    const work = makeRepo({ commits: [{ "dvc.yaml": "plots:\n  - loss.csv:\n      y: loss\n      title: Loss\n", "loss.csv": "step,loss\n0,1\n1,0.5\n" }] });
+    const base = git(work, "rev-parse", "HEAD").trim();
+    git(work, "checkout", "-q", "-b", "feature");
+    writeFiles(work, { "loss.csv": "step,loss\n0,0.9\n1,0.3\n" });
+    git(work, "commit", "-qam", "better");
+    const bare = join(tempDir(), "r.git");
+    execFileSync("git", ["clone", "-q", "--bare", work, bare]);
+    git(bare, "config", "uploadpack.allowFilter", "true");
+    git(bare, "config", "uploadpack.allowAnySHA1InWant", "true");
+    const r = { bare, base, head: git(work, "rev-parse", "HEAD").trim() };
+    const p = payloadFor(r);
+    const mlreview = createApp({ appId: 123, publicUrl: "https://bot.example.com/mlreview", dataDir: tempDir(), imageKey: "secret-key" });
+    const probot = new Probot({ appId: 123, privateKey, secret: SECRET, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
+    const middleware = await createNodeMiddleware(mlreview.app, { probot });
+    // As `probot run` does: what no handler takes is a 404.
+    const server = createServer((req, res) => void middleware(req, res, () => res.writeHead(404).end()));
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const { posted } = apiMocks(p, r);
+      await probot.receive({ id: "i", name: "pull_request", payload: p as never });
+      await mlreview.idle();
+      const link = /!\[Loss\]\(https:\/\/bot\.example\.com\/mlreview\/images\/([0-9a-f]{64})\.png\)/.exec(posted[0]!);
+      expect(link).not.toBeNull();
+      const img = await fetch(`${url}/images/${link![1]}.png`);
+      expect([img.status, img.headers.get("content-type")]).toEqual([200, "image/png"]);
+      expect(Buffer.from(await img.arrayBuffer()).subarray(1, 4).toString()).toBe("PNG");
+      for (const bad of [`${"0".repeat(64)}.png`, "..%2F..%2Fetc%2Fpasswd", `${link![1]}.svg`, `../${link![1]}.png`]) {
+        expect((await fetch(`${url}/images/${bad}`)).status).toBe(404);
+      }
+    } finally {
+      server.close();
+    }
+  });
+
+  it("posts a report for 20,000 changed metrics within GitHub's 65,536 characters", async () => {
+    const many = (shift: number) => JSON.stringify(Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`m${i}`, i + shift])));
+    const work = makeRepo({ commits: [{ "metrics.json": many(0) }] });
+    const base = git(work, "rev-parse", "HEAD").trim();
+    git(work, "checkout", "-q", "-b", "feature");
+    writeFiles(work, { "metrics.json": many(1) });
+    git(work, "commit", "-qam", "more");
+    const bare = join(tempDir(), "r.git");
+    execFileSync("git", ["clone", "-q", "--bare", work, bare]);
+    git(bare, "config", "uploadpack.allowFilter", "true");
+    git(bare, "config", "uploadpack.allowAnySHA1InWant", "true");
+    const r = { bare, base, head: git(work, "rev-parse", "HEAD").trim() };
+    const p = payloadFor(r);
+    const { probot, mlreview } = setup();
+    await probot.load(mlreview.app, { cwd: process.cwd(), addHandler: () => {} });
+    const { scope, posted } = apiMocks(p, r);
+    await probot.receive({ id: "big", name: "pull_request", payload: p as never });
+    await mlreview.idle();
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(posted[0]!.length).toBeLessThanOrEqual(65_536);
+    expect(posted[0]).toMatch(/_\d+ more changed metrics not shown: a comment is limited to 65,536 characters/);
+    expect(posted[0]!.trimEnd().endsWith("</sub>")).toBe(true);
+  });
+});
