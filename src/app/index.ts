@@ -14,7 +14,7 @@ export interface MlreviewApp {
 
 /** The Probot app: wiring only; the work is in the pipeline (report/run.ts) and the forge. */
 export function createApp(settings: AppSettings = settingsFromEnv()): MlreviewApp {
-  const images = settings.publicUrl ? new ImageStore(imagesDir(settings), settings.publicUrl, settings.imageKey) : undefined;
+  const images = settings.images !== "branch" && settings.publicUrl ? new ImageStore(imagesDir(settings), settings.publicUrl, settings.imageKey) : undefined;
   let log: Probot["log"] | undefined;
   const queue = new LatestPerKey((key, e) => log?.error({ err: e, key }, "mlreview: report failed"));
   const app: ApplicationFunction = (probot, { addHandler }) => {

@@ -1,6 +1,8 @@
 import type { ProbotOctokit } from "probot";
 import { GitHubForge } from "../forges/github/forge.js";
+import { BranchImages } from "../forges/github/branch-images.js";
 import type { ImageStore } from "../forges/image-store.js";
+import type { Publish } from "../report/index.js";
 import { discoverProject } from "../project/index.js";
 import { runReport } from "../report/run.js";
 import type { RevisionProblem } from "../compare/index.js";
@@ -16,7 +18,7 @@ export interface PullRequestJob {
   octokit: Octokit;
   settings: AppSettings;
   images: ImageStore | undefined;
-  repository: { full_name: string; clone_url: string; owner: { login: string }; name: string };
+  repository: { full_name: string; clone_url: string; html_url: string; owner: { login: string }; name: string };
   pr: { number: number; head: { sha: string; ref: string }; base: { sha: string; ref: string } };
   /**
    * Results a CI run produced, laid over the two sides (workflow_run). Given the head's artifact
@@ -56,13 +58,12 @@ export async function reportPullRequest(job: PullRequestJob): Promise<void> {
         problems.push({ rev: pr.head.ref, path: `artifact '${wanted.name}'`, message: e.message });
       }
     }
-    const images = job.images;
-    const report = await runReport(base, head, {
-      drawPlots: images !== undefined,
-      publish: images ? (_name, data, type) => images.put(data, type) : async () => "",
-      problems,
-    });
+    const store = job.images;
+    const branch = job.settings.images === "branch" ? new BranchImages(octokit, owner, repo, repository.html_url) : undefined;
+    const publish: Publish = branch ? branch.publish : store ? (_name, data, type) => store.put(data, type) : async () => "";
+    const report = await runReport(base, head, { drawPlots: branch !== undefined || store !== undefined, publish, problems });
     if (job.isStale()) return;
+    await branch?.flush();
     const forge = new GitHubForge(octokit, job.settings.appId);
     const cr = { repo: repository.full_name, number: pr.number, headSha: pr.head.sha, baseRef: pr.base.ref };
     await forge.upsertReport(cr, report.markdown);

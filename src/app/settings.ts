@@ -9,13 +9,16 @@ export interface AppSettings {
   dataDir: string;
   /** Keys image names (HMAC): MLREVIEW_IMAGE_KEY, else derived from WEBHOOK_SECRET. */
   imageKey: string;
+  /** MLREVIEW_IMAGES: "serve" (from this server, the default with a public URL) or "branch" (an orphan branch of the repository). */
+  images?: "serve" | "branch";
 }
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): AppSettings {
   const dataDir = resolve(env.MLREVIEW_DATA_DIR ?? ".mlreview-data");
   const appId = env.APP_ID && /^\d+$/.test(env.APP_ID) ? Number(env.APP_ID) : undefined;
   const secret = env.MLREVIEW_IMAGE_KEY ?? createHmac("sha256", env.WEBHOOK_SECRET ?? "").update("mlreview image names").digest("hex");
-  return { appId, publicUrl: env.MLREVIEW_PUBLIC_URL || undefined, dataDir, imageKey: secret };
+  const images = env.MLREVIEW_IMAGES === "branch" ? "branch" : env.MLREVIEW_IMAGES === "serve" || env.MLREVIEW_PUBLIC_URL ? "serve" : undefined;
+  return { appId, publicUrl: env.MLREVIEW_PUBLIC_URL || undefined, dataDir, imageKey: secret, ...(images ? { images } : {}) };
 }
 
 export const reposDir = (s: AppSettings) => join(s.dataDir, "repos");
