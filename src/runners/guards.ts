@@ -1,0 +1,12 @@
+import picomatch from "picomatch";
+import type { RunnersConfig } from "./config.js";
+
+/** Why a repository may not ask for runners, or undefined when it may. Checked before any AWS call. */
+export function repoRefusal(config: RunnersConfig, repo: string): string | undefined {
+  const allowed = config.allow.some((glob) => picomatch(glob, { nocase: true })(repo));
+  return allowed ? undefined : `${repo} is not in the runners file's allow list`;
+}
+
+export function forkRefusal(config: RunnersConfig, fromFork: boolean): string | undefined {
+  return fromFork && !config.fork_pull_requests ? "jobs of pull requests from forks may not start runners (fork_pull_requests: false)" : undefined;
+}
