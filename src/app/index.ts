@@ -4,16 +4,20 @@ import { LatestPerKey } from "../queue/latest.js";
 import { onPullRequest, PULL_REQUEST_EVENTS } from "./pull-request.js";
 import { onWorkflowRun } from "./workflow-run.js";
 import { routes } from "./routes.js";
+import { wireRunners, type RunnersWiring } from "./runners.js";
 import { imagesDir, settingsFromEnv, type AppSettings } from "./settings.js";
 
 export interface MlreviewApp {
   app: ApplicationFunction;
-  /** Resolves when no report is running or waiting (tests, shutdown). */
+  /** Resolves when no report, launch or termination is running or waiting (tests, shutdown). */
   idle(): Promise<void>;
+  /** The runner wiring once the app is loaded with a runners file. */
+  runners(): RunnersWiring | undefined;
 }
 
 /** The Probot app: wiring only; the work is in the pipeline (report/run.ts) and the forge. */
-export function createApp(settings: AppSettings = settingsFromEnv()): MlreviewApp {
+export function createApp(settings: AppSettings = settingsFromEnv(), deps: { runners?: Parameters<typeof wireRunners>[2] } = {}): MlreviewApp {
+  let runners: RunnersWiring | undefined;
   const images = settings.images !== "branch" && settings.publicUrl ? new ImageStore(imagesDir(settings), settings.publicUrl, settings.imageKey) : undefined;
   let log: Probot["log"] | undefined;
   const queue = new LatestPerKey((key, e) => log?.error({ err: e, key }, "mlreview: report failed"));
@@ -23,9 +27,10 @@ export function createApp(settings: AppSettings = settingsFromEnv()): MlreviewAp
     const heads = new Map<string, string>();
     probot.on([...PULL_REQUEST_EVENTS], onPullRequest(settings, queue, images, heads));
     probot.on("workflow_run.completed", onWorkflowRun(settings, queue, images, heads));
+    if (settings.runnersFile) runners = wireRunners(probot, settings.runnersFile, deps.runners ?? {});
     addHandler?.(routes(images));
   };
-  return { app, idle: () => queue.idle() };
+  return { app, idle: async () => (await queue.idle(), await runners?.idle()), runners: () => runners };
 }
 
 export default createApp().app;

@@ -11,6 +11,8 @@ export interface AppSettings {
   imageKey: string;
   /** MLREVIEW_IMAGES: "serve" (from this server, the default with a public URL) or "branch" (an orphan branch of the repository). */
   images?: "serve" | "branch";
+  /** MLREVIEW_RUNNERS: the operator's runners file; unset, no runner is ever launched. */
+  runnersFile?: string;
 }
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): AppSettings {
@@ -18,7 +20,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): AppSettin
   const appId = env.APP_ID && /^\d+$/.test(env.APP_ID) ? Number(env.APP_ID) : undefined;
   const secret = env.MLREVIEW_IMAGE_KEY ?? createHmac("sha256", env.WEBHOOK_SECRET ?? "").update("mlreview image names").digest("hex");
   const images = env.MLREVIEW_IMAGES === "branch" ? "branch" : env.MLREVIEW_IMAGES === "serve" || env.MLREVIEW_PUBLIC_URL ? "serve" : undefined;
-  return { appId, publicUrl: env.MLREVIEW_PUBLIC_URL || undefined, dataDir, imageKey: secret, ...(images ? { images } : {}) };
+  return { appId, publicUrl: env.MLREVIEW_PUBLIC_URL || undefined, dataDir, imageKey: secret, ...(images ? { images } : {}), ...(env.MLREVIEW_RUNNERS ? { runnersFile: env.MLREVIEW_RUNNERS } : {}) };
 }
 
 export const reposDir = (s: AppSettings) => join(s.dataDir, "repos");

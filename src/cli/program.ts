@@ -3,6 +3,7 @@ import { addDiffCommand } from "./commands/diff-command.js";
 import { addShowCommand } from "./commands/metrics-show.js";
 import { registerPlotsCommand } from "./commands/plots.js";
 import { addReportCommand } from "./commands/report.js";
+import { addRunnersCommands } from "./commands/runners.js";
 
 export function buildProgram(version: string): Command {
   const program = new Command("mlreview")
@@ -21,6 +22,7 @@ export function buildProgram(version: string): Command {
   registerPlotsCommand(program.command("plots").description("render plots of two revisions to PNG"));
 
   addReportCommand(program);
+  addRunnersCommands(program);
 
   return program;
 }

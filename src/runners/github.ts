@@ -41,3 +41,10 @@ export async function deleteRunner(octokit: Octokit, repo: string, runnerId: num
     if (e.status !== 404) throw e;
   });
 }
+
+/** Is the named runner running a job now? false when it is idle or no longer registered. */
+export async function runnerBusy(octokit: Octokit, repo: string, runnerName: string): Promise<boolean> {
+  const [owner, name] = split(repo);
+  const { data } = await octokit.rest.actions.listSelfHostedRunnersForRepo({ owner, repo: name, name: runnerName, per_page: 10 });
+  return data.runners.find((r) => r.name === runnerName)?.busy ?? false;
+}

@@ -97,6 +97,13 @@ export class RunnerScheduler {
     this.pump();
   }
 
+  /** Does the scheduler track the instance of this runner (or, with no runner, of this job)? */
+  knows(jobKey: string, ranOn: string | undefined): boolean {
+    const key = ranOn ? this.byRunner.get(ranOn) : jobKey;
+    const e = key ? this.entries.get(key) : undefined;
+    return e !== undefined && e.job.runnerName !== "";
+  }
+
   count(profile?: string): number {
     let n = 0;
     for (const p of this.live.values()) if (profile === undefined || p === profile) n++;

@@ -1,0 +1,59 @@
+import type { Command } from "commander";
+import { UsageError } from "../../errors.js";
+import { loadRunnersConfig, RunnersConfigError } from "../../runners/config.js";
+
+interface RunnersFlags {
+  config?: string;
+  dryRun?: boolean;
+}
+
+function configPath(flags: RunnersFlags): string {
+  const path = flags.config ?? process.env.MLREVIEW_RUNNERS;
+  if (!path) throw new UsageError("no runners file: pass --config FILE or set MLREVIEW_RUNNERS");
+  return path;
+}
+
+function load(flags: RunnersFlags) {
+  try {
+    return loadRunnersConfig(configPath(flags));
+  } catch (e) {
+    if (e instanceof RunnersConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** The AWS SDK is large: it loads only for these commands, not for every `metrics diff`. */
+async function fleetFor(region: string) {
+  const { Ec2Fleet } = await import("../../runners/ec2.js");
+  return new Ec2Fleet({ region });
+}
+
+/** `runners list` and `runners reap [--dry-run]`: the operator's view of what the bot launched, from EC2 tags. */
+export function addRunnersCommands(program: Command): void {
+  const runners = program.command("runners").description("GPU runner instances on EC2 (needs AWS credentials)");
+  runners
+    .command("list")
+    .description("every instance mlreview launched that has not ended, from its tags")
+    .option("-c, --config <file>", "runners file (default: MLREVIEW_RUNNERS)")
+    .action(async (flags: RunnersFlags) => {
+      const config = load(flags);
+      const instances = await (await fleetFor(config.region)).managed();
+      if (instances.length === 0) return void process.stdout.write("no mlreview runner instances\n");
+      const rows = instances.map((i) => [i.instanceId, i.state, i.profile ?? "-", i.repo ?? "-", String(i.job ?? "-"), i.runner ?? "-", i.launchTime.toISOString(), i.expires?.toISOString() ?? "-"]);
+      const head = ["INSTANCE", "STATE", "PROFILE", "REPO", "JOB", "RUNNER", "LAUNCHED", "EXPIRES"];
+      const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+      for (const r of [head, ...rows]) process.stdout.write(`${r.map((v, c) => v.padEnd(widths[c]!)).join("  ").trimEnd()}\n`);
+    });
+  runners
+    .command("reap")
+    .description("terminate instances past their expiry or without tags (the bot's reaper also checks job status on GitHub)")
+    .option("-c, --config <file>", "runners file (default: MLREVIEW_RUNNERS)")
+    .option("--dry-run", "only say what would be terminated")
+    .action(async (flags: RunnersFlags) => {
+      const config = load(flags);
+      const { reap } = await import("../../runners/reaper.js");
+      const result = await reap(await fleetFor(config.region), config, undefined, { dryRun: flags.dryRun ?? false });
+      for (const d of result.decisions) process.stdout.write(`${flags.dryRun ? "would terminate" : "terminated"} ${d.instance.instanceId} (${d.reason})\n`);
+      if (result.decisions.length === 0) process.stdout.write("nothing to reap\n");
+    });
+}

@@ -1,0 +1,105 @@
+#!/bin/bash
+# mlreview runner bootstrap: EC2 user data for one ephemeral GitHub Actions runner that runs one job.
+#
+# What the AMI must provide:
+#   - Linux with bash, systemd's shutdown, runuser (util-linux) and coreutils;
+#   - the GitHub Actions runner unpacked in /opt/actions-runner with its dependencies installed
+#     (bin/installdependencies.sh), plus the GPU driver, CUDA and container toolkit the jobs need.
+#     Baking the runner in saves minutes per job; if it is missing, the pinned version below is
+#     downloaded from GitHub releases and checked against its SHA-256 (x86_64 only, needs curl + tar);
+#   - a user "runner" (created here if missing): the job never runs as root.
+#
+# Every way out of this script powers the machine off, and the instance is launched with
+# InstanceInitiatedShutdownBehavior=terminate, so power-off is termination: after the job, on any
+# error, at max runtime, and when no job arrives in time. The bot's reaper is a second line, not the
+# only one.
+#
+# The only secret here is the single-use JIT runner config. It is never echoed, never exported,
+# passed to the runner only as its argument, and removed from cloud-init's copies once read.
+set -euo pipefail
+
+MAX_RUNTIME_MINUTES={{MAX_RUNTIME_MINUTES}}
+IDLE_MINUTES={{IDLE_MINUTES}}
+RUNNER_VERSION={{RUNNER_VERSION}}
+RUNNER_SHA256={{RUNNER_SHA256}}
+RUNNER_DIR=/opt/actions-runner
+RUNNER_USER=runner
+
+log() { echo "mlreview-bootstrap: $*" >&2; }
+
+power_off() {
+  trap - EXIT
+  log "powering off: $1"
+  sync || true
+  shutdown -h now "mlreview: $1" || poweroff -f || true
+}
+trap 'power_off "bootstrap ended (status $?)"' EXIT
+trap 'exit 143' TERM INT HUP
+
+# Max runtime first, before anything that could hang. Two independent timers: systemd's scheduled
+# shutdown, and a plain sleep in case shutdown cannot schedule (or the schedule is cancelled).
+shutdown -h "+${MAX_RUNTIME_MINUTES}" "mlreview: max runtime reached" </dev/null >/dev/null 2>&1 &
+( sleep "$(( (MAX_RUNTIME_MINUTES + 1) * 60 ))"; shutdown -h now || poweroff -f ) </dev/null >/dev/null 2>&1 &
+
+# Idle: an ephemeral runner takes exactly one job, and the runner starts one Runner.Worker per job,
+# which writes _diag/Worker_*.log. No worker log and no worker process after IDLE_MINUTES means no
+# job came (taken by another runner, cancelled, or never matched): power off. The log file stays
+# after the worker ends, so a short job cannot be mistaken for no job.
+job_started() {
+  compgen -G "${RUNNER_DIR}/_diag/Worker_*.log" >/dev/null || pgrep -f Runner.Worker >/dev/null 2>&1
+}
+(
+  sleep "$(( IDLE_MINUTES * 60 ))"
+  if ! job_started; then
+    echo "mlreview-bootstrap: no job within ${IDLE_MINUTES} minutes, powering off" >&2
+    shutdown -h now "mlreview: idle" || poweroff -f
+  fi
+) </dev/null >/dev/null 2>&1 &
+
+# Read inside a quoted heredoc: the shell expands nothing in it. The renderer already refused any
+# value that is not strict base64; checked again here because this file is what runs.
+IFS= read -r JIT <<'MLREVIEW_JIT_CONFIG_END' || true
+{{JIT_CONFIG}}
+MLREVIEW_JIT_CONFIG_END
+if [[ ! "${JIT}" =~ ^[A-Za-z0-9+/]+={0,2}$ ]]; then
+  log "the runner config is not base64; refusing to start"
+  exit 1
+fi
+
+# cloud-init keeps copies of the user data (root-only); the job has no business finding them.
+# Unlinking the running script is safe: bash keeps reading it through its open descriptor.
+rm -f /var/lib/cloud/instance/user-data.txt /var/lib/cloud/instance/user-data.txt.i
+case "$0" in /var/lib/cloud/*) rm -f -- "$0" ;; esac
+
+if [[ ! -x "${RUNNER_DIR}/run.sh" ]]; then
+  if [[ "$(uname -m)" != "x86_64" ]]; then
+    log "no runner in ${RUNNER_DIR} and no pinned download for $(uname -m)"
+    exit 1
+  fi
+  log "no runner in ${RUNNER_DIR}: downloading ${RUNNER_VERSION}"
+  tarball="$(mktemp)"
+  curl -fsSL --retry 3 --max-time 600 -o "${tarball}" \
+    "https://github.com/actions/runner/releases/download/v${RUNNER_VERSION}/actions-runner-linux-x64-${RUNNER_VERSION}.tar.gz"
+  echo "${RUNNER_SHA256}  ${tarball}" | sha256sum -c - >/dev/null
+  mkdir -p "${RUNNER_DIR}"
+  tar -xzf "${tarball}" -C "${RUNNER_DIR}"
+  rm -f "${tarball}"
+  "${RUNNER_DIR}/bin/installdependencies.sh" >/dev/null 2>&1 || log "installdependencies.sh failed; trying anyway"
+fi
+
+if ! id -u "${RUNNER_USER}" >/dev/null 2>&1; then
+  useradd --create-home --shell /bin/bash "${RUNNER_USER}"
+fi
+chown -R "${RUNNER_USER}:" "${RUNNER_DIR}"
+RUNNER_HOME="$(getent passwd "${RUNNER_USER}" | cut -d: -f6)"
+
+cd "${RUNNER_DIR}"
+log "starting the runner"
+status=0
+# A clean environment: nothing of cloud-init's (or this script's) reaches the job.
+runuser -u "${RUNNER_USER}" -- env -i HOME="${RUNNER_HOME}" USER="${RUNNER_USER}" LANG=C.UTF-8 \
+  PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  ./run.sh --jitconfig "${JIT}" || status=$?
+unset JIT
+log "runner exited with status ${status}"
+exit "${status}"
