@@ -8,9 +8,10 @@ import { sign } from "@octokit/webhooks-methods";
 import nock from "nock";
 import { pino } from "pino";
 import { createNodeMiddleware, createProbot, Probot, ProbotOctokit } from "probot";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app/index.js";
 import { MARKER } from "../../src/report/index.js";
+import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
 import { example } from "../github/helpers.js";
 
@@ -27,10 +28,7 @@ function forgeRepo() {
   writeFiles(work, { "metrics.json": '{"eval": {"accuracy": 0.85, "loss": 0.4}}', "params.yaml": "lr: 0.02\n" });
   git(work, "commit", "-qam", "tune");
   const head = git(work, "rev-parse", "HEAD").trim();
-  const bare = join(tempDir(), "remote.git");
-  execFileSync("git", ["clone", "-q", "--bare", work, bare]);
-  git(bare, "config", "uploadpack.allowFilter", "true");
-  git(bare, "config", "uploadpack.allowAnySHA1InWant", "true");
+  const bare = bareRemote(work);
   return { bare, base, head };
 }
 
@@ -89,23 +87,7 @@ function apiMocks(p: Payload, r: ReturnType<typeof forgeRepo>) {
 }
 
 describe("the GitHub app on pull_request", () => {
-  const unexpected: string[] = [];
-  // Requests nock has no interceptor for; our own server on 127.0.0.1 is allowed through on purpose.
-  const onNoMatch = (req: { method?: string; path?: string; host?: string; hostname?: string; options?: { path?: string; host?: string; hostname?: string } }) => {
-    const host = req.hostname ?? req.options?.hostname ?? req.host ?? req.options?.host ?? "";
-    if (!host.startsWith("127.0.0.1")) unexpected.push(`${req.method} ${host} ${req.path ?? req.options?.path}`);
-  };
-  beforeEach(() => {
-    nock.disableNetConnect();
-    nock.enableNetConnect("127.0.0.1");
-    nock.emitter.on("no match", onNoMatch);
-  });
-  afterEach(() => {
-    nock.emitter.removeListener("no match", onNoMatch);
-    nock.cleanAll();
-    nock.enableNetConnect();
-    unexpected.length = 0;
-  });
+  const unexpected = recordUnexpectedRequests();
 
   it("posts one report comment and a check run, with exactly these API calls; a redelivery does nothing", async () => {
     const r = forgeRepo();
@@ -158,19 +140,7 @@ describe("the GitHub app on pull_request", () => {
 });
 
 describe("the GitHub app: newest head only, and GitHub Enterprise Server", () => {
-  const unexpected: string[] = [];
-  const onNoMatch = (req: { method?: string; path?: string; hostname?: string; options?: { path?: string; hostname?: string } }) =>
-    unexpected.push(`${req.method} ${req.hostname ?? req.options?.hostname} ${req.path ?? req.options?.path}`);
-  beforeEach(() => {
-    nock.disableNetConnect();
-    nock.emitter.on("no match", onNoMatch);
-  });
-  afterEach(() => {
-    nock.emitter.removeListener("no match", onNoMatch);
-    nock.cleanAll();
-    nock.enableNetConnect();
-    unexpected.length = 0;
-  });
+  const unexpected = recordUnexpectedRequests();
 
   it("two pushes a second apart: the older report is dropped, only the newest head is posted and checked", async () => {
     const r = forgeRepo();
@@ -248,14 +218,7 @@ describe("the GitHub app: newest head only, and GitHub Enterprise Server", () =>
 });
 
 describe("the GitHub app: images and size", () => {
-  beforeEach(() => {
-    nock.disableNetConnect();
-    nock.enableNetConnect("127.0.0.1");
-  });
-  afterEach(() => {
-    nock.cleanAll();
-    nock.enableNetConnect();
-  });
+  const unexpected = recordUnexpectedRequests();
 
   it("plots are served by the bot under MLREVIEW_PUBLIC_URL at unguessable content-addressed paths", async () => {
     const work = makeRepo({ commits: [{ "dvc.yaml": "plots:\n  - loss.csv:\n      y: loss\n      title: Loss\n", "loss.csv": "step,loss\n0,1\n1,0.5\n" }] });
@@ -263,10 +226,7 @@ describe("the GitHub app: images and size", () => {
     git(work, "checkout", "-q", "-b", "feature");
     writeFiles(work, { "loss.csv": "step,loss\n0,0.9\n1,0.3\n" });
     git(work, "commit", "-qam", "better");
-    const bare = join(tempDir(), "r.git");
-    execFileSync("git", ["clone", "-q", "--bare", work, bare]);
-    git(bare, "config", "uploadpack.allowFilter", "true");
-    git(bare, "config", "uploadpack.allowAnySHA1InWant", "true");
+    const bare = bareRemote(work);
     const r = { bare, base, head: git(work, "rev-parse", "HEAD").trim() };
     const p = payloadFor(r);
     const mlreview = createApp({ appId: 123, publicUrl: "https://bot.example.com/mlreview", dataDir: tempDir(), imageKey: "secret-key" });
@@ -280,6 +240,7 @@ describe("the GitHub app: images and size", () => {
       const { posted } = apiMocks(p, r);
       await probot.receive({ id: "i", name: "pull_request", payload: p as never });
       await mlreview.idle();
+      expect(unexpected).toEqual([]);
       const link = /!\[Loss\]\(https:\/\/bot\.example\.com\/mlreview\/images\/([0-9a-f]{64})\.png\)/.exec(posted[0]!);
       expect(link).not.toBeNull();
       const img = await fetch(`${url}/images/${link![1]}.png`);
@@ -300,10 +261,7 @@ describe("the GitHub app: images and size", () => {
     git(work, "checkout", "-q", "-b", "feature");
     writeFiles(work, { "metrics.json": many(1) });
     git(work, "commit", "-qam", "more");
-    const bare = join(tempDir(), "r.git");
-    execFileSync("git", ["clone", "-q", "--bare", work, bare]);
-    git(bare, "config", "uploadpack.allowFilter", "true");
-    git(bare, "config", "uploadpack.allowAnySHA1InWant", "true");
+    const bare = bareRemote(work);
     const r = { bare, base, head: git(work, "rev-parse", "HEAD").trim() };
     const p = payloadFor(r);
     const { probot, mlreview } = setup();
@@ -312,6 +270,7 @@ describe("the GitHub app: images and size", () => {
     await probot.receive({ id: "big", name: "pull_request", payload: p as never });
     await mlreview.idle();
     expect(scope.pendingMocks()).toEqual([]);
+    expect(unexpected).toEqual([]);
     expect(posted[0]!.length).toBeLessThanOrEqual(65_536);
     expect(posted[0]).toMatch(/_\d+ more changed metrics not shown: a comment is limited to 65,536 characters/);
     expect(posted[0]!.trimEnd().endsWith("</sub>")).toBe(true);

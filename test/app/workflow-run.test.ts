@@ -1,11 +1,11 @@
-import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { join } from "node:path";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import yazl from "yazl";
 import { createApp } from "../../src/app/index.js";
+import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
 import { example } from "../github/helpers.js";
 
@@ -33,10 +33,7 @@ function forgeRepo() {
   writeFiles(work, { "train.py": "print(2)\n" });
   git(work, "commit", "-qam", "new model");
   const head = git(work, "rev-parse", "HEAD").trim();
-  const bare = join(tempDir(), "remote.git");
-  execFileSync("git", ["clone", "-q", "--bare", work, bare]);
-  git(bare, "config", "uploadpack.allowFilter", "true");
-  git(bare, "config", "uploadpack.allowAnySHA1InWant", "true");
+  const bare = bareRemote(work);
   return { bare, base, head };
 }
 
@@ -62,19 +59,7 @@ async function load() {
 }
 
 describe("workflow_run completed: results from CI artifacts", () => {
-  const unexpected: string[] = [];
-  const onNoMatch = (req: { method?: string; path?: string; hostname?: string; options?: { path?: string; hostname?: string } }) =>
-    unexpected.push(`${req.method} ${req.hostname ?? req.options?.hostname} ${req.path ?? req.options?.path}`);
-  beforeEach(() => {
-    nock.disableNetConnect();
-    nock.emitter.on("no match", onNoMatch);
-  });
-  afterEach(() => {
-    nock.emitter.removeListener("no match", onNoMatch);
-    nock.cleanAll();
-    nock.enableNetConnect();
-    unexpected.length = 0;
-  });
+  const unexpected = recordUnexpectedRequests();
 
   function mocks(p: RunPayload, r: ReturnType<typeof forgeRepo>, headZip: Buffer, baseZip: Buffer) {
     const repo = `/repos/${p.repository.full_name}`;
