@@ -1,7 +1,7 @@
 import type { Context } from "probot";
 import type { ImageStore } from "../forges/image-store.js";
 import type { LatestPerKey } from "../queue/latest.js";
-import { reportPullRequest } from "./report-job.js";
+import { reportPullRequest } from "./github-job.js";
 import type { AppSettings } from "./settings.js";
 
 export const PULL_REQUEST_EVENTS = ["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"] as const;

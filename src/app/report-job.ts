@@ -1,73 +1,72 @@
-import type { ProbotOctokit } from "probot";
-import { GitHubForge } from "../forges/github/forge.js";
-import { BranchImages } from "../forges/github/branch-images.js";
-import type { ImageStore } from "../forges/image-store.js";
-import type { Publish } from "../report/index.js";
-import { discoverProject } from "../project/index.js";
-import { runReport } from "../report/run.js";
 import type { RevisionProblem } from "../compare/index.js";
+import type { ChangeRequest, Forge } from "../forges/types.js";
+import { discoverProject } from "../project/index.js";
+import type { Publish } from "../report/index.js";
+import { runReport } from "../report/run.js";
 import { ArtifactError } from "../revisions/artifact.js";
 import { OverlayTree } from "../revisions/overlay.js";
 import { openRemoteRevisions } from "../revisions/remote.js";
 import type { FileTree } from "../revisions/types.js";
-import { reposDir, type AppSettings } from "./settings.js";
 
-type Octokit = InstanceType<typeof ProbotOctokit>;
+/** Results a CI run produced for the two sides; undefined when this run is not the one the repository asked for. */
+export type ArtifactSource = (settings: { name: string; workflow?: string }) => Promise<{ base?: Map<string, Buffer>; head: Map<string, Buffer> } | undefined>;
 
-export interface PullRequestJob {
-  octokit: Octokit;
-  settings: AppSettings;
-  images: ImageStore | undefined;
-  repository: { full_name: string; clone_url: string; html_url: string; owner: { login: string }; name: string };
-  pr: { number: number; head: { sha: string; ref: string }; base: { sha: string; ref: string } };
-  /**
-   * Results a CI run produced, laid over the two sides (workflow_run). Given the head's artifact
-   * settings; returns undefined when this run is not the one the repository asked for.
-   */
-  artifacts?: (settings: { name: string; workflow?: string }) => Promise<{ base?: Map<string, Buffer>; head: Map<string, Buffer> } | undefined>;
+/** One report for one change request head, whatever the forge: everything forge-specific is passed in. */
+export interface ReportJob {
+  forge: Forge;
+  cr: ChangeRequest;
+  /** Where the change forked from its target branch (GitHub's compare API, GitLab's merge_base). */
+  mergeBase(): Promise<string>;
+  labels: { base: string; head: string };
+  /** `token` is asked for after `mergeBase`, i.e. after the forge has been called once (see github-job.ts). */
+  clone: { url: string; token: () => Promise<string>; username: string; cacheDir: string };
+  /** Where images go; undefined: plots are listed, not drawn. */
+  publish: Publish | undefined;
+  /** Runs after the report is built and before it is posted (e.g. committing images to a branch). */
+  beforePost?(): Promise<void>;
+  configFiles?: readonly string[];
+  artifacts?: ArtifactSource;
   isStale(): boolean;
 }
 
-/** One report for one pull request head: read both sides, build, and publish unless a newer head came. */
-export async function reportPullRequest(job: PullRequestJob): Promise<void> {
-  const { octokit, repository, pr } = job;
-  const [owner, repo] = [repository.owner.login, repository.name];
-  // The base of a pull request is where the branch forked, not the base branch's tip.
-  const { data: compare } = await octokit.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead: `${pr.base.sha}...${pr.head.sha}`, per_page: 1 });
-  const { token } = (await octokit.auth({ type: "installation" })) as { token: string };
-  const revs = await openRemoteRevisions({ url: repository.clone_url, token, cacheDir: reposDir(job.settings) }, [
-    { sha: compare.merge_base_commit.sha, label: pr.base.ref },
-    { sha: pr.head.sha, label: pr.head.ref },
+/** Read both sides blob-less, build the report with the shared pipeline, and post it unless a newer head came. */
+export async function runReportJob(job: ReportJob): Promise<void> {
+  const base = await job.mergeBase();
+  const token = await job.clone.token();
+  const revs = await openRemoteRevisions({ url: job.clone.url, token, username: job.clone.username, cacheDir: job.clone.cacheDir }, [
+    { sha: base, label: job.labels.base },
+    { sha: job.cr.headSha, label: job.labels.head },
   ]);
   try {
-    let base: FileTree = revs.trees[0]!;
-    let head: FileTree = revs.trees[1]!;
+    let baseTree: FileTree = revs.trees[0]!;
+    let headTree: FileTree = revs.trees[1]!;
     const problems: RevisionProblem[] = [];
+    const discover = job.configFiles ? { configFiles: job.configFiles } : {};
     if (job.artifacts) {
-      const project = await discoverProject(head);
+      const project = await discoverProject(headTree, discover);
       const wanted = "error" in project ? undefined : project.settings.artifacts;
       if (!wanted) return;
       try {
         const found = await job.artifacts(wanted);
         if (!found) return;
-        head = new OverlayTree(head, found.head);
-        if (found.base) base = new OverlayTree(base, found.base);
+        headTree = new OverlayTree(headTree, found.head);
+        if (found.base) baseTree = new OverlayTree(baseTree, found.base);
       } catch (e) {
         // A rejected artifact is reported in place of its results; the committed files still are compared.
         if (!(e instanceof ArtifactError)) throw e;
-        problems.push({ rev: pr.head.ref, path: `artifact '${wanted.name}'`, message: e.message });
+        problems.push({ rev: job.labels.head, path: `artifact '${wanted.name}'`, message: e.message });
       }
     }
-    const store = job.images;
-    const branch = job.settings.images === "branch" ? new BranchImages(octokit, owner, repo, repository.html_url) : undefined;
-    const publish: Publish = branch ? branch.publish : store ? (_name, data, type) => store.put(data, type) : async () => "";
-    const report = await runReport(base, head, { drawPlots: branch !== undefined || store !== undefined, publish, problems });
+    const report = await runReport(baseTree, headTree, {
+      drawPlots: job.publish !== undefined,
+      publish: job.publish ?? (async () => ""),
+      problems,
+      ...discover,
+    });
     if (job.isStale()) return;
-    await branch?.flush();
-    const forge = new GitHubForge(octokit, job.settings.appId);
-    const cr = { repo: repository.full_name, number: pr.number, headSha: pr.head.sha, baseRef: pr.base.ref };
-    await forge.upsertReport(cr, report.markdown);
-    await forge.setCheck(cr, {
+    await job.beforePost?.();
+    await job.forge.upsertReport(job.cr, report.markdown);
+    await job.forge.setCheck(job.cr, {
       conclusion: report.conclusion,
       title: report.summary,
       summary: [report.summary, ...report.breaches.map((b) => `- ${b.reason}`)].join("\n"),

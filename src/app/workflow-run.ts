@@ -4,7 +4,7 @@ import type { ImageStore } from "../forges/image-store.js";
 import type { LatestPerKey } from "../queue/latest.js";
 import { ARTIFACT_LIMITS, ArtifactError, readArtifact } from "../revisions/artifact.js";
 import { prKey } from "./pull-request.js";
-import { reportPullRequest } from "./report-job.js";
+import { reportPullRequest } from "./github-job.js";
 import type { AppSettings } from "./settings.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;

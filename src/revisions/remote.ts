@@ -14,6 +14,8 @@ export interface RemoteSource {
   url: string;
   /** Sent as an HTTP header through git's environment: never in a URL, an argument list or a file. */
   token?: string;
+  /** Basic-auth user that goes with the token: "x-access-token" for GitHub apps, "oauth2" for GitLab. */
+  username?: string;
   /** Where the blob-less caches of repositories are kept (MLREVIEW_DATA_DIR/repos). */
   cacheDir: string;
   maxFileBytes?: number;
@@ -26,7 +28,7 @@ export interface RemoteSource {
  */
 export async function openRemoteRevisions(src: RemoteSource, revs: { sha: string; label: string }[]): Promise<Revisions> {
   const dir = join(src.cacheDir, createHash("sha256").update(src.url).digest("hex").slice(0, 24));
-  const env = authEnv(src.url, src.token);
+  const env = authEnv(src.url, src.token, src.username ?? "x-access-token");
   await withLock(dir, async () => {
     await mkdir(dir, { recursive: true });
     const git = simpleGit({ baseDir: dir });
@@ -55,10 +57,10 @@ export async function openRemoteRevisions(src: RemoteSource, revs: { sha: string
 }
 
 /** git reads extra config from GIT_CONFIG_COUNT/KEY/VALUE (git ≥ 2.31): the header stays in this process's children. */
-function authEnv(url: string, token: string | undefined): Record<string, string> {
+function authEnv(url: string, token: string | undefined, username: string): Record<string, string> {
   const base: Record<string, string> = { GIT_TERMINAL_PROMPT: "0" };
   if (!token || !/^https?:/.test(url)) return base;
-  const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
+  const basic = Buffer.from(`${username}:${token}`).toString("base64");
   return { ...base, GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: "http.extraHeader", GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}` };
 }
 
