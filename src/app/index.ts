@@ -3,6 +3,7 @@ import { ImageStore } from "../forges/image-store.js";
 import { LatestPerKey } from "../queue/latest.js";
 import { onPullRequest, PULL_REQUEST_EVENTS } from "./pull-request.js";
 import { onWorkflowRun } from "./workflow-run.js";
+import { gitlabRoute, type GitLabListener } from "./gitlab/index.js";
 import { routes } from "./routes.js";
 import { wireRunners, type RunnersWiring } from "./runners.js";
 import { imagesDir, settingsFromEnv, type AppSettings } from "./settings.js";
@@ -16,7 +17,7 @@ export interface MlreviewApp {
 }
 
 /** The Probot app: wiring only; the work is in the pipeline (report/run.ts) and the forge. */
-export function createApp(settings: AppSettings = settingsFromEnv(), deps: { runners?: Parameters<typeof wireRunners>[2] } = {}): MlreviewApp {
+export function createApp(settings: AppSettings = settingsFromEnv(), deps: { runners?: Parameters<typeof wireRunners>[2]; gitlabListeners?: GitLabListener[] } = {}): MlreviewApp {
   let runners: RunnersWiring | undefined;
   const images = settings.images !== "branch" && settings.publicUrl ? new ImageStore(imagesDir(settings), settings.publicUrl, settings.imageKey) : undefined;
   let log: Probot["log"] | undefined;
@@ -28,6 +29,7 @@ export function createApp(settings: AppSettings = settingsFromEnv(), deps: { run
     probot.on([...PULL_REQUEST_EVENTS], onPullRequest(settings, queue, images, heads));
     probot.on("workflow_run.completed", onWorkflowRun(settings, queue, images, heads));
     if (settings.runnersFile) runners = wireRunners(probot, settings.runnersFile, deps.runners ?? {});
+    if (settings.gitlab) addHandler?.(gitlabRoute(probot, { ...settings, gitlab: settings.gitlab }, queue, deps.gitlabListeners ?? []));
     addHandler?.(routes(images));
   };
   return { app, idle: async () => (await queue.idle(), await runners?.idle()), runners: () => runners };

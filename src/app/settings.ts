@@ -13,6 +13,8 @@ export interface AppSettings {
   images?: "serve" | "branch";
   /** MLREVIEW_RUNNERS: the operator's runners file; unset, no runner is ever launched. */
   runnersFile?: string;
+  /** GITLAB_URL (default https://gitlab.com, a sub-path allowed), GITLAB_TOKEN, GITLAB_WEBHOOK_SECRET; all set → /gitlab/webhook. */
+  gitlab?: { url: string; token: string; secret: string };
 }
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): AppSettings {
@@ -20,7 +22,16 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): AppSettin
   const appId = env.APP_ID && /^\d+$/.test(env.APP_ID) ? Number(env.APP_ID) : undefined;
   const secret = env.MLREVIEW_IMAGE_KEY ?? createHmac("sha256", env.WEBHOOK_SECRET ?? "").update("mlreview image names").digest("hex");
   const images = env.MLREVIEW_IMAGES === "branch" ? "branch" : env.MLREVIEW_IMAGES === "serve" || env.MLREVIEW_PUBLIC_URL ? "serve" : undefined;
-  return { appId, publicUrl: env.MLREVIEW_PUBLIC_URL || undefined, dataDir, imageKey: secret, ...(images ? { images } : {}), ...(env.MLREVIEW_RUNNERS ? { runnersFile: env.MLREVIEW_RUNNERS } : {}) };
+  const gitlab = env.GITLAB_TOKEN && env.GITLAB_WEBHOOK_SECRET ? { url: env.GITLAB_URL || "https://gitlab.com", token: env.GITLAB_TOKEN, secret: env.GITLAB_WEBHOOK_SECRET } : undefined;
+  return {
+    appId,
+    publicUrl: env.MLREVIEW_PUBLIC_URL || undefined,
+    dataDir,
+    imageKey: secret,
+    ...(images ? { images } : {}),
+    ...(env.MLREVIEW_RUNNERS ? { runnersFile: env.MLREVIEW_RUNNERS } : {}),
+    ...(gitlab ? { gitlab } : {}),
+  };
 }
 
 export const reposDir = (s: AppSettings) => join(s.dataDir, "repos");
