@@ -3,6 +3,7 @@ import { ImageStore } from "../forges/image-store.js";
 import { LatestPerKey } from "../queue/latest.js";
 import { onPullRequest, PULL_REQUEST_EVENTS } from "./pull-request.js";
 import { onWorkflowRun } from "./workflow-run.js";
+import { GitLabClient } from "../runners/gitlab.js";
 import { gitlabRoute, type GitLabListener } from "./gitlab/index.js";
 import { routes } from "./routes.js";
 import { wireRunners, type RunnersWiring } from "./runners.js";
@@ -28,8 +29,15 @@ export function createApp(settings: AppSettings = settingsFromEnv(), deps: { run
     const heads = new Map<string, string>();
     probot.on([...PULL_REQUEST_EVENTS], onPullRequest(settings, queue, images, heads));
     probot.on("workflow_run.completed", onWorkflowRun(settings, queue, images, heads));
-    if (settings.runnersFile) runners = wireRunners(probot, settings.runnersFile, deps.runners ?? {});
-    if (settings.gitlab) addHandler?.(gitlabRoute(probot, { ...settings, gitlab: settings.gitlab }, queue, deps.gitlabListeners ?? []));
+    if (settings.runnersFile) {
+      const gitlab = settings.gitlab ? new GitLabClient({ url: settings.gitlab.url, token: settings.gitlab.token }) : null;
+      runners = wireRunners(probot, settings.runnersFile, { gitlab, ...deps.runners });
+    }
+    if (settings.gitlab) {
+      // The GPU runners take the Job Hook from the same endpoint.
+      const jobs: GitLabListener = (event, payload) => event === "Job Hook" && runners?.onGitLabJob(payload);
+      addHandler?.(gitlabRoute(probot, { ...settings, gitlab: settings.gitlab }, queue, [jobs, ...(deps.gitlabListeners ?? [])]));
+    }
     addHandler?.(routes(images));
   };
   return { app, idle: async () => (await queue.idle(), await runners?.idle()), runners: () => runners };

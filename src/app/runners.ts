@@ -1,12 +1,18 @@
 import type { Probot } from "probot";
 import { loadRunnersConfig } from "../runners/config.js";
 import { Ec2Fleet } from "../runners/ec2.js";
+import { gitlabClientFromEnv, type GitLabClient } from "../runners/gitlab.js";
 import type { JobFacts } from "../runners/reaper.js";
 import { RunnerService, type WorkflowJobPayload } from "../runners/service.js";
 import { githubFacts } from "./facts.js";
 
 export interface RunnersWiring {
   service: RunnerService;
+  /**
+   * Feed a GitLab Job Hook (X-Gitlab-Event: Job Hook, body already parsed and authenticated) to the
+   * runners. Returns at once, so that the webhook can answer GitLab quickly; `idle()` waits for it.
+   */
+  onGitLabJob(payload: unknown): void;
   /** Resolves when no delivery is being handled and no launch or termination is in flight. */
   idle(): Promise<void>;
   stop(): void;
@@ -18,9 +24,11 @@ const REAP_EVERY_MS = 60_000;
  * GPU runners, when the operator configured them (MLREVIEW_RUNNERS): `workflow_job` events feed the
  * service without holding up the delivery, and the reaper runs at start-up and every minute.
  */
-export function wireRunners(probot: Probot, file: string, o: { fleet?: Ec2Fleet; facts?: JobFacts } = {}): RunnersWiring {
+export function wireRunners(probot: Probot, file: string, o: { fleet?: Ec2Fleet; facts?: JobFacts; gitlab?: GitLabClient | null } = {}): RunnersWiring {
   const config = loadRunnersConfig(file);
-  const service = new RunnerService(config, o.fleet ?? new Ec2Fleet({ region: config.region }), probot.log);
+  // GitLab from GITLAB_URL/GITLAB_TOKEN unless given; null: no GitLab even if the environment has it.
+  const gitlab = o.gitlab === undefined ? gitlabClientFromEnv() : (o.gitlab ?? undefined);
+  const service = new RunnerService(config, o.fleet ?? new Ec2Fleet({ region: config.region }), probot.log, Date.now, { gitlab });
   const facts = o.facts ?? githubFacts(probot);
   const pending = new Set<Promise<unknown>>();
   const track = (p: Promise<unknown>) => {
@@ -34,6 +42,7 @@ export function wireRunners(probot: Probot, file: string, o: { fleet?: Ec2Fleet;
   timer.unref();
   return {
     service,
+    onGitLabJob: (payload) => track(service.onGitLabJob(payload)),
     idle: async () => {
       while (pending.size > 0) await Promise.all([...pending]);
       await service.scheduler.idle();

@@ -1,8 +1,8 @@
 import { DescribeImagesCommand, DescribeInstancesCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand, type Filter, type Instance } from "@aws-sdk/client-ec2";
 import { backoffMs, classify, redact, type Ec2Failure } from "./ec2-errors.js";
-import { MAX_USER_DATA_BYTES, TAGS, planOptions, runInstancesInput, clientToken, type LaunchAttempt, type LaunchSpec, type MarketType } from "./launch-plan.js";
+import { MAX_USER_DATA_BYTES, TAGS, planOptions, runInstancesInput, clientToken, type Forge, type LaunchAttempt, type LaunchSpec, type MarketType } from "./launch-plan.js";
 
-export { TAGS, clientToken, type LaunchAttempt, type LaunchSpec, type RunnerJob } from "./launch-plan.js";
+export { TAGS, clientToken, type Forge, type LaunchAttempt, type LaunchSpec, type RunnerJob } from "./launch-plan.js";
 
 export interface Launched {
   instanceId: string;
@@ -40,6 +40,9 @@ export interface ManagedInstance {
   repo: string | undefined;
   profile: string | undefined;
   expires: Date | undefined;
+  /** Set for GitLab only; absent means GitHub (instances launched before the tag existed are GitHub's). */
+  forge?: Forge;
+  runnerId?: number;
 }
 
 const LIVE_STATES = ["pending", "running", "stopping", "stopped"];
@@ -178,6 +181,7 @@ export class Ec2Fleet {
       const tags = new Map((instance.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
       const job = Number(tags.get(TAGS.job));
       const expires = tags.has(TAGS.expires) ? new Date(tags.get(TAGS.expires)!) : undefined;
+      const runnerId = Number(tags.get(TAGS.runnerId));
       out.push({
         instanceId: instance.InstanceId,
         state: instance.State?.Name ?? "unknown",
@@ -187,6 +191,8 @@ export class Ec2Fleet {
         repo: tags.get(TAGS.repo),
         profile: tags.get(TAGS.profile),
         expires: expires && !Number.isNaN(expires.getTime()) ? expires : undefined,
+        ...(tags.get(TAGS.forge) === "gitlab" ? { forge: "gitlab" as const } : {}),
+        ...(tags.has(TAGS.runnerId) && Number.isSafeInteger(runnerId) && runnerId > 0 ? { runnerId } : {}),
       });
     }
     return out;

@@ -2,14 +2,21 @@ import { createHash } from "node:crypto";
 import type { RunInstancesCommandInput } from "@aws-sdk/client-ec2";
 import type { Profile } from "./config.js";
 
+/** Where a runner's job lives. Instances without an `mlreview:forge` tag are GitHub's (they predate the tag). */
+export type Forge = "github" | "gitlab";
+
 /** The EC2 side of a runner: what the bot asks for and how it names it (DESIGN §6). */
 export interface RunnerJob {
   id: number;
   runAttempt: number;
-  /** owner/name */
+  /** owner/name on GitHub, the project's path_with_namespace on GitLab */
   repo: string;
   runnerName: string;
   labels: string[];
+  /** Unset for GitHub, so that GitHub launches keep exactly the tags and client tokens they always had. */
+  forge?: Forge;
+  /** The forge's runner id, so that whoever ends the instance (a restarted bot, the reaper) can delete the runner. */
+  runnerId?: number;
 }
 
 export interface LaunchSpec {
@@ -42,6 +49,8 @@ export const TAGS = {
   repo: "mlreview:repo",
   profile: "mlreview:profile",
   expires: "mlreview:expires",
+  forge: "mlreview:forge",
+  runnerId: "mlreview:runner-id",
 } as const;
 
 /** EC2 refuses user data over 16 KB before base64. */
@@ -62,13 +71,15 @@ export function planOptions(profile: Profile): LaunchAttempt[] {
  */
 export function clientToken(job: RunnerJob, attempt: LaunchAttempt): string {
   const option = createHash("sha256").update(`${attempt.market}\n${attempt.instanceType}\n${attempt.subnet}`).digest("hex").slice(0, 16);
-  const token = `mlr-${Math.trunc(job.id)}-${Math.trunc(job.runAttempt)}-${option}`;
+  // GitHub and GitLab job ids are independent counters: the same number on both must not share a token.
+  const prefix = job.forge === "gitlab" ? "mlr-gl" : "mlr";
+  const token = `${prefix}-${Math.trunc(job.id)}-${Math.trunc(job.runAttempt)}-${option}`;
   if (token.length > 64) throw new RangeError(`client token too long for job ${job.id}`);
   return token;
 }
 
 export function tagsFor(spec: LaunchSpec): { Key: string; Value: string }[] {
-  return [
+  const tags = [
     { Key: "Name", Value: spec.job.runnerName },
     { Key: TAGS.managed, Value: "true" },
     { Key: TAGS.job, Value: String(spec.job.id) },
@@ -77,6 +88,9 @@ export function tagsFor(spec: LaunchSpec): { Key: string; Value: string }[] {
     { Key: TAGS.profile, Value: spec.profileName },
     { Key: TAGS.expires, Value: spec.expiresAt.toISOString() },
   ];
+  if (spec.job.forge) tags.push({ Key: TAGS.forge, Value: spec.job.forge });
+  if (spec.job.runnerId !== undefined) tags.push({ Key: TAGS.runnerId, Value: String(spec.job.runnerId) });
+  return tags;
 }
 
 /**

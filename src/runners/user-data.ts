@@ -27,14 +27,33 @@ export class UserDataError extends Error {
   override readonly name = "UserDataError";
 }
 
-let template: string | undefined;
-function bootstrapTemplate(): string {
-  return (template ??= readFileSync(new URL("../../templates/runner/bootstrap.sh", import.meta.url), "utf8"));
+const templates = new Map<string, string>();
+/** A bootstrap script under templates/runner/, read once. */
+export function bootstrapTemplate(file: string): string {
+  let t = templates.get(file);
+  if (t === undefined) templates.set(file, (t = readFileSync(new URL(`../../templates/runner/${file}`, import.meta.url), "utf8")));
+  return t;
 }
 
-function minutes(name: string, value: number, max: number): string {
+export function minutes(name: string, value: number, max: number): string {
   if (!Number.isInteger(value) || value < 1 || value > max) throw new UserDataError(`${name} must be a whole number of minutes from 1 to ${max}`);
   return String(value);
+}
+
+/** Every `{{BLANK}}` of the template filled, each value used, and the result within EC2's 16 KB. */
+export function fillBlanks(file: string, values: Record<string, string>): string {
+  // A function replacer: a string replacement would give `$&`, `$'` and friends a meaning.
+  const seen = new Set<string>();
+  const out = bootstrapTemplate(file).replace(/\{\{([A-Z0-9_]+)\}\}/g, (_m, key: string) => {
+    const v = values[key];
+    if (v === undefined) throw new UserDataError(`${file} has an unknown blank {{${key}}}`);
+    seen.add(key);
+    return v;
+  });
+  for (const key of Object.keys(values)) if (!seen.has(key)) throw new UserDataError(`${file} lacks the blank {{${key}}}`);
+  const bytes = Buffer.byteLength(out, "utf8");
+  if (bytes > MAX_USER_DATA_BYTES) throw new UserDataError(`user data would be ${bytes} bytes; EC2 accepts at most ${MAX_USER_DATA_BYTES}`);
+  return out;
 }
 
 export function renderUserData(o: UserDataOptions): string {
@@ -55,16 +74,5 @@ export function renderUserData(o: UserDataOptions): string {
     RUNNER_SHA256: sha,
     JIT_CONFIG: o.jitConfig,
   };
-  // A function replacer: a string replacement would give `$&`, `$'` and friends a meaning.
-  const seen = new Set<string>();
-  const out = bootstrapTemplate().replace(/\{\{([A-Z0-9_]+)\}\}/g, (_m, key: string) => {
-    const v = values[key];
-    if (v === undefined) throw new UserDataError(`bootstrap.sh has an unknown blank {{${key}}}`);
-    seen.add(key);
-    return v;
-  });
-  for (const key of Object.keys(values)) if (!seen.has(key)) throw new UserDataError(`bootstrap.sh lacks the blank {{${key}}}`);
-  const bytes = Buffer.byteLength(out, "utf8");
-  if (bytes > MAX_USER_DATA_BYTES) throw new UserDataError(`user data would be ${bytes} bytes; EC2 accepts at most ${MAX_USER_DATA_BYTES}`);
-  return out;
+  return fillBlanks("bootstrap.sh", values);
 }
