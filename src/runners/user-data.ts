@@ -31,7 +31,12 @@ const templates = new Map<string, string>();
 /** A bootstrap script under templates/runner/, read once. */
 export function bootstrapTemplate(file: string): string {
   let t = templates.get(file);
-  if (t === undefined) templates.set(file, (t = readFileSync(new URL(`../../templates/runner/${file}`, import.meta.url), "utf8")));
+  if (t === undefined) {
+    const raw = readFileSync(new URL(`../../templates/runner/${file}`, import.meta.url), "utf8");
+    // `{{> part.sh}}` inlines a shared part: user data must be one self-contained script.
+    t = raw.replace(/\{\{> ([a-z0-9-]+\.sh)\}\}/g, (_m, part: string) => bootstrapTemplate(part).trimEnd());
+    templates.set(file, t);
+  }
   return t;
 }
 

@@ -30,35 +30,13 @@ RUNNER_USER=gitlab-runner
 WORK_DIR=/var/lib/mlreview-runner
 BUILDS_DIR="${WORK_DIR}/builds"
 
-log() { echo "mlreview-bootstrap: $*" >&2; }
-
-power_off() {
-  trap - EXIT
-  log "powering off: $1"
-  sync || true
-  shutdown -h now "mlreview: $1" || poweroff -f || true
-}
-trap 'power_off "bootstrap ended (status $?)"' EXIT
-trap 'exit 143' TERM INT HUP
-
-# Max runtime first, before anything that could hang. Two independent timers: systemd's scheduled
-# shutdown, and a plain sleep in case shutdown cannot schedule (or the schedule is cancelled).
-shutdown -h "+${MAX_RUNTIME_MINUTES}" "mlreview: max runtime reached" </dev/null >/dev/null 2>&1 &
-( sleep "$(( (MAX_RUNTIME_MINUTES + 1) * 60 ))"; shutdown -h now || poweroff -f ) </dev/null >/dev/null 2>&1 &
-
 # Idle: run-single's --wait-timeout already ends the runner when no job comes; this is the second
 # line, for a runner that hangs before it asks. The shell executor clones each job under BUILDS_DIR,
 # and the directory stays after the job, so a short job cannot be mistaken for no job.
 job_started() {
   [[ -n "$(ls -A "${BUILDS_DIR}" 2>/dev/null)" ]]
 }
-(
-  sleep "$(( IDLE_MINUTES * 60 ))"
-  if ! job_started; then
-    echo "mlreview-bootstrap: no job within ${IDLE_MINUTES} minutes, powering off" >&2
-    shutdown -h now "mlreview: idle" || poweroff -f
-  fi
-) </dev/null >/dev/null 2>&1 &
+{{> lifecycle.sh}}
 
 # Read inside a quoted heredoc: the shell expands nothing in it. The renderer already refused any
 # value that is not a glrt- token; checked again here because this file is what runs.

@@ -25,22 +25,6 @@ RUNNER_SHA256={{RUNNER_SHA256}}
 RUNNER_DIR=/opt/actions-runner
 RUNNER_USER=runner
 
-log() { echo "mlreview-bootstrap: $*" >&2; }
-
-power_off() {
-  trap - EXIT
-  log "powering off: $1"
-  sync || true
-  shutdown -h now "mlreview: $1" || poweroff -f || true
-}
-trap 'power_off "bootstrap ended (status $?)"' EXIT
-trap 'exit 143' TERM INT HUP
-
-# Max runtime first, before anything that could hang. Two independent timers: systemd's scheduled
-# shutdown, and a plain sleep in case shutdown cannot schedule (or the schedule is cancelled).
-shutdown -h "+${MAX_RUNTIME_MINUTES}" "mlreview: max runtime reached" </dev/null >/dev/null 2>&1 &
-( sleep "$(( (MAX_RUNTIME_MINUTES + 1) * 60 ))"; shutdown -h now || poweroff -f ) </dev/null >/dev/null 2>&1 &
-
 # Idle: an ephemeral runner takes exactly one job, and the runner starts one Runner.Worker per job,
 # which writes _diag/Worker_*.log. No worker log and no worker process after IDLE_MINUTES means no
 # job came (taken by another runner, cancelled, or never matched): power off. The log file stays
@@ -48,13 +32,7 @@ shutdown -h "+${MAX_RUNTIME_MINUTES}" "mlreview: max runtime reached" </dev/null
 job_started() {
   compgen -G "${RUNNER_DIR}/_diag/Worker_*.log" >/dev/null || pgrep -f Runner.Worker >/dev/null 2>&1
 }
-(
-  sleep "$(( IDLE_MINUTES * 60 ))"
-  if ! job_started; then
-    echo "mlreview-bootstrap: no job within ${IDLE_MINUTES} minutes, powering off" >&2
-    shutdown -h now "mlreview: idle" || poweroff -f
-  fi
-) </dev/null >/dev/null 2>&1 &
+{{> lifecycle.sh}}
 
 # Read inside a quoted heredoc: the shell expands nothing in it. The renderer already refused any
 # value that is not strict base64; checked again here because this file is what runs.
