@@ -3,6 +3,7 @@ import { BranchImages } from "../forges/github/branch-images.js";
 import { GitHubForge } from "../forges/github/forge.js";
 import type { ImageStore } from "../forges/image-store.js";
 import type { Publish } from "../report/index.js";
+import type { TaskContext } from "../queue/task.js";
 import { runReportJob, type ArtifactSource } from "./report-job.js";
 import { reposDir, type AppSettings } from "./settings.js";
 
@@ -15,7 +16,7 @@ export interface PullRequestJob {
   repository: { full_name: string; clone_url: string; html_url: string; owner: { login: string }; name: string };
   pr: { number: number; head: { sha: string; ref: string }; base: { sha: string; ref: string } };
   artifacts?: ArtifactSource;
-  isStale(): boolean;
+  ctx: TaskContext;
 }
 
 /** A GitHub pull request as a report job: compare API for the merge-base, the installation token for git. */
@@ -38,6 +39,6 @@ export async function reportPullRequest(job: PullRequestJob): Promise<void> {
     publish,
     ...(branch ? { beforePost: () => branch.flush() } : {}),
     ...(job.artifacts ? { artifacts: job.artifacts } : {}),
-    isStale: job.isStale,
+    ctx: job.ctx,
   });
 }

@@ -1,13 +1,17 @@
 import type { ApplicationFunction, Probot } from "probot";
 import { ImageStore } from "../forges/image-store.js";
-import { LatestPerKey } from "../queue/latest.js";
-import { onPullRequest, PULL_REQUEST_EVENTS } from "./pull-request.js";
-import { onWorkflowRun } from "./workflow-run.js";
+import { MemoryQueue } from "../queue/memory.js";
+import { RedisQueue } from "../queue/redis.js";
+import type { Task, TaskContext, TaskQueue } from "../queue/task.js";
 import { GitLabClient } from "../runners/gitlab.js";
-import { gitlabRoute, type GitLabListener } from "./gitlab/index.js";
+import type { WorkflowJobPayload } from "../runners/service.js";
+import { gitlabContext, gitlabRoute, type GitLabListener } from "./gitlab/index.js";
+import { runGitLabTask, type GitLabContext } from "./gitlab/merge-request.js";
+import { onPullRequest, PULL_REQUEST_EVENTS, runPullRequest } from "./pull-request.js";
 import { routes } from "./routes.js";
 import { wireRunners, type RunnersWiring } from "./runners.js";
 import { imagesDir, settingsFromEnv, type AppSettings } from "./settings.js";
+import { onWorkflowRun, runWorkflowRun } from "./workflow-run.js";
 
 export interface MlreviewApp {
   app: ApplicationFunction;
@@ -15,32 +19,83 @@ export interface MlreviewApp {
   idle(): Promise<void>;
   /** The runner wiring once the app is loaded with a runners file. */
   runners(): RunnersWiring | undefined;
+  queue: TaskQueue;
 }
 
-/** The Probot app: wiring only; the work is in the pipeline (report/run.ts) and the forge. */
-export function createApp(settings: AppSettings = settingsFromEnv(), deps: { runners?: Parameters<typeof wireRunners>[2]; gitlabListeners?: GitLabListener[] } = {}): MlreviewApp {
+export interface AppDeps {
+  runners?: Parameters<typeof wireRunners>[2];
+  gitlabListeners?: GitLabListener[];
+  queue?: TaskQueue;
+}
+
+/**
+ * The Probot app: event handlers only turn deliveries into tasks; the queue's worker (on this or any
+ * replica) runs them through the pipeline, the forges and the runner service.
+ */
+export function createApp(settings: AppSettings = settingsFromEnv(), deps: AppDeps = {}): MlreviewApp {
   let runners: RunnersWiring | undefined;
-  const images = settings.images !== "branch" && settings.publicUrl ? new ImageStore(imagesDir(settings), settings.publicUrl, settings.imageKey) : undefined;
   let log: Probot["log"] | undefined;
-  const queue = new LatestPerKey((key, e) => log?.error({ err: e, key }, "mlreview: report failed"));
+  const onError = (task: Task, e: unknown) => log?.error({ err: e, kind: task.kind, key: task.key }, "mlreview: task failed");
+  const queue = deps.queue ?? (settings.redisUrl ? new RedisQueue(settings.redisUrl, { onError }) : new MemoryQueue(onError));
+  const images = settings.images !== "branch" && settings.publicUrl ? new ImageStore(imagesDir(settings), settings.publicUrl, settings.imageKey) : undefined;
+
   const app: ApplicationFunction = (probot, { addHandler }) => {
     log = probot.log;
-    // The newest head seen per pull request, so that a late workflow run for an old push is ignored.
-    const heads = new Map<string, string>();
-    probot.on([...PULL_REQUEST_EVENTS], onPullRequest(settings, queue, images, heads));
-    probot.on("workflow_run.completed", onWorkflowRun(settings, queue, images, heads));
+    const gitlab: GitLabContext | undefined = settings.gitlab ? gitlabContext({ ...settings, gitlab: settings.gitlab }) : undefined;
+    probot.on([...PULL_REQUEST_EVENTS], onPullRequest(queue));
+    probot.on("workflow_run.completed", onWorkflowRun(queue));
     if (settings.runnersFile) {
-      const gitlab = settings.gitlab ? new GitLabClient({ url: settings.gitlab.url, token: settings.gitlab.token }) : null;
-      runners = wireRunners(probot, settings.runnersFile, { gitlab, ...deps.runners });
+      const client = settings.gitlab ? new GitLabClient({ url: settings.gitlab.url, token: settings.gitlab.token }) : null;
+      runners = wireRunners(probot, settings.runnersFile, { gitlab: client, ...deps.runners });
+      probot.on("workflow_job", async (context) => {
+        const p = context.payload;
+        const job = p.workflow_job;
+        await queue.submit({
+          kind: "runner.github",
+          key: `${p.repository.full_name}#${job.id}@${job.run_attempt}:${p.action}`,
+          version: p.action,
+          delivery: context.id,
+          data: { installation: p.installation!.id, payload: p },
+        });
+      });
     }
     if (settings.gitlab) {
-      // The GPU runners take the Job Hook from the same endpoint.
-      const jobs: GitLabListener = (event, payload) => event === "Job Hook" && runners?.onGitLabJob(payload);
-      addHandler?.(gitlabRoute(probot, { ...settings, gitlab: settings.gitlab }, queue, [jobs, ...(deps.gitlabListeners ?? [])]));
+      // The GPU runners take the Job Hook from the same endpoint, through the same queue.
+      const jobs: GitLabListener = async (event, payload, delivery) => {
+        if (event !== "Job Hook" || !runners) return;
+        const build = payload as { build_id?: number; build_status?: string; project_id?: number };
+        await queue.submit({ kind: "runner.gitlab", key: `gitlab:${build.project_id}#${build.build_id}:${build.build_status}`, version: String(build.build_status), ...(delivery ? { delivery } : {}), data: payload });
+      };
+      addHandler?.(gitlabRoute(probot, settings.gitlab.secret, queue, [jobs, ...(deps.gitlabListeners ?? [])]));
     }
     addHandler?.(routes(images));
+
+    const runTask = async (task: Task, ctx: TaskContext): Promise<void> => {
+      const installation = (task.data as { installation?: number }).installation;
+      switch (task.kind) {
+        case "github.pull_request":
+          return runPullRequest(await probot.auth(installation), settings, images, task, ctx);
+        case "github.workflow_run":
+          return runWorkflowRun(await probot.auth(installation), settings, images, task, ctx);
+        case "gitlab.merge_request":
+        case "gitlab.pipeline":
+          if (gitlab) await runGitLabTask(gitlab, task, ctx);
+          return;
+        case "runner.github":
+          await runners?.service.onWorkflowJob(await probot.auth(installation), (task.data as { payload: WorkflowJobPayload }).payload);
+          return;
+        case "runner.gitlab":
+          await runners?.service.onGitLabJob(task.data);
+          return;
+        default:
+          probot.log.warn({ kind: task.kind }, "mlreview: unknown task kind");
+      }
+    };
+    queue.work(runTask);
   };
-  return { app, idle: async () => (await queue.idle(), await runners?.idle()), runners: () => runners };
+  return { app, queue, idle: async () => (await queue.idle(), await runners?.idle()), runners: () => runners };
 }
 
-export default createApp().app;
+/** For `probot run`: the app is created when Probot loads it, not when this module is imported. */
+const lazyApp: ApplicationFunction = (probot, options) => createApp().app(probot, options);
+export default lazyApp;

@@ -1,19 +1,41 @@
-import type { Context } from "probot";
+import type { Context, ProbotOctokit } from "probot";
 import type { ImageStore } from "../forges/image-store.js";
-import type { LatestPerKey } from "../queue/latest.js";
-import { reportPullRequest } from "./github-job.js";
+import type { Task, TaskContext, TaskQueue } from "../queue/task.js";
+import { reportPullRequest, type PullRequestJob } from "./github-job.js";
 import type { AppSettings } from "./settings.js";
 
 export const PULL_REQUEST_EVENTS = ["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"] as const;
 
 export const prKey = (fullName: string, number: number) => `${fullName}#${number}`;
+export const headMemory = (key: string) => `head:${key}`;
 
-/** Enqueue the report of a pull request's newest head; the delivery is answered at once. */
-export function onPullRequest(settings: AppSettings, queue: LatestPerKey, images: ImageStore | undefined, heads: Map<string, string>) {
-  return async (context: Context<"pull_request">): Promise<void> => {
-    const { pull_request: pr, repository } = context.payload;
-    const key = prKey(repository.full_name, pr.number);
-    heads.set(key, pr.head.sha);
-    void queue.submit(key, pr.head.sha, ({ isStale }) => reportPullRequest({ octokit: context.octokit, settings, images, repository, pr, isStale }));
+/** What a worker needs to report a pull request, as data (any replica may run it). */
+export interface PullRequestTaskData {
+  installation: number;
+  repository: PullRequestJob["repository"];
+  pr: PullRequestJob["pr"];
+}
+
+export function pullRequestData(payload: Context<"pull_request">["payload"]): PullRequestTaskData {
+  const { repository: r, pull_request: pr } = payload;
+  return {
+    installation: (payload as { installation?: { id: number } }).installation!.id,
+    repository: { full_name: r.full_name, clone_url: r.clone_url, html_url: r.html_url, owner: { login: r.owner.login }, name: r.name },
+    pr: { number: pr.number, head: { sha: pr.head.sha, ref: pr.head.ref }, base: { sha: pr.base.sha, ref: pr.base.ref } },
   };
+}
+
+/** The delivery only enqueues the report of the pull request's newest head; a worker builds it. */
+export function onPullRequest(queue: TaskQueue) {
+  return async (context: Context<"pull_request">): Promise<void> => {
+    const data = pullRequestData(context.payload);
+    const key = prKey(data.repository.full_name, data.pr.number);
+    await queue.remember(headMemory(key), data.pr.head.sha);
+    await queue.submit({ kind: "github.pull_request", key, version: data.pr.head.sha, delivery: context.id, data });
+  };
+}
+
+export async function runPullRequest(octokit: InstanceType<typeof ProbotOctokit>, settings: AppSettings, images: ImageStore | undefined, task: Task, ctx: TaskContext): Promise<void> {
+  const d = task.data as PullRequestTaskData;
+  await reportPullRequest({ octokit, settings, images, repository: d.repository, pr: d.pr, ctx });
 }

@@ -7,6 +7,7 @@ import { ArtifactError } from "../revisions/artifact.js";
 import { OverlayTree } from "../revisions/overlay.js";
 import { openRemoteRevisions } from "../revisions/remote.js";
 import type { FileTree } from "../revisions/types.js";
+import type { TaskContext } from "../queue/task.js";
 
 /** Results a CI run produced for the two sides; undefined when this run is not the one the repository asked for. */
 export type ArtifactSource = (settings: { name: string; workflow?: string }) => Promise<{ base?: Map<string, Buffer>; head: Map<string, Buffer> } | undefined>;
@@ -26,7 +27,8 @@ export interface ReportJob {
   beforePost?(): Promise<void>;
   configFiles?: readonly string[];
   artifacts?: ArtifactSource;
-  isStale(): boolean;
+  /** The queue's context: stale work is dropped, and the post happens only for the newest head, once. */
+  ctx: TaskContext;
 }
 
 /** Read both sides blob-less, build the report with the shared pipeline, and post it unless a newer head came. */
@@ -63,13 +65,15 @@ export async function runReportJob(job: ReportJob): Promise<void> {
       problems,
       ...discover,
     });
-    if (job.isStale()) return;
-    await job.beforePost?.();
-    await job.forge.upsertReport(job.cr, report.markdown);
-    await job.forge.setCheck(job.cr, {
-      conclusion: report.conclusion,
-      title: report.summary,
-      summary: [report.summary, ...report.breaches.map((b) => `- ${b.reason}`)].join("\n"),
+    if (await job.ctx.isStale()) return;
+    await job.ctx.publish(async () => {
+      await job.beforePost?.();
+      await job.forge.upsertReport(job.cr, report.markdown);
+      await job.forge.setCheck(job.cr, {
+        conclusion: report.conclusion,
+        title: report.summary,
+        summary: [report.summary, ...report.breaches.map((b) => `- ${b.reason}`)].join("\n"),
+      });
     });
   } finally {
     await revs.close();

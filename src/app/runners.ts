@@ -3,7 +3,7 @@ import { loadRunnersConfig } from "../runners/config.js";
 import { Ec2Fleet } from "../runners/ec2.js";
 import { gitlabClientFromEnv, type GitLabClient } from "../runners/gitlab.js";
 import type { JobFacts } from "../runners/reaper.js";
-import { RunnerService, type WorkflowJobPayload } from "../runners/service.js";
+import { RunnerService } from "../runners/service.js";
 import { githubFacts } from "./facts.js";
 
 export interface RunnersWiring {
@@ -21,8 +21,9 @@ export interface RunnersWiring {
 const REAP_EVERY_MS = 60_000;
 
 /**
- * GPU runners, when the operator configured them (MLREVIEW_RUNNERS): `workflow_job` events feed the
- * service without holding up the delivery, and the reaper runs at start-up and every minute.
+ * GPU runners, when the operator configured them (MLREVIEW_RUNNERS): the service that `workflow_job`
+ * and Job Hook tasks are handed to (by the queue's worker, on any replica), and the reaper, at start-up
+ * and every minute.
  */
 export function wireRunners(probot: Probot, file: string, o: { fleet?: Ec2Fleet; facts?: JobFacts; gitlab?: GitLabClient | null } = {}): RunnersWiring {
   const config = loadRunnersConfig(file);
@@ -36,7 +37,6 @@ export function wireRunners(probot: Probot, file: string, o: { fleet?: Ec2Fleet;
     pending.add(t);
     void t.finally(() => pending.delete(t));
   };
-  probot.on("workflow_job", (ctx) => track(service.onWorkflowJob(ctx.octokit, ctx.payload as unknown as WorkflowJobPayload)));
   track(service.start(facts));
   const timer = setInterval(() => track(service.reapNow(facts)), REAP_EVERY_MS);
   timer.unref();

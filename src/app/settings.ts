@@ -15,6 +15,8 @@ export interface AppSettings {
   runnersFile?: string;
   /** GITLAB_URL (default https://gitlab.com, a sub-path allowed), GITLAB_TOKEN, GITLAB_WEBHOOK_SECRET; all set → /gitlab/webhook. */
   gitlab?: { url: string; token: string; secret: string };
+  /** REDIS_URL: the queue is BullMQ on this Redis, shared by every replica; unset, in process. */
+  redisUrl?: string;
 }
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): AppSettings {
@@ -31,6 +33,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): AppSettin
     ...(images ? { images } : {}),
     ...(env.MLREVIEW_RUNNERS ? { runnersFile: env.MLREVIEW_RUNNERS } : {}),
     ...(gitlab ? { gitlab } : {}),
+    ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
   };
 }
 

@@ -1,13 +1,17 @@
 import { posix } from "node:path";
 import type { Context, ProbotOctokit } from "probot";
 import type { ImageStore } from "../forges/image-store.js";
-import type { LatestPerKey } from "../queue/latest.js";
+import type { Task, TaskContext, TaskQueue } from "../queue/task.js";
 import { ARTIFACT_LIMITS, ArtifactError, readArtifact } from "../revisions/artifact.js";
-import { prKey } from "./pull-request.js";
+import { headMemory, prKey, type PullRequestTaskData } from "./pull-request.js";
 import { reportPullRequest } from "./github-job.js";
 import type { AppSettings } from "./settings.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
+
+interface WorkflowRunTaskData extends PullRequestTaskData {
+  run: { id: number; workflow_id: number; path: string };
+}
 
 /**
  * A completed, successful workflow run of a pull request: the report with the run's artifact as the
@@ -15,37 +19,46 @@ type Octokit = InstanceType<typeof ProbotOctokit>;
  * as the base's. Runs of other workflows, failed runs, and runs for a head that is no longer the pull
  * request's are ignored.
  */
-export function onWorkflowRun(settings: AppSettings, queue: LatestPerKey, images: ImageStore | undefined, heads: Map<string, string>) {
+export function onWorkflowRun(queue: TaskQueue) {
   return async (context: Context<"workflow_run.completed">): Promise<void> => {
-    const { workflow_run: run, repository } = context.payload;
+    const { workflow_run: run, repository: r } = context.payload;
     if (run.conclusion !== "success") return;
     for (const pr of run.pull_requests) {
       if (!pr) continue;
-      const key = prKey(repository.full_name, pr.number);
-      const known = heads.get(key);
+      const key = prKey(r.full_name, pr.number);
+      const known = await queue.recall(headMemory(key));
       if (known !== undefined && known !== pr.head.sha) continue;
-      const [owner, repo] = [repository.owner.login, repository.name];
-      void queue.submit(key, `${pr.head.sha}+run${run.id}`, ({ isStale }) =>
-        reportPullRequest({
-          octokit: context.octokit,
-          settings,
-          images,
-          repository,
-          pr,
-          isStale: () => isStale() || (heads.get(key) ?? pr.head.sha) !== pr.head.sha,
-          artifacts: async (wanted) => {
-            if (wanted.workflow && posix.basename(run.path) !== wanted.workflow) return undefined;
-            const head = await artifactOf(context.octokit, owner, repo, run.id, wanted.name);
-            if (!head) throw new ArtifactError(`workflow run ${run.id} has no artifact named '${wanted.name}'`);
-            const { data: baseRuns } = await context.octokit.rest.actions.listWorkflowRuns({ owner, repo, workflow_id: run.workflow_id, branch: pr.base.ref, status: "success", per_page: 1 });
-            const baseRun = baseRuns.workflow_runs[0];
-            const base = baseRun ? await artifactOf(context.octokit, owner, repo, baseRun.id, wanted.name) : undefined;
-            return base ? { head, base } : { head };
-          },
-        }),
-      );
+      const data: WorkflowRunTaskData = {
+        installation: context.payload.installation!.id,
+        repository: { full_name: r.full_name, clone_url: r.clone_url, html_url: r.html_url, owner: { login: r.owner.login }, name: r.name },
+        pr: { number: pr.number, head: { sha: pr.head.sha, ref: pr.head.ref }, base: { sha: pr.base.sha, ref: pr.base.ref } },
+        run: { id: run.id, workflow_id: run.workflow_id, path: run.path },
+      };
+      await queue.submit({ kind: "github.workflow_run", key, version: `${pr.head.sha}+run${run.id}`, delivery: `${context.id}#${pr.number}`, data });
     }
   };
+}
+
+export async function runWorkflowRun(octokit: Octokit, settings: AppSettings, images: ImageStore | undefined, task: Task, ctx: TaskContext): Promise<void> {
+  const { repository, pr, run } = task.data as WorkflowRunTaskData;
+  const [owner, repo] = [repository.owner.login, repository.name];
+  await reportPullRequest({
+    octokit,
+    settings,
+    images,
+    repository,
+    pr,
+    ctx,
+    artifacts: async (wanted) => {
+      if (wanted.workflow && posix.basename(run.path) !== wanted.workflow) return undefined;
+      const head = await artifactOf(octokit, owner, repo, run.id, wanted.name);
+      if (!head) throw new ArtifactError(`workflow run ${run.id} has no artifact named '${wanted.name}'`);
+      const { data: baseRuns } = await octokit.rest.actions.listWorkflowRuns({ owner, repo, workflow_id: run.workflow_id, branch: pr.base.ref, status: "success", per_page: 1 });
+      const baseRun = baseRuns.workflow_runs[0];
+      const base = baseRun ? await artifactOf(octokit, owner, repo, baseRun.id, wanted.name) : undefined;
+      return base ? { head, base } : { head };
+    },
+  });
 }
 
 /** The named artifact of a run, read in memory with the artifact limits; undefined when there is none. */

@@ -1,25 +1,27 @@
 import type { Probot } from "probot";
 import { GitLabApi } from "../../forges/gitlab/api.js";
 import { GitLabForge } from "../../forges/gitlab/forge.js";
-import type { LatestPerKey } from "../../queue/latest.js";
+import type { TaskQueue } from "../../queue/task.js";
 import type { AppSettings } from "../settings.js";
 import { onMergeRequestHook, onPipelineHook, type GitLabContext } from "./merge-request.js";
 import { gitlabWebhook } from "./webhook.js";
 
 /** Another consumer of GitLab events (the GPU runners take the Job Hook). */
-export type GitLabListener = (event: string, payload: Record<string, unknown>) => void;
+export type GitLabListener = (event: string, payload: Record<string, unknown>, delivery: string | undefined) => Promise<void> | void;
 
-/** The GitLab endpoint on the same server, feeding the same pipeline and queue as GitHub. */
-export function gitlabRoute(probot: Probot, settings: AppSettings & { gitlab: NonNullable<AppSettings["gitlab"]> }, queue: LatestPerKey, listeners: GitLabListener[] = []) {
+export function gitlabContext(settings: AppSettings & { gitlab: NonNullable<AppSettings["gitlab"]> }): GitLabContext {
   const api = new GitLabApi(settings.gitlab.url, settings.gitlab.token);
-  const ctx: GitLabContext = { settings, api, forge: new GitLabForge(api), queue, token: settings.gitlab.token, log: probot.log };
-  return gitlabWebhook(settings.gitlab.secret, (event, payload) => {
-    try {
-      if (event === "Merge Request Hook") onMergeRequestHook(ctx, payload);
-      else if (event === "Pipeline Hook") onPipelineHook(ctx, payload);
-      for (const l of listeners) l(event, payload);
-    } catch (e) {
-      probot.log.error({ err: e, event }, "mlreview: GitLab event failed");
-    }
+  return { settings, api, forge: new GitLabForge(api), token: settings.gitlab.token };
+}
+
+/** The GitLab endpoint on the same server: it only enqueues, into the same queue as GitHub. */
+export function gitlabRoute(probot: Probot, secret: string, queue: TaskQueue, listeners: GitLabListener[] = []) {
+  return gitlabWebhook(secret, (event, payload, delivery) => {
+    const handle = async () => {
+      if (event === "Merge Request Hook") await onMergeRequestHook(queue, payload, delivery);
+      else if (event === "Pipeline Hook") await onPipelineHook(queue, payload, delivery);
+      for (const l of listeners) await l(event, payload, delivery);
+    };
+    handle().catch((e: unknown) => probot.log.error({ err: e, event }, "mlreview: GitLab event could not be queued"));
   });
 }

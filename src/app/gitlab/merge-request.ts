@@ -1,7 +1,7 @@
 import { GitLabApi } from "../../forges/gitlab/api.js";
 import { GitLabForge } from "../../forges/gitlab/forge.js";
-import type { LatestPerKey } from "../../queue/latest.js";
 import { CONFIG_FILES } from "../../project/index.js";
+import type { Task, TaskContext, TaskQueue } from "../../queue/task.js";
 import { ARTIFACT_LIMITS, ArtifactError, readArtifact } from "../../revisions/artifact.js";
 import { runReportJob, type ArtifactSource } from "../report-job.js";
 import { reposDir, type AppSettings } from "../settings.js";
@@ -22,20 +22,38 @@ interface MergeRequest {
   sha: string;
 }
 
+interface Build {
+  id: number;
+  name: string;
+  status: string;
+  artifacts_file?: { filename: string | null } | null;
+}
+
+/** What a worker needs to report a merge request, as data. */
+interface MergeRequestTaskData {
+  project: Project;
+  mr: MergeRequest;
+  /** Pipeline Hook: the builds of the successful pipeline, one of which holds the results. */
+  builds?: Build[];
+}
+
 export interface GitLabContext {
   settings: AppSettings;
   api: GitLabApi;
   forge: GitLabForge;
-  queue: LatestPerKey;
   token: string;
-  log: { error(o: Record<string, unknown>, m: string): void };
 }
 
 const key = (project: number, iid: number) => `gitlab:${project}!${iid}`;
 
+function projectOf(payload: Record<string, unknown>): Project | undefined {
+  const p = payload.project as Project | undefined;
+  return p && typeof p.id === "number" && typeof p.git_http_url === "string" ? { id: p.id, path_with_namespace: p.path_with_namespace, git_http_url: p.git_http_url } : undefined;
+}
+
 /** Merge Request Hook: opened, reopened, or updated with new commits → the report of its newest head. */
-export function onMergeRequestHook(ctx: GitLabContext, payload: Record<string, unknown>): void {
-  const project = payload.project as Project | undefined;
+export async function onMergeRequestHook(queue: TaskQueue, payload: Record<string, unknown>, delivery: string | undefined): Promise<void> {
+  const project = projectOf(payload);
   const attrs = payload.object_attributes as
     | { iid: number; action?: string; oldrev?: string; source_branch: string; target_branch: string; state: string; last_commit?: { id: string } }
     | undefined;
@@ -43,7 +61,8 @@ export function onMergeRequestHook(ctx: GitLabContext, payload: Record<string, u
   const codeChanged = attrs.action === "open" || attrs.action === "reopen" || (attrs.action === "update" && attrs.oldrev !== undefined);
   if (!codeChanged) return;
   const mr = { iid: attrs.iid, source_branch: attrs.source_branch, target_branch: attrs.target_branch, sha: attrs.last_commit.id };
-  submit(ctx, project, mr, mr.sha, undefined);
+  const data: MergeRequestTaskData = { project, mr };
+  await queue.submit({ kind: "gitlab.merge_request", key: key(project.id, mr.iid), version: mr.sha, ...(delivery ? { delivery } : {}), data });
 }
 
 /**
@@ -51,30 +70,43 @@ export function onMergeRequestHook(ctx: GitLabContext, payload: Record<string, u
  * produced the results (named as `artifacts.name` says: the job's name or its archive's name) and the
  * same job's artifact from the latest successful pipeline of the target branch.
  */
-export function onPipelineHook(ctx: GitLabContext, payload: Record<string, unknown>): void {
-  const project = payload.project as Project | undefined;
+export async function onPipelineHook(queue: TaskQueue, payload: Record<string, unknown>, delivery: string | undefined): Promise<void> {
+  const project = projectOf(payload);
   const attrs = payload.object_attributes as { id: number; status: string; sha: string } | undefined;
   const mr = payload.merge_request as { iid: number; source_branch: string; target_branch: string; state: string } | null | undefined;
   if (!project || !attrs || !mr || attrs.status !== "success" || mr.state !== "opened") return;
-  const builds = (payload.builds ?? []) as Build[];
-  const head = { ...mr, sha: attrs.sha };
-  const artifacts: ArtifactSource = async ({ name }) => {
-    const headJob = builds.find((b) => matches(b, name));
-    if (!headJob) return undefined;
-    const headFiles = await jobArtifact(ctx.api, project.id, headJob.id);
-    const base = await ctx.api.request<{ id: number }[]>("GET", `/projects/${project.id}/pipelines?ref=${encodeURIComponent(mr.target_branch)}&status=success&per_page=1`);
-    const baseJobs = base[0] ? await ctx.api.request<Build[]>("GET", `/projects/${project.id}/pipelines/${base[0].id}/jobs?scope[]=success&per_page=100`) : [];
-    const baseJob = baseJobs.find((b) => matches(b, name));
-    return baseJob ? { head: headFiles, base: await jobArtifact(ctx.api, project.id, baseJob.id) } : { head: headFiles };
-  };
-  submit(ctx, project, head, `${attrs.sha}+pipeline${attrs.id}`, artifacts);
+  const builds = ((payload.builds ?? []) as Build[]).map((b) => ({ id: b.id, name: b.name, status: b.status, artifacts_file: b.artifacts_file ?? null }));
+  const data: MergeRequestTaskData = { project, mr: { iid: mr.iid, source_branch: mr.source_branch, target_branch: mr.target_branch, sha: attrs.sha }, builds };
+  await queue.submit({ kind: "gitlab.pipeline", key: key(project.id, mr.iid), version: `${attrs.sha}+pipeline${attrs.id}`, ...(delivery ? { delivery } : {}), data });
 }
 
-interface Build {
-  id: number;
-  name: string;
-  status: string;
-  artifacts_file?: { filename: string | null } | null;
+/** A worker's side of both hooks: the shared report job, with GitLab's merge-base, token and uploads. */
+export async function runGitLabTask(gl: GitLabContext, task: Task, ctx: TaskContext): Promise<void> {
+  const { project, mr, builds } = task.data as MergeRequestTaskData;
+  const artifacts: ArtifactSource | undefined = builds
+    ? async ({ name }) => {
+        const headJob = builds.find((b) => matches(b, name));
+        if (!headJob) return undefined;
+        const headFiles = await jobArtifact(gl.api, project.id, headJob.id);
+        const base = await gl.api.request<{ id: number }[]>("GET", `/projects/${project.id}/pipelines?ref=${encodeURIComponent(mr.target_branch)}&status=success&per_page=1`);
+        const baseJobs = base[0] ? await gl.api.request<Build[]>("GET", `/projects/${project.id}/pipelines/${base[0].id}/jobs?scope[]=success&per_page=100`) : [];
+        const baseJob = baseJobs.find((b) => matches(b, name));
+        return baseJob ? { head: headFiles, base: await jobArtifact(gl.api, project.id, baseJob.id) } : { head: headFiles };
+      }
+    : undefined;
+  await runReportJob({
+    forge: gl.forge,
+    cr: { repo: String(project.id), number: mr.iid, headSha: mr.sha, baseRef: mr.target_branch },
+    mergeBase: async () =>
+      (await gl.api.request<{ id: string }>("GET", `/projects/${project.id}/repository/merge_base?refs[]=${encodeURIComponent(mr.target_branch)}&refs[]=${mr.sha}`)).id,
+    labels: { base: mr.target_branch, head: mr.source_branch },
+    // GitLab writes git_http_url from its external URL, so a sub-path and a self-managed host come with it.
+    clone: { url: project.git_http_url, token: async () => gl.token, username: "oauth2", cacheDir: reposDir(gl.settings) },
+    publish: gl.forge.publisher(project.id),
+    configFiles: GITLAB_CONFIG_FILES,
+    ...(artifacts ? { artifacts } : {}),
+    ctx,
+  });
 }
 
 function matches(b: Build, name: string): boolean {
@@ -91,22 +123,4 @@ async function jobArtifact(api: GitLabApi, project: number, job: number): Promis
     chunks.push(c);
   }
   return readArtifact(Buffer.concat(chunks));
-}
-
-function submit(ctx: GitLabContext, project: Project, mr: MergeRequest, version: string, artifacts: ArtifactSource | undefined): void {
-  void ctx.queue.submit(key(project.id, mr.iid), version, ({ isStale }) =>
-    runReportJob({
-      forge: ctx.forge,
-      cr: { repo: String(project.id), number: mr.iid, headSha: mr.sha, baseRef: mr.target_branch },
-      mergeBase: async () =>
-        (await ctx.api.request<{ id: string }>("GET", `/projects/${project.id}/repository/merge_base?refs[]=${encodeURIComponent(mr.target_branch)}&refs[]=${mr.sha}`)).id,
-      labels: { base: mr.target_branch, head: mr.source_branch },
-      // GitLab writes git_http_url from its external URL, so a sub-path and a self-managed host come with it.
-      clone: { url: project.git_http_url, token: async () => ctx.token, username: "oauth2", cacheDir: reposDir(ctx.settings) },
-      publish: ctx.forge.publisher(project.id),
-      configFiles: GITLAB_CONFIG_FILES,
-      ...(artifacts ? { artifacts } : {}),
-      isStale,
-    }),
-  );
 }

@@ -1,11 +1,12 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { metrics } from "../metrics.js";
 
 export const GITLAB_WEBHOOK_PATH = "/gitlab/webhook";
 /** A merge request hook with its commits is a few hundred KB at most; anything larger is refused unread. */
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
-export type GitLabEvent = (event: string, payload: Record<string, unknown>) => void;
+export type GitLabEvent = (event: string, payload: Record<string, unknown>, delivery: string | undefined) => void;
 
 /**
  * POST /gitlab/webhook: `X-Gitlab-Token` must equal the secret (compared in constant time: hashes of
@@ -35,7 +36,11 @@ export function gitlabWebhook(secret: string, onEvent: GitLabEvent) {
     }
     if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return reply(400, "body is not a JSON object"), true;
     reply(200, "ok");
-    onEvent(String(req.headers["x-gitlab-event"] ?? ""), payload as Record<string, unknown>);
+    const event = String(req.headers["x-gitlab-event"] ?? "");
+    metrics.webhook(event, "gitlab");
+    // GitLab names each delivery (retries keep the name): the queue's dedupe key.
+    const delivery = req.headers["idempotency-key"] ?? req.headers["x-gitlab-event-uuid"];
+    onEvent(event, payload as Record<string, unknown>, typeof delivery === "string" ? delivery : undefined);
     return true;
   };
 }
