@@ -8,6 +8,7 @@ import type { WorkflowJobPayload } from "../runners/service.js";
 import { gitlabContext, gitlabRoute, type GitLabListener } from "./gitlab/index.js";
 import { runGitLabTask, type GitLabContext } from "./gitlab/merge-request.js";
 import { onPullRequest, PULL_REQUEST_EVENTS, runPullRequest } from "./pull-request.js";
+import { addReadinessCheck } from "./lifecycle.js";
 import { routes } from "./routes.js";
 import { wireRunners, type RunnersWiring } from "./runners.js";
 import { imagesDir, settingsFromEnv, type AppSettings } from "./settings.js";
@@ -37,6 +38,8 @@ export function createApp(settings: AppSettings = settingsFromEnv(), deps: AppDe
   let log: Probot["log"] | undefined;
   const onError = (task: Task, e: unknown) => log?.error({ err: e, kind: task.kind, key: task.key }, "mlreview: task failed");
   const queue = deps.queue ?? (settings.redisUrl ? new RedisQueue(settings.redisUrl, { onError }) : new MemoryQueue(onError));
+  // /healthz answers 503 while Redis is unreachable: a load balancer then sends webhooks elsewhere.
+  if (queue instanceof RedisQueue) addReadinessCheck("redis", () => queue.ready());
   const images = settings.images !== "branch" && settings.publicUrl ? new ImageStore(imagesDir(settings), settings.publicUrl, settings.imageKey) : undefined;
 
   const app: ApplicationFunction = (probot, { addHandler }) => {

@@ -8,6 +8,7 @@ import { OverlayTree } from "../revisions/overlay.js";
 import { openRemoteRevisions } from "../revisions/remote.js";
 import type { FileTree } from "../revisions/types.js";
 import type { TaskContext } from "../queue/task.js";
+import { metrics } from "./metrics.js";
 
 /** Results a CI run produced for the two sides; undefined when this run is not the one the repository asked for. */
 export type ArtifactSource = (settings: { name: string; workflow?: string }) => Promise<{ base?: Map<string, Buffer>; head: Map<string, Buffer> } | undefined>;
@@ -33,6 +34,15 @@ export interface ReportJob {
 
 /** Read both sides blob-less, build the report with the shared pipeline, and post it unless a newer head came. */
 export async function runReportJob(job: ReportJob): Promise<void> {
+  try {
+    await buildAndPost(job);
+  } catch (e) {
+    metrics.report("failed");
+    throw e;
+  }
+}
+
+async function buildAndPost(job: ReportJob): Promise<void> {
   const base = await job.mergeBase();
   const token = await job.clone.token();
   const revs = await openRemoteRevisions({ url: job.clone.url, token, username: job.clone.username, cacheDir: job.clone.cacheDir }, [
@@ -66,7 +76,7 @@ export async function runReportJob(job: ReportJob): Promise<void> {
       ...discover,
     });
     if (await job.ctx.isStale()) return;
-    await job.ctx.publish(async () => {
+    const posted = await job.ctx.publish(async () => {
       await job.beforePost?.();
       await job.forge.upsertReport(job.cr, report.markdown);
       await job.forge.setCheck(job.cr, {
@@ -74,7 +84,9 @@ export async function runReportJob(job: ReportJob): Promise<void> {
         title: report.summary,
         summary: [report.summary, ...report.breaches.map((b) => `- ${b.reason}`)].join("\n"),
       });
+      return true;
     });
+    if (posted) metrics.report("built");
   } finally {
     await revs.close();
   }

@@ -8,6 +8,7 @@ import { isImagePath } from "./data.js";
 import { readImageSide, type ImageSide } from "./images.js";
 import { RenderPool } from "./pool.js";
 import { preparePlots } from "./prepare.js";
+import { telemetry } from "../telemetry.js";
 
 export { isImagePath } from "./data.js";
 export { preparePlots, type PreparedDefinition } from "./prepare.js";
@@ -57,9 +58,11 @@ export async function renderPlots(
       continue;
     }
     const note = p.note;
+    const started = performance.now();
     results.push(
       renderer()
         .render(p.plot.spec, opts)
+        .finally(() => telemetry.renderSeconds((performance.now() - started) / 1000))
         .then(
           (r): RenderedPlot => ({ id: p.id, title: p.title, png: r.data, ...(note === undefined ? {} : { note }) }),
           (e: unknown): RenderedPlot => ({ id: p.id, title: p.title, error: (e as Error).message }),

@@ -44,6 +44,11 @@ export class RedisQueue implements TaskQueue {
     this.queue = new Queue(QUEUE, { connection: this.connection, prefix: this.prefix });
   }
 
+  /** Is Redis reachable now? (readiness: a replica that cannot enqueue should not take webhooks) */
+  ready(): boolean {
+    return this.redis.status === "ready";
+  }
+
   private k(kind: string, key: string): string {
     return `${this.prefix}:${kind}:${key}`;
   }

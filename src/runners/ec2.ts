@@ -1,5 +1,6 @@
 import { DescribeImagesCommand, DescribeInstancesCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand, type Filter, type Instance } from "@aws-sdk/client-ec2";
 import { backoffMs, classify, redact, type Ec2Failure } from "./ec2-errors.js";
+import { telemetry } from "../telemetry.js";
 import { MAX_USER_DATA_BYTES, TAGS, planOptions, runInstancesInput, clientToken, type Forge, type LaunchAttempt, type LaunchSpec, type MarketType } from "./launch-plan.js";
 
 export { TAGS, clientToken, type Forge, type LaunchAttempt, type LaunchSpec, type RunnerJob } from "./launch-plan.js";
@@ -257,6 +258,7 @@ export class Ec2Fleet {
         return await call();
       } catch (e) {
         const f = classify(e);
+        telemetry.ec2Error(f.code);
         if (f.kind !== "throttling" && f.kind !== "transient") throw e;
         if (budget.retries >= this.maxRetries) throw new GaveUp(f);
         await this.sleep(backoffMs(budget.retries));

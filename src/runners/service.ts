@@ -10,6 +10,7 @@ import { repoRefusal } from "./guards.js";
 import type { RunnerPlatform } from "./platform.js";
 import { reap, type JobFacts, type ReapResult } from "./reaper.js";
 import { RunnerScheduler, type LaunchOutcome, type QueuedJob } from "./scheduler.js";
+import { telemetry } from "../telemetry.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -102,6 +103,8 @@ export class RunnerService {
       this.log.info({ instance: d.instance.instanceId, reason: d.reason, job: d.instance.job, repo: d.instance.repo }, "reaper terminated a runner instance");
       this.scheduler.released(d.instance.instanceId);
     }
+    const ended = new Set(result.terminated);
+    telemetry.runnerInstances(all.map((i) => ({ profile: i.profile, state: ended.has(i.instanceId) ? "shutting-down" : i.state })));
     return result;
   }
 
