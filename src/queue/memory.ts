@@ -1,6 +1,8 @@
 import { LatestPerKey } from "./latest.js";
 import type { Task, TaskQueue, TaskRunner } from "./task.js";
 
+const MAX_ATTEMPTS = 5;
+
 /** The queue of a single replica (REDIS_URL unset): the same semantics as the Redis one, in process. */
 export class MemoryQueue implements TaskQueue {
   readonly backend = "memory";
@@ -10,9 +12,15 @@ export class MemoryQueue implements TaskQueue {
   private readonly kv = new Map<string, string>();
   private readonly deliveries = new Set<string>();
   private waiting = 0;
+  private readonly retries = new Set<NodeJS.Timeout>();
+  private readonly retryDelayMs: number;
+  private readonly onError: (task: Task, e: unknown) => void;
 
-  constructor(onError: (task: Task, e: unknown) => void = () => {}) {
-    this.latest = new LatestPerKey((key, e) => onError({ kind: "?", key, version: "?", data: undefined }, e));
+  /** Failed tasks are retried as on Redis: 5 attempts, exponential backoff from `retryDelayMs`. */
+  constructor(onError: (task: Task, e: unknown) => void = () => {}, o: { retryDelayMs?: number } = {}) {
+    this.onError = onError;
+    this.retryDelayMs = o.retryDelayMs ?? 1_000;
+    this.latest = new LatestPerKey(() => {});
   }
 
   async submit(task: Task): Promise<void> {
@@ -25,12 +33,29 @@ export class MemoryQueue implements TaskQueue {
       this.held.push(task);
       return;
     }
-    const run = this.runner;
+    this.enqueue(task, 1);
+  }
+
+  private enqueue(task: Task, attempt: number): void {
+    const run = this.runner!;
     this.waiting++;
     void this.latest
       .submit(task.key, task.version, async ({ isStale }) => {
-        // LatestPerKey runs one version per key at a time, so the check and the post cannot interleave.
-        await run(task, { isStale: async () => isStale(), publish: async (post) => (isStale() ? undefined : post()) });
+        try {
+          // LatestPerKey runs one version per key at a time, so the check and the post cannot interleave.
+          await run(task, { isStale: async () => isStale(), publish: async (post) => (isStale() ? undefined : post()) });
+        } catch (e) {
+          this.onError(task, e);
+          if (attempt < MAX_ATTEMPTS && !isStale()) {
+            const timer = setTimeout(() => {
+              this.retries.delete(timer);
+              this.enqueue(task, attempt + 1);
+            }, this.retryDelayMs * 2 ** (attempt - 1));
+            this.retries.add(timer);
+          }
+          // Rethrown so that the version is not remembered as done: the retry must not count as a redelivery.
+          throw e;
+        }
       })
       .finally(() => this.waiting--);
   }
@@ -52,11 +77,16 @@ export class MemoryQueue implements TaskQueue {
     return this.waiting;
   }
 
-  idle(): Promise<void> {
-    return this.latest.idle();
+  async idle(): Promise<void> {
+    do {
+      await this.latest.idle();
+      if (this.retries.size > 0) await new Promise((r) => setTimeout(r, 10));
+    } while (this.retries.size > 0 || this.waiting > 0);
   }
 
   async close(): Promise<void> {
-    await this.idle();
+    for (const t of this.retries) clearTimeout(t);
+    this.retries.clear();
+    await this.latest.idle();
   }
 }

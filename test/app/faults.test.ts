@@ -1,0 +1,66 @@
+import { generateKeyPairSync } from "node:crypto";
+import nock from "nock";
+import { Probot, ProbotOctokit } from "probot";
+import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/app/index.js";
+import { MemoryQueue } from "../../src/queue/memory.js";
+import { MARKER } from "../../src/report/index.js";
+import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
+import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
+import { example } from "../github/helpers.js";
+
+const API = "https://api.github.com";
+const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+
+describe("faults: GitHub 5xx and secondary rate limits", () => {
+  const unexpected = recordUnexpectedRequests();
+
+  it("a 502 on the comment and a secondary rate limit on the check run: retried, completed, one comment, nothing twice", async () => {
+    const work = makeRepo({ commits: [{ "metrics.json": '{"acc": 0.5}' }] });
+    const base = git(work, "rev-parse", "HEAD").trim();
+    git(work, "checkout", "-q", "-b", "feature");
+    writeFiles(work, { "metrics.json": '{"acc": 0.6}' });
+    git(work, "commit", "-qam", "better");
+    const head = git(work, "rev-parse", "HEAD").trim();
+    const p = example<Record<string, any>>("pull_request", "opened");
+    p.installation ??= { id: 1 };
+    p.repository.clone_url = `file://${bareRemote(work)}`;
+    Object.assign(p.pull_request.head, { sha: head, ref: "feature" });
+    Object.assign(p.pull_request.base, { sha: base, ref: "main" });
+    const repo = `/repos/${p.repository.full_name}`;
+    const comments: { id: number; body: string }[] = [];
+    let checks = 0;
+    const scope = nock(API)
+      .post(`/app/installations/${p.installation.id}/access_tokens`)
+      .reply(201, { token: "ghs_f", expires_at: new Date(Date.now() + 3600_000).toISOString() })
+      .get(`${repo}/compare/${base}...${head}`)
+      .query(true)
+      .times(3)
+      .reply(200, { merge_base_commit: { sha: base } })
+      .get(`${repo}/issues/${p.number}/comments`)
+      .query(true)
+      .times(3)
+      .reply(200, () => comments.map((c) => ({ ...c, user: { type: "Bot" }, performed_via_github_app: { id: 1 } })))
+      // Attempt 1: GitHub fails the comment.
+      .post(`${repo}/issues/${p.number}/comments`)
+      .reply(502, { message: "Server Error" })
+      // Attempt 2: the comment is created, then the check run hits a secondary rate limit.
+      .post(`${repo}/issues/${p.number}/comments`, (b: { body: string }) => (comments.push({ id: 7, body: b.body }), true))
+      .reply(201, { id: 7 })
+      .post(`${repo}/check-runs`)
+      .reply(403, { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." }, { "retry-after": "0" })
+      // Attempt 3: the comment exists and has not changed (no write); the check run goes through.
+      .post(`${repo}/check-runs`, () => (checks++, true))
+      .reply(201, { id: 1 });
+    const mlreview = createApp({ appId: 1, publicUrl: undefined, dataDir: tempDir(), imageKey: "k" }, { queue: new MemoryQueue(undefined, { retryDelayMs: 20 }) });
+    const probot = new Probot({ appId: 1, privateKey, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
+    await probot.load(mlreview.app, { cwd: process.cwd(), addHandler: () => {} });
+    await probot.receive({ id: "f1", name: "pull_request", payload: p as never });
+    await mlreview.idle();
+    expect(unexpected).toEqual([]);
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body.startsWith(MARKER)).toBe(true);
+    expect(checks).toBe(1);
+  });
+});
