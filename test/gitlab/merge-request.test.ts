@@ -178,3 +178,53 @@ describe("GitLab merge requests", () => {
     expect(note).toContain("| out/metrics.json | acc | 0.9 | 0.95 | ▲ +0.05 | +5.56% |");
   });
 });
+
+describe("GitLab faults", () => {
+  const unexpected = recordUnexpectedRequests();
+
+  it("a 500 on the note and a 502 on the commit status are retried to completion: one note, one status", async () => {
+    const r = repo();
+    const hook = fixture("merge-request-hook.json");
+    hook.project.git_http_url = `file://${r.bare}`;
+    hook.object_attributes.last_commit.id = r.head;
+    const project = hook.project.id;
+    const notes = `/projects/${project}/merge_requests/1/notes`;
+    const created: string[] = [];
+    let statuses = 0;
+    const scope = nock(API)
+      .get(`/projects/${project}/repository/merge_base`)
+      .query(true)
+      .times(3)
+      .reply(200, { id: r.base })
+      .get("/user")
+      .reply(200, { id: BOT_USER })
+      .get(notes)
+      .query(true)
+      .times(3)
+      .reply(200, () => created.map((body, i) => ({ id: i + 1, body, system: false, author: { id: BOT_USER } })))
+      .post(`/projects/${project}/uploads`)
+      .times(3)
+      .reply(201, { url: "/uploads/00000000000000000000000000000000/loss.png" })
+      .post(notes)
+      .reply(500, { message: "500 Internal Server Error" })
+      .post(notes, (b: { body: string }) => (created.push(b.body), true))
+      .reply(201, { id: 1 })
+      .post(`/projects/${project}/statuses/${r.head}`)
+      .reply(502, "Bad Gateway")
+      .post(`/projects/${project}/statuses/${r.head}`, () => (statuses++, true))
+      .reply(201, {});
+    const { MemoryQueue } = await import("../../src/queue/memory.js");
+    const mlreview = createApp({ appId: 1, publicUrl: undefined, dataDir: tempDir(), imageKey: "k", gitlab: { url: GITLAB, token: TOKEN, secret: SECRET } }, { queue: new MemoryQueue(undefined, { retryDelayMs: 20 }) });
+    const s = await server(mlreview);
+    try {
+      expect((await s.post("Merge Request Hook", hook)).status).toBe(200);
+      await mlreview.idle();
+    } finally {
+      s.close();
+    }
+    expect(unexpected).toEqual([]);
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(created).toHaveLength(1);
+    expect(statuses).toBe(1);
+  });
+});
