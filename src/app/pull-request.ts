@@ -25,9 +25,23 @@ export function pullRequestData(payload: Context<"pull_request">["payload"]): Pu
   };
 }
 
+/** A signed delivery can still lack what a report needs (a forged or truncated payload from a leaked secret). */
+export function hasPullRequestFields(payload: unknown): boolean {
+  const p = payload as { installation?: { id?: unknown }; repository?: { full_name?: unknown; clone_url?: unknown }; pull_request?: { number?: unknown; head?: { sha?: unknown }; base?: { sha?: unknown } } };
+  return (
+    typeof p?.installation?.id === "number" &&
+    typeof p.repository?.full_name === "string" &&
+    typeof p.repository.clone_url === "string" &&
+    typeof p.pull_request?.number === "number" &&
+    typeof p.pull_request.head?.sha === "string" &&
+    typeof p.pull_request.base?.sha === "string"
+  );
+}
+
 /** The delivery only enqueues the report of the pull request's newest head; a worker builds it. */
 export function onPullRequest(queue: TaskQueue) {
   return async (context: Context<"pull_request">): Promise<void> => {
+    if (!hasPullRequestFields(context.payload)) return context.log.warn({ delivery: context.id }, "mlreview: pull_request delivery without the fields a report needs: ignored");
     const data = pullRequestData(context.payload);
     const key = prKey(data.repository.full_name, data.pr.number);
     await queue.remember(headMemory(key), data.pr.head.sha);

@@ -22,9 +22,12 @@ interface WorkflowRunTaskData extends PullRequestTaskData {
 export function onWorkflowRun(queue: TaskQueue) {
   return async (context: Context<"workflow_run.completed">): Promise<void> => {
     const { workflow_run: run, repository: r } = context.payload;
+    if (!run || !r?.clone_url || typeof (context.payload as { installation?: { id?: unknown } }).installation?.id !== "number") {
+      return context.log.warn({ delivery: context.id }, "mlreview: workflow_run delivery without the fields a report needs: ignored");
+    }
     if (run.conclusion !== "success") return;
-    for (const pr of run.pull_requests) {
-      if (!pr) continue;
+    for (const pr of run.pull_requests ?? []) {
+      if (!pr?.head?.sha || !pr.base?.sha) continue;
       const key = prKey(r.full_name, pr.number);
       const known = await queue.recall(headMemory(key));
       if (known !== undefined && known !== pr.head.sha) continue;

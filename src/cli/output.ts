@@ -4,7 +4,12 @@ import { pyJsonDumps } from "../report/py-json.js";
 
 /** One line per unreadable file or revision on stderr; like DVC, they do not change the exit code. */
 export function reportProblems(problems: readonly RevisionProblem[]): void {
-  for (const p of problems) process.stderr.write(`mlreview: ${p.rev}: ${p.path ? `${p.path}: ` : ""}${p.message}\n`);
+  for (const p of problems) process.stderr.write(`${oneLine(`mlreview: ${p.rev}: ${p.path ? `${p.path}: ` : ""}${p.message}`)}\n`);
+}
+
+/** Repository text in a terminal line: a newline in a path must not forge a second line, an ESC not drive the terminal. */
+export function oneLine(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => (c === "\n" ? "\\n" : c === "\t" ? "\\t" : c === "\r" ? "\\r" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
 }
 
 /** DVC prints paths relative to the current directory when it is inside the repository. */

@@ -5,7 +5,7 @@ import { discoverProject, type DiscoverOptions, type Discovered } from "../proje
 import type { FileTree } from "../revisions/types.js";
 import { extractMetrics, formatParams } from "./extract.js";
 import { DuplicateKeyError, flatten } from "./flatten.js";
-import { selectKeys } from "./select.js";
+import { SelectError, selectKeys } from "./select.js";
 
 /** A problem met while reading one revision: the whole revision (no path) or one file. */
 export interface RevisionProblem {
@@ -61,11 +61,12 @@ export async function collect(kind: Kind, tree: FileTree, opts: CollectOptions =
       out.problems.push({ rev: tree.label, path, message: parsed.error });
       continue;
     }
-    const value = kind === "metrics" ? extractMetrics(parsed.value) : formatParams(keys ? selectKeys(parsed.value, keys) : parsed.value);
+    let value: Value;
     try {
+      value = kind === "metrics" ? extractMetrics(parsed.value) : formatParams(keys ? selectKeys(parsed.value, keys) : parsed.value);
       if (isObj(value)) flatten(value);
     } catch (e) {
-      if (!(e instanceof DuplicateKeyError)) throw e;
+      if (!(e instanceof DuplicateKeyError) && !(e instanceof SelectError)) throw e;
       out.problems.push({ rev: tree.label, path, message: e.message });
       continue;
     }

@@ -8,18 +8,36 @@ import { isObj, newObj, type Obj, type Value } from "../formats/value.js";
 export function selectKeys(config: Value, keys: readonly string[]): Obj {
   const out = newObj();
   if (!isObj(config)) return out;
-  for (const key of new Set(keys)) search(config, key.split("."), out);
+  for (const key of new Set(keys)) {
+    // "**.**" is "**"; several "**" in a row would otherwise walk the tree once per way of splitting it.
+    const segments = key.split(".").filter((s, i, all) => !(s === "**" && all[i - 1] === "**"));
+    const budget = { left: MAX_SEARCH_STEPS };
+    try {
+      search(config, segments, out, budget);
+    } catch (e) {
+      if (e === budget) throw new SelectError(`key pattern '${key}' needs more than ${MAX_SEARCH_STEPS.toLocaleString("en-US")} steps to match`);
+      throw e;
+    }
+  }
   return out;
 }
 
-function search(node: Obj, segments: string[], out: Obj): void {
+/** Globs over a deep file can still multiply ("**.a.**.a.**"); past this many visits a pattern is refused. */
+export const MAX_SEARCH_STEPS = 1_000_000;
+
+export class SelectError extends Error {
+  override readonly name = "SelectError";
+}
+
+function search(node: Obj, segments: string[], out: Obj, budget: { left: number }): void {
+  if (--budget.left < 0) throw budget;
   const [head, ...rest] = segments;
   if (head === undefined) return;
   if (head === "**") {
-    search(node, rest, out);
+    search(node, rest, out, budget);
     for (const k of Object.keys(node)) {
       const child = node[k]!;
-      if (isObj(child)) search(child, segments, subtree(out, k));
+      if (isObj(child)) search(child, segments, subtree(out, k), budget);
     }
     prune(out);
     return;
@@ -30,7 +48,7 @@ function search(node: Obj, segments: string[], out: Obj): void {
     const child = node[k]!;
     if (rest.length === 0) out[k] = child;
     else if (isObj(child)) {
-      search(child, rest, subtree(out, k));
+      search(child, rest, subtree(out, k), budget);
       if (Object.keys(out[k] as Obj).length === 0) delete out[k];
     }
   }

@@ -1,4 +1,4 @@
-import { parseDocument } from "yaml";
+import { isMap, isScalar, isSeq, parseDocument, type Node } from "yaml";
 import { FormatError, depthError } from "./errors.js";
 import { pyKey } from "./py-key.js";
 import { newObj, type Value } from "./value.js";
@@ -11,7 +11,7 @@ import type { Limits } from "./limits.js";
 export function parseYaml(text: string, limits: Limits): Value {
   let doc;
   try {
-    doc = parseDocument(text, { version: "1.2", intAsBigInt: true, merge: true, uniqueKeys: true, prettyErrors: false });
+    doc = parseDocument(text, { version: "1.2", intAsBigInt: true, merge: true, uniqueKeys: false, prettyErrors: false });
   } catch (e) {
     throw asFormatError(e);
   }
@@ -21,6 +21,12 @@ export function parseYaml(text: string, limits: Limits): Value {
     const where = ` at line ${pos.line} column ${pos.col}`;
     const message = /call stack/i.test(first.message) ? "nesting too deep" : firstLine(first.message).replace(/ at line \d+, column \d+:?$/, "");
     throw new FormatError(`invalid YAML${where}: ${message}`);
+  }
+  // yaml's own uniqueKeys check compares each key with every earlier one: 200,000 keys took minutes.
+  const duplicate = firstDuplicateKey(doc.contents);
+  if (duplicate !== undefined) {
+    const pos = lineCol(text, duplicate);
+    throw new FormatError(`invalid YAML at line ${pos.line} column ${pos.col}: Map keys must be unique`);
   }
   let js: unknown;
   try {
@@ -50,6 +56,29 @@ function fromYaml(v: unknown, depth: number, maxDepth: number): Value {
   if (v instanceof Date) return v.toISOString();
   if (v === undefined) return null;
   return v as Value;
+}
+
+/** The offset of the first scalar key repeated in its mapping, in one pass with a set per mapping. */
+function firstDuplicateKey(root: unknown): number | undefined {
+  const stack: unknown[] = [root];
+  let first: number | undefined;
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        const key = pair.key as Node | null;
+        if (isScalar(key)) {
+          if (seen.has(key.value) && key.range) first = Math.min(first ?? Infinity, key.range[0]);
+          seen.add(key.value);
+        } else if (key) stack.push(key);
+        stack.push(pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    }
+  }
+  return first;
 }
 
 function lineCol(text: string, offset: number): { line: number; col: number } {

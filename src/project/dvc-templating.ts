@@ -8,6 +8,12 @@ export type VarsLoader = (path: string) => Promise<Ctx | undefined>;
 
 export class TemplateError extends Error {}
 
+/** More stages than this from one foreach/matrix is a denial of service, not a pipeline. */
+export const MAX_EXPANDED_STAGES = 10_000;
+
+/** A path or command built by interpolation is never this long; a longer one is an amplification attack. */
+export const MAX_INTERPOLATED_LENGTH = 65_536;
+
 const WHOLE = /^\$\{\s*([^}]+?)\s*\}$/;
 const ANY = /\$\{\s*([^}]+?)\s*\}/g;
 
@@ -29,11 +35,13 @@ export async function expandTemplates(raw: Plain, dir: string, load: VarsLoader)
   for (const key of ["metrics", "params", "plots"]) if (key in raw) out[key] = substitute(raw[key], ctx, key);
   if (isRecord(raw.stages)) {
     const stages: Record<string, unknown> = {};
+    let count = 0;
     for (const [name, def] of Object.entries(raw.stages)) {
       if (!isRecord(def)) continue;
       const local = { ...ctx };
       if (interpolates) await addVars(local, def.vars, dir, load);
       for (const [stageName, body, scope] of expandStage(name, def, local)) {
+        if (++count > MAX_EXPANDED_STAGES) throw tooMany("stages");
         stages[stageName] = substitute(body, scope, `stages.${stageName}`);
       }
     }
@@ -64,6 +72,7 @@ function* expandStage(name: string, def: Record<string, unknown>, ctx: Ctx): Gen
       : isRecord(items)
         ? Object.entries(items)
         : [];
+    if (entries.length > MAX_EXPANDED_STAGES) throw tooMany(`stages.${name}.foreach`);
     for (const [key, item] of entries) yield [`${name}@${key}`, def.do, { ...ctx, item, key }];
     return;
   }
@@ -72,6 +81,7 @@ function* expandStage(name: string, def: Record<string, unknown>, ctx: Ctx): Gen
     for (const [axis, values] of Object.entries(def.matrix)) {
       const list = substitute(values, ctx, `stages.${name}.matrix.${axis}`);
       if (!Array.isArray(list)) continue;
+      if (combos.length * list.length > MAX_EXPANDED_STAGES) throw tooMany(`stages.${name}.matrix`);
       combos = combos.flatMap((c) => list.map((v) => ({ ...c, [axis]: v })));
     }
     const body = { ...def };
@@ -82,11 +92,21 @@ function* expandStage(name: string, def: Record<string, unknown>, ctx: Ctx): Gen
   yield [name, def, ctx];
 }
 
+function tooMany(where: string): TemplateError {
+  return new TemplateError(`${where}: expands to more than ${MAX_EXPANDED_STAGES.toLocaleString("en-US")} stages`);
+}
+
 function substitute(v: unknown, ctx: Ctx, where: string): unknown {
   if (typeof v === "string") {
     const whole = WHOLE.exec(v);
     if (whole) return lookup(ctx, whole[1]!, where);
-    return v.replace(ANY, (_, expr: string) => String(lookup(ctx, expr, where)));
+    let length = v.length;
+    return v.replace(ANY, (_, expr: string) => {
+      const s = String(lookup(ctx, expr, where));
+      // "${big}${big}..." must not build a gigabyte string out of a small file.
+      if ((length += s.length) > MAX_INTERPOLATED_LENGTH) throw new TemplateError(`${where}: interpolated string is longer than ${MAX_INTERPOLATED_LENGTH.toLocaleString("en-US")} characters`);
+      return s;
+    });
   }
   if (Array.isArray(v)) return v.map((x, i) => substitute(x, ctx, `${where}[${i}]`));
   if (isRecord(v)) {

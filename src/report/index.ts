@@ -4,7 +4,7 @@ import type { RenderedImage, RenderedPlot } from "../plots/index.js";
 import type { ProjectSettings } from "../project/types.js";
 import { pyStr } from "../compare/python.js";
 import type { Value } from "../formats/value.js";
-import { alt, md } from "./escape.js";
+import { alt, inert, md } from "./escape.js";
 import { cellValue, metricRows, percent, signed, type MetricRow } from "./rows.js";
 import { fill, reportTemplate } from "./template.js";
 import { checkThresholds, type Breach } from "./thresholds.js";
@@ -76,7 +76,7 @@ export async function buildReport(input: ReportInput): Promise<Report> {
     })),
   );
 
-  const summary = summarize(changed, params.length, breaches, (t) => t);
+  const summary = summarize(changed, params.length, breaches, inert);
   const sections = {
     metrics: (n: number) => metricsTable(n >= changed.length ? changed : keepOrder(changed, byImportance.slice(0, n)), input, precision),
     params: (n: number) => paramsTable(params.slice(0, n), input),

@@ -5,9 +5,19 @@
  */
 const MIN_PADDING = 2;
 
+/** Characters of padding a table may cost in total before its columns stop widening. */
+const MAX_PADDED_CHARS = 32 * 1024 * 1024;
+
 export function tabulate(headers: readonly string[], rows: readonly (readonly string[])[], format: "github" | "plain"): string {
-  const widths = headers.map((h, i) => Math.max(len(h) + MIN_PADDING, ...rows.map((r) => len(r[i] ?? ""))));
-  const pad = (cells: readonly string[]) => cells.map((c, i) => c + " ".repeat(widths[i]! - len(c)));
+  // A loop, not Math.max(...rows): spreading 150,000 rows overflows the stack.
+  let widths = headers.map((h, i) => rows.reduce((w, r) => Math.max(w, len(r[i] ?? "")), len(h) + MIN_PADDING));
+  // One huge cell would pad every other row to its width: 100,000 rows next to a 1 MB string is 100 GB.
+  // Past MAX_PADDED_CHARS the columns stop widening (the long cells overflow); real tables never get here.
+  if (rows.length * widths.reduce((a, b) => a + b, 0) > MAX_PADDED_CHARS) {
+    const cap = Math.floor(MAX_PADDED_CHARS / Math.max(1, rows.length) / headers.length);
+    widths = widths.map((w, i) => Math.max(len(headers[i]!) + MIN_PADDING, Math.min(w, cap)));
+  }
+  const pad = (cells: readonly string[]) => cells.map((c, i) => c + " ".repeat(Math.max(0, widths[i]! - len(c))));
   if (format === "plain") {
     return [headers, ...rows].map((r) => pad(r).join("  ").trimEnd()).join("\n");
   }

@@ -12,6 +12,8 @@ export class WorkspaceTree implements FileTree {
   readonly label = WORKSPACE;
   readonly commit = undefined;
   private rootReal: Promise<string> | undefined;
+  /** One walk per directory per tree: a config with thousands of globs must not walk the disk thousands of times. */
+  private readonly listings = new Map<string, Promise<string[]>>();
 
   constructor(
     private readonly root: string,
@@ -51,7 +53,16 @@ export class WorkspaceTree implements FileTree {
     }
   }
 
-  async list(dir: string): Promise<string[]> {
+  list(dir: string): Promise<string[]> {
+    let listing = this.listings.get(dir);
+    if (!listing) {
+      listing = this.walk(dir);
+      this.listings.set(dir, listing);
+    }
+    return listing;
+  }
+
+  private async walk(dir: string): Promise<string[]> {
     if (dir && unsafePathReason(dir)) return [];
     const out: string[] = [];
     const walk = async (rel: string): Promise<void> => {

@@ -26,6 +26,7 @@ export function gitlabWebhook(secret: string, onEvent: GitLabEvent) {
     try {
       body = await readCapped(req, MAX_BODY_BYTES);
     } catch {
+      res.setHeader("connection", "close");
       return reply(413, "payload too large"), true;
     }
     let payload: unknown;
@@ -53,13 +54,18 @@ function readCapped(req: IncomingMessage, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on("data", (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
       if (size > max) {
-        req.destroy();
+        // Stop keeping the body but let it drain, so that the 413 can still be sent; the caller
+        // closes the connection after answering.
+        req.off("data", onData);
+        req.resume();
+        chunks.length = 0;
         reject(new Error("too large"));
       } else chunks.push(c);
-    });
+    };
+    req.on("data", onData);
     req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
   });

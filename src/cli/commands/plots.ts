@@ -6,6 +6,7 @@ import { closeRenderer, collectImages, imagePlotPaths, renderPlots, type PlotRev
 import { discoverProject } from "../../project/index.js";
 import { openRevisions, WORKSPACE } from "../../revisions/index.js";
 import { uniqueFileNames } from "../file-names.js";
+import { oneLine } from "../output.js";
 import { defaultMaxFileSize, limitsOf, MAX_FILE_SIZE_HELP, parseSize, type RepoOptions } from "../options.js";
 
 interface PlotsFlags extends RepoOptions {
@@ -41,7 +42,7 @@ export function registerPlotsCommand(plots: Command): void {
         const name = uniqueFileNames();
         for (const plot of rendered) {
           if (plot.png === undefined) {
-            process.stderr.write(`mlreview: plot '${plot.id}': ${plot.error ?? "not rendered"}\n`);
+            process.stderr.write(`${oneLine(`mlreview: plot '${plot.id}': ${plot.error ?? "not rendered"}`)}\n`);
             continue;
           }
           const file = join(flags.out, name(plot.id, "png"));
@@ -51,7 +52,7 @@ export function registerPlotsCommand(plots: Command): void {
         for (const image of images) {
           for (const side of image.sides) {
             if (side.data === undefined) {
-              process.stderr.write(`mlreview: image '${image.path}' at ${side.label}: ${side.error ?? "missing"}\n`);
+              process.stderr.write(`${oneLine(`mlreview: image '${image.path}' at ${side.label}: ${side.error ?? "missing"}`)}\n`);
               continue;
             }
             const file = join(flags.out, name(`${side.label}_${image.path}`, EXTENSIONS[side.type ?? ""] ?? "png"));
