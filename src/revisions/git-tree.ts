@@ -2,6 +2,7 @@ import { formatBytes } from "../formats/limits.js";
 import type { CatFile } from "./cat-file.js";
 import { unsafePathReason } from "./paths.js";
 import type { FileTree, ReadResult } from "./types.js";
+import { memo } from "./memo.js";
 
 /** Makes the blobs of a partial clone present before they are read (one fetch for many files). */
 export type Prefetch = (oids: string[]) => Promise<void>;
@@ -32,12 +33,7 @@ export class GitTree implements FileTree {
   }
 
   list(dir: string): Promise<string[]> {
-    let listing = this.listings.get(dir);
-    if (!listing) {
-      listing = this.walk(dir);
-      this.listings.set(dir, listing);
-    }
-    return listing;
+    return memo(this.listings, dir, () => this.walk(dir));
   }
 
   /** The blob ids of existing files, from their directories' tree objects (present in a blob-less clone). */

@@ -3,6 +3,7 @@ import { join, relative, sep } from "node:path";
 import { formatBytes } from "../formats/limits.js";
 import { unsafePathReason } from "./paths.js";
 import { WORKSPACE, type FileTree, type ReadResult } from "./types.js";
+import { memo } from "./memo.js";
 
 /** Directories never walked: VCS and DVC internals, and the usual dependency folders. */
 const SKIP_DIRS = new Set([".git", ".dvc", "node_modules", ".venv", "__pycache__"]);
@@ -54,12 +55,7 @@ export class WorkspaceTree implements FileTree {
   }
 
   list(dir: string): Promise<string[]> {
-    let listing = this.listings.get(dir);
-    if (!listing) {
-      listing = this.walk(dir);
-      this.listings.set(dir, listing);
-    }
-    return listing;
+    return memo(this.listings, dir, () => this.walk(dir));
   }
 
   private async walk(dir: string): Promise<string[]> {
