@@ -2,7 +2,7 @@ import { posix } from "node:path";
 import type { Context, ProbotOctokit } from "probot";
 import type { ImageStore } from "../forges/image-store.js";
 import type { Task, TaskContext, TaskQueue } from "../queue/task.js";
-import { ARTIFACT_LIMITS, ArtifactError, readArtifact } from "../revisions/artifact.js";
+import { ARTIFACT_LIMITS, ArtifactError, readArtifactStream } from "../revisions/artifact.js";
 import { headMemory, prKey, type PullRequestTaskData } from "./pull-request.js";
 import { reportPullRequest } from "./github-job.js";
 import type { AppSettings } from "./settings.js";
@@ -72,16 +72,5 @@ async function artifactOf(octokit: Octokit, owner: string, repo: string, runId: 
   if (artifact.size_in_bytes > ARTIFACT_LIMITS.maxZipBytes) throw new ArtifactError(`artifact '${name}' is ${artifact.size_in_bytes} bytes, over the limit`);
   // The raw stream, read with the cap applied as bytes arrive: the listed size is only what GitHub says.
   const download = await octokit.rest.actions.downloadArtifact({ owner, repo, artifact_id: artifact.id, archive_format: "zip", request: { parseSuccessResponseBody: false } });
-  return readArtifact(await readCapped(download.data as unknown as ReadableStream<Uint8Array>, ARTIFACT_LIMITS.maxZipBytes));
-}
-
-async function readCapped(body: ReadableStream<Uint8Array>, max: number): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.length;
-    if (size > max) throw new ArtifactError(`artifact download exceeds ${max} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+  return readArtifactStream(download.data as unknown as AsyncIterable<Uint8Array>);
 }

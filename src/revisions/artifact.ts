@@ -74,3 +74,18 @@ export async function readArtifact(zip: Buffer, limits: ArtifactLimits = ARTIFAC
   }
   return files;
 }
+
+/**
+ * An artifact downloaded as a stream (GitHub's redirect to blob storage, GitLab's job artifacts),
+ * capped as the bytes arrive: the size a forge lists is only what it says.
+ */
+export async function readArtifactStream(body: AsyncIterable<Uint8Array>, limits: ArtifactLimits = ARTIFACT_LIMITS): Promise<Map<string, Buffer>> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > limits.maxZipBytes) throw new ArtifactError(`artifact download exceeds ${limits.maxZipBytes} bytes`);
+    chunks.push(chunk);
+  }
+  return readArtifact(Buffer.concat(chunks), limits);
+}

@@ -2,7 +2,7 @@ import { GitLabApi } from "../../forges/gitlab/api.js";
 import { GitLabForge } from "../../forges/gitlab/forge.js";
 import { CONFIG_FILES } from "../../project/index.js";
 import type { Task, TaskContext, TaskQueue } from "../../queue/task.js";
-import { ARTIFACT_LIMITS, ArtifactError, readArtifact } from "../../revisions/artifact.js";
+import { readArtifactStream } from "../../revisions/artifact.js";
 import { runReportJob, type ArtifactSource } from "../report-job.js";
 import { reposDir, type AppSettings } from "../settings.js";
 
@@ -115,12 +115,5 @@ function matches(b: Build, name: string): boolean {
 
 async function jobArtifact(api: GitLabApi, project: number, job: number): Promise<Map<string, Buffer>> {
   const res = await api.raw("GET", `/projects/${project}/jobs/${job}/artifacts`);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const c of res.body as unknown as AsyncIterable<Uint8Array>) {
-    size += c.length;
-    if (size > ARTIFACT_LIMITS.maxZipBytes) throw new ArtifactError(`artifact download exceeds ${ARTIFACT_LIMITS.maxZipBytes} bytes`);
-    chunks.push(c);
-  }
-  return readArtifact(Buffer.concat(chunks));
+  return readArtifactStream(res.body as unknown as AsyncIterable<Uint8Array>);
 }
