@@ -3,7 +3,7 @@ import { join } from "node:path";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { describe, expect, it } from "vitest";
-import yazl from "yazl";
+import { zip } from "../helpers/zip.js";
 import { createApp } from "../../src/app/index.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
@@ -14,16 +14,6 @@ const BLOBS = "https://pipelines.actions.githubusercontent.example";
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
 const CONFIG = ".mlreview.yml";
 const cfg = "metrics: [results/metrics.json]\nartifacts: {name: mlreview, workflow: train.yml}\n";
-
-function zip(files: Record<string, string>): Promise<Buffer> {
-  const z = new yazl.ZipFile();
-  for (const [name, data] of Object.entries(files)) z.addBuffer(Buffer.from(data), name);
-  z.end();
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    z.outputStream.on("data", (c: Buffer) => chunks.push(c)).on("end", () => resolve(Buffer.concat(chunks)));
-  });
-}
 
 /** Results are produced by CI, not committed: the repository only holds the config and the code. */
 function forgeRepo() {

@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest";
-import yazl from "yazl";
+import { zip } from "../helpers/zip.js";
 import { ARTIFACT_LIMITS, readArtifact } from "../../src/revisions/artifact.js";
-
-function zip(entries: { name: string; data: Buffer | string; mode?: number }[]): Promise<Buffer> {
-  const z = new yazl.ZipFile();
-  for (const e of entries) z.addBuffer(Buffer.from(e.data), e.name, e.mode === undefined ? {} : { mode: e.mode });
-  z.end();
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    z.outputStream.on("data", (c: Buffer) => chunks.push(c)).on("end", () => resolve(Buffer.concat(chunks)));
-  });
-}
 
 /** Rewrite a name everywhere it is stored (local header and central directory), keeping its length. */
 function rename(buf: Buffer, from: string, to: string): Buffer {

@@ -7,23 +7,13 @@ import type { AddressInfo } from "node:net";
 import nock from "nock";
 import { createNodeMiddleware, Probot } from "probot";
 import { describe, expect, it } from "vitest";
-import yazl from "yazl";
+import { zip } from "../helpers/zip.js";
 import { createApp } from "../../src/app/index.js";
 import { readArtifact } from "../../src/revisions/artifact.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
 import { title } from "./cases.js";
 import { timed } from "./helpers.js";
-
-function zip(entries: { name: string; data: Buffer | string; mode?: number }[]): Promise<Buffer> {
-  const z = new yazl.ZipFile();
-  for (const e of entries) z.addBuffer(Buffer.from(e.data), e.name, e.mode === undefined ? {} : { mode: e.mode });
-  z.end();
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    z.outputStream.on("data", (c: Buffer) => chunks.push(c)).on("end", () => resolve(Buffer.concat(chunks)));
-  });
-}
 
 /** Rename an entry everywhere it is stored, keeping its length (yazl refuses hostile names itself). */
 const rename = (buf: Buffer, from: string, to: string) => Buffer.from(buf.toString("latin1").split(from).join(to), "latin1");

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import nock from "nock";
 import { createNodeMiddleware, Probot } from "probot";
 import { describe, expect, it } from "vitest";
-import yazl from "yazl";
+import { zip as makeZip } from "../helpers/zip.js";
 import { createApp, type MlreviewApp } from "../../src/app/index.js";
 import { MARKER } from "../../src/report/index.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
@@ -46,6 +46,18 @@ async function server(mlreview: MlreviewApp) {
   return { post, close: () => s.close() };
 }
 
+/** One delivery to a fresh server of `mlreview`, waiting for everything it set off; the HTTP status. */
+async function deliver(mlreview: MlreviewApp, event: string, body: unknown): Promise<number> {
+  const s = await server(mlreview);
+  try {
+    const status = (await s.post(event, body)).status;
+    await mlreview.idle();
+    return status;
+  } finally {
+    s.close();
+  }
+}
+
 const app = () => createApp({ appId: 1, publicUrl: undefined, dataDir: tempDir(), imageKey: "k", gitlab: { url: GITLAB, token: TOKEN, secret: SECRET } });
 
 describe("GitLab merge requests", () => {
@@ -77,14 +89,7 @@ describe("GitLab merge requests", () => {
       .reply(200, { id: 2 })
       .post(`/projects/${project}/statuses/${r.head}`, (b: unknown) => ((sent.status = b), true))
       .reply(201, {});
-    const mlreview = app();
-    const s = await server(mlreview);
-    try {
-      expect((await s.post("Merge Request Hook", hook)).status).toBe(200);
-      await mlreview.idle();
-    } finally {
-      s.close();
-    }
+    expect(await deliver(app(), "Merge Request Hook", hook)).toBe(200);
     expect(unexpected).toEqual([]);
     expect(scope.pendingMocks()).toEqual([]);
     expect(sent.uploads).toBe(1);
@@ -112,14 +117,7 @@ describe("GitLab merge requests", () => {
   it("updates without new commits (title, labels) are ignored", async () => {
     const hook = fixture("merge-request-hook.json");
     hook.object_attributes.action = "update"; // the documented example changes labels and the draft flag, not code
-    const mlreview = app();
-    const s = await server(mlreview);
-    try {
-      expect((await s.post("Merge Request Hook", hook)).status).toBe(200);
-      await mlreview.idle();
-    } finally {
-      s.close();
-    }
+    expect(await deliver(app(), "Merge Request Hook", hook)).toBe(200);
     expect(unexpected).toEqual([]);
   });
 
@@ -132,14 +130,7 @@ describe("GitLab merge requests", () => {
     hook.object_attributes.sha = r.head;
     hook.merge_request.source_branch = "ms-viewport";
     hook.builds.push({ ...hook.builds[1], id: 381, name: "train", status: "success", artifacts_file: { filename: "mlreview.zip", size: 200 } });
-    const zip = async (acc: number) =>
-      new Promise<Buffer>((resolve) => {
-        const z = new yazl.ZipFile();
-        z.addBuffer(Buffer.from(`{"acc": ${acc}}`), "out/metrics.json");
-        z.end();
-        const chunks: Buffer[] = [];
-        z.outputStream.on("data", (c: Buffer) => chunks.push(c)).on("end", () => resolve(Buffer.concat(chunks)));
-      });
+    const zip = (acc: number) => makeZip({ "out/metrics.json": `{"acc": ${acc}}` });
     let note = "";
     const zipType = { "content-type": "application/zip" };
     const scope = nock(API)
@@ -165,14 +156,7 @@ describe("GitLab merge requests", () => {
       .reply(201, { id: 9 })
       .post(`/projects/${project}/statuses/${hook.object_attributes.sha}`)
       .reply(201, {});
-    const mlreview = app();
-    const s = await server(mlreview);
-    try {
-      expect((await s.post("Pipeline Hook", hook)).status).toBe(200);
-      await mlreview.idle();
-    } finally {
-      s.close();
-    }
+    expect(await deliver(app(), "Pipeline Hook", hook)).toBe(200);
     expect(unexpected).toEqual([]);
     expect(scope.pendingMocks()).toEqual([]);
     expect(note).toContain("| out/metrics.json | acc | 0.9 | 0.95 | ▲ +0.05 | +5.56% |");
@@ -214,14 +198,7 @@ describe("GitLab faults", () => {
       .post(`/projects/${project}/statuses/${r.head}`, () => (statuses++, true))
       .reply(201, {});
     const { MemoryQueue } = await import("../../src/queue/memory.js");
-    const mlreview = createApp({ appId: 1, publicUrl: undefined, dataDir: tempDir(), imageKey: "k", gitlab: { url: GITLAB, token: TOKEN, secret: SECRET } }, { queue: new MemoryQueue(undefined, { retryDelayMs: 20 }) });
-    const s = await server(mlreview);
-    try {
-      expect((await s.post("Merge Request Hook", hook)).status).toBe(200);
-      await mlreview.idle();
-    } finally {
-      s.close();
-    }
+    expect(await deliver(createApp({ appId: 1, publicUrl: undefined, dataDir: tempDir(), imageKey: "k", gitlab: { url: GITLAB, token: TOKEN, secret: SECRET } }, { queue: new MemoryQueue(undefined, { retryDelayMs: 20 }) }), "Merge Request Hook", hook)).toBe(200);
     expect(unexpected).toEqual([]);
     expect(scope.pendingMocks()).toEqual([]);
     expect(created).toHaveLength(1);

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app/index.js";
 import { example } from "../github/helpers.js";
 import { tempDir } from "../helpers/git-repo.js";
-import { Ec2Mock, describeImagesXml, describeInstancesXml, runInstancesXml, terminateXml, useTestAwsEnv } from "./ec2-mock.js";
+import { Ec2Mock, describeImagesXml, describeInstancesXml, runInstancesXml, terminateXml, useTestAwsEnv, launchEssentials } from "./ec2-mock.js";
 
 const API = "https://api.github.com";
 const AMI = "ami-0123456789abcdef0";
@@ -95,19 +95,7 @@ describe("GPU runners from workflow_job", () => {
     const run = ec2.of("RunInstances");
     expect(run).toHaveLength(1);
     const params = Object.fromEntries(run[0]!.entries());
-    expect(params).toMatchObject({
-      ImageId: AMI,
-      InstanceType: "g5.xlarge",
-      SubnetId: "subnet-a",
-      "SecurityGroupId.1": "sg-1",
-      MinCount: "1",
-      MaxCount: "1",
-      InstanceInitiatedShutdownBehavior: "terminate",
-      "MetadataOptions.HttpTokens": "required",
-      "MetadataOptions.HttpPutResponseHopLimit": "1",
-      "BlockDeviceMapping.1.DeviceName": "/dev/sda1",
-      "BlockDeviceMapping.1.Ebs.VolumeSize": "200",
-    });
+    expect(params).toMatchObject(launchEssentials(AMI));
     expect(params.ClientToken).toMatch(new RegExp(`^mlr-${p.workflow_job.id}-1-[0-9a-f]{16}$`));
     const tags = Object.fromEntries(
       Object.keys(params)

@@ -193,3 +193,23 @@ export function useTestAwsEnv(extra: Record<string, string> = {}): () => void {
     }
   };
 }
+
+/**
+ * What every runner launch must send, whichever forge asked (for the test profiles: g5.xlarge in
+ * subnet-a with sg-1 and a 200 GB root on /dev/sda1): one instance, shutdown = terminate, IMDSv2 with hop limit 1.
+ */
+export function launchEssentials(ami: string): Record<string, string> {
+  return {
+    ImageId: ami,
+    InstanceType: "g5.xlarge",
+    SubnetId: "subnet-a",
+    "SecurityGroupId.1": "sg-1",
+    MinCount: "1",
+    MaxCount: "1",
+    InstanceInitiatedShutdownBehavior: "terminate",
+    "MetadataOptions.HttpTokens": "required",
+    "MetadataOptions.HttpPutResponseHopLimit": "1",
+    "BlockDeviceMapping.1.DeviceName": "/dev/sda1",
+    "BlockDeviceMapping.1.Ebs.VolumeSize": "200",
+  };
+}

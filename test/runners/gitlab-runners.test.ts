@@ -10,7 +10,7 @@ import { Ec2Fleet } from "../../src/runners/ec2.js";
 import { GitLabClient } from "../../src/runners/gitlab.js";
 import { RunnerService, type RunnerLog } from "../../src/runners/service.js";
 import { tempDir } from "../helpers/git-repo.js";
-import { Ec2Mock, describeImagesXml, describeInstancesXml, ec2Error, runInstancesXml, terminateXml, useTestAwsEnv } from "./ec2-mock.js";
+import { Ec2Mock, describeImagesXml, describeInstancesXml, ec2Error, runInstancesXml, terminateXml, useTestAwsEnv, launchEssentials } from "./ec2-mock.js";
 
 /**
  * Job Hook payloads: GitLab's documented example (doc/user/project/integrations/webhook_events.md,
@@ -142,19 +142,7 @@ describe("GitLab runners from Job Hooks", () => {
     const run = ec2.of("RunInstances");
     expect(run).toHaveLength(1);
     const params = Object.fromEntries(run[0]!.entries());
-    expect(params).toMatchObject({
-      ImageId: AMI,
-      InstanceType: "g5.xlarge",
-      SubnetId: "subnet-a",
-      "SecurityGroupId.1": "sg-1",
-      MinCount: "1",
-      MaxCount: "1",
-      InstanceInitiatedShutdownBehavior: "terminate",
-      "MetadataOptions.HttpTokens": "required",
-      "MetadataOptions.HttpPutResponseHopLimit": "1",
-      "BlockDeviceMapping.1.DeviceName": "/dev/sda1",
-      "BlockDeviceMapping.1.Ebs.VolumeSize": "200",
-    });
+    expect(params).toMatchObject(launchEssentials(AMI));
     expect(params["InstanceMarketOptions.MarketType"]).toBeUndefined();
     // Its own token space: a GitHub job 1977 must never share an idempotency token with this one.
     expect(params.ClientToken).toMatch(/^mlr-gl-1977-1-[0-9a-f]{16}$/);
