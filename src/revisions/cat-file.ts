@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { childEnv } from "../child-env.js";
 
 export type CatFileAnswer =
   | { kind: "object"; oid: string; type: string; size: number; data: Buffer | undefined }
@@ -28,7 +29,7 @@ export class CatFile {
     this.proc = spawn("git", ["cat-file", "--batch", "--follow-symlinks"], {
       cwd: repoDir,
       stdio: ["pipe", "pipe", "pipe"],
-      env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C", ...env },
+      env: childEnv({ GIT_TERMINAL_PROMPT: "0", ...env }),
     });
     let stderr = "";
     this.proc.stderr.on("data", (d: Buffer) => (stderr += d.toString()));

@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { simpleGit } from "simple-git";
+import { childEnv } from "../child-env.js";
 import { DEFAULT_LIMITS } from "../formats/limits.js";
 import { CatFile } from "./cat-file.js";
 import { GitTree } from "./git-tree.js";
@@ -31,7 +32,7 @@ export async function openRemoteRevisions(src: RemoteSource, revs: { sha: string
   const env = authEnv(src.url, src.token, src.username ?? "x-access-token");
   await withLock(dir, async () => {
     await mkdir(dir, { recursive: true });
-    const git = simpleGit({ baseDir: dir });
+    const git = simpleGit({ baseDir: dir }).env(childEnv());
     if (!existsSync(join(dir, "HEAD"))) await git.init(true);
     await git.addConfig("remote.origin.url", src.url);
     await git.addConfig("remote.origin.promisor", "true");
@@ -64,17 +65,9 @@ function authEnv(url: string, token: string | undefined, username: string): Reco
   return { ...base, GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: "http.extraHeader", GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}` };
 }
 
-/** Only what git needs: the bot's own secrets (tokens, keys in the environment) stay out of its children. */
-function gitEnv(extra: Record<string, string>): Record<string, string> {
-  const keep = ["PATH", "HOME", "TMPDIR", "LANG", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "GIT_SSL_CAINFO", "SSL_CERT_FILE"];
-  const env: Record<string, string> = { LC_ALL: "C" };
-  for (const k of keep) if (process.env[k] !== undefined) env[k] = process.env[k]!;
-  return { ...env, ...extra };
-}
-
 function runGit(cwd: string, args: string[], env: Record<string, string>, input = ""): Promise<void> {
   return new Promise((resolve, reject) => {
-    const p = spawn("git", args, { cwd, env: gitEnv(env), stdio: ["pipe", "ignore", "pipe"] });
+    const p = spawn("git", args, { cwd, env: childEnv(env), stdio: ["pipe", "ignore", "pipe"] });
     let err = "";
     p.stderr.on("data", (d: Buffer) => (err += d.toString()));
     p.on("error", reject);

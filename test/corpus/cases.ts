@@ -13,7 +13,14 @@ export type Category =
   | "csv bomb"
   | "injection"
   | "artifact zip"
-  | "webhook";
+  | "webhook"
+  // Issue 10's red-team classes: what a single file or status check cannot show.
+  | "time"
+  | "memory"
+  | "concurrency"
+  | "other tenants"
+  | "secrets"
+  | "forged payload";
 
 export interface CorpusCase {
   id: string;
