@@ -1,8 +1,7 @@
 /**
- * The one environment policy for every child process the bot or the CLI starts (git, render workers).
+ * The one environment policy for every git process the bot or the CLI starts.
  * Children get an allow-list, never `process.env`: the bot's environment holds PRIVATE_KEY,
- * WEBHOOK_SECRET, GITLAB_TOKEN and AWS keys, and git runs repository-chosen helpers and hooks, a render
- * worker runs repository-chosen Vega specs.
+ * WEBHOOK_SECRET, GITLAB_TOKEN and AWS keys, and git runs repository-chosen helpers and hooks.
  */
 const PASSED_THROUGH = [
   "PATH",
@@ -11,7 +10,11 @@ const PASSED_THROUGH = [
   "LANG",
   "TZ",
   "XDG_CONFIG_HOME",
-  // Operators behind a proxy or a private CA need these for git over HTTPS.
+] as const;
+
+/** Operators behind a proxy or a private CA need these for git over HTTPS; GIT_TRACE shows a user what ran. */
+const NETWORK = [
+  "GIT_TRACE",
   "HTTPS_PROXY",
   "HTTP_PROXY",
   "NO_PROXY",
@@ -23,10 +26,13 @@ const PASSED_THROUGH = [
   "GIT_SSL_CAINFO",
 ] as const;
 
-/** The allow-listed part of this process's environment plus `extra` (which wins). */
-export function childEnv(extra: Record<string, string> = {}): Record<string, string> {
+/**
+ * The allow-listed part of this process's environment plus `extra` (which wins). `network: false` for
+ * git commands that never connect: simple-git refuses to run with GIT_SSL_CAINFO or GIT_TRACE in an explicit env.
+ */
+export function childEnv(extra: Record<string, string> = {}, { network = true } = {}): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const k of PASSED_THROUGH) {
+  for (const k of network ? [...PASSED_THROUGH, ...NETWORK] : PASSED_THROUGH) {
     const v = process.env[k];
     if (v !== undefined) env[k] = v;
   }

@@ -29,7 +29,7 @@ export interface OpenOptions {
 /** The repository's top level, or a UsageError when `dir` is not inside a git work tree. */
 export async function repoRoot(dir: string): Promise<string> {
   try {
-    return (await simpleGit({ baseDir: dir }).env(childEnv()).revparse(["--show-toplevel"])).trim();
+    return (await simpleGit({ baseDir: dir }).env(childEnv({}, { network: false })).revparse(["--show-toplevel"])).trim();
   } catch {
     throw new UsageError(`'${dir}' is not a git repository`);
   }
@@ -76,7 +76,7 @@ async function resolveCommit(git: CatFile, root: string, rev: string): Promise<s
 const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 
 async function hasCommits(root: string): Promise<boolean> {
-  const out = await simpleGit({ baseDir: root }).env(childEnv()).raw(["rev-list", "-n", "1", "--all"]).catch(() => "");
+  const out = await simpleGit({ baseDir: root }).env(childEnv({}, { network: false })).raw(["rev-list", "-n", "1", "--all"]).catch(() => "");
   return out.trim() !== "";
 }
 
@@ -85,7 +85,7 @@ async function hasCommits(root: string): Promise<boolean> {
  * request is compared with. The label is the default branch's name.
  */
 export async function defaultBase(dir: string): Promise<LabelledRev> {
-  const git = simpleGit({ baseDir: await repoRoot(dir) }).env(childEnv());
+  const git = simpleGit({ baseDir: await repoRoot(dir) }).env(childEnv({}, { network: false }));
   const remoteHead = (await git.raw(["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"]).catch(() => "")).trim();
   const local = (await git.branchLocal().catch(() => ({ all: [] as string[] }))).all;
   const branch = remoteHead || ["main", "master"].find((b) => local.includes(b));

@@ -32,7 +32,7 @@ export async function openRemoteRevisions(src: RemoteSource, revs: { sha: string
   const env = authEnv(src.url, src.token, src.username ?? "x-access-token");
   await withLock(dir, async () => {
     await mkdir(dir, { recursive: true });
-    const git = simpleGit({ baseDir: dir }).env(childEnv());
+    const git = simpleGit({ baseDir: dir }).env(childEnv({}, { network: false }));
     if (!existsSync(join(dir, "HEAD"))) await git.init(true);
     await git.addConfig("remote.origin.url", src.url);
     await git.addConfig("remote.origin.promisor", "true");
