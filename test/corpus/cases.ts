@@ -161,6 +161,10 @@ export const CASES: readonly CorpusCase[] = [
   c("W18", "webhook", "GitLab: JSON array / null body", "400"),
   c("W19", "webhook", "GitLab: Merge Request Hook without its fields", "answered, handled without crashing"),
   c("W20", "webhook", "after all of the above", "/healthz 200 and a good signed delivery still posts its report"),
+  // GitHub edge (issue 10: H5, L3, M9, M10): test/corpus/github.test.ts.
+  c("Q01", "other tenants", "GitHub workflow_run: a fork's successful `pull_request` run on a branch named main, listed before the base's push run", "the base artifact is the push run's of the merge-base in this repository; the regression fails the check"),
+  c("Q02", "other tenants", "GitHub workflow_run: only a fork's run on main is listed, no push run of the merge-base", "its artifact is never fetched; one report line: no base artifact"),
+  c("Q03", "other tenants", "GitHub: another bot's comments carrying the report marker (another app's id; a bot without the app field)", "neither is edited or deleted; a new report comment is created"),
 ];
 
 export function corpusCase(id: string): CorpusCase {
