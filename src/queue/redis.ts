@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { Queue, Worker, type ConnectionOptions } from "bullmq";
 import { Redis } from "ioredis";
-import type { Task, TaskContext, TaskQueue, TaskRunner } from "./task.js";
+import { DEFAULT_CONCURRENCY, type Task, type TaskContext, type TaskQueue, type TaskRunner } from "./task.js";
 
 const QUEUE = "mlreview";
 /** How long one key's post may hold the lock; posts are a few API calls. */
@@ -12,6 +12,7 @@ const MEMORY_S = 7 * 24 * 3600;
 export interface RedisQueueOptions {
   /** Key prefix (tests run several queues on one server). */
   prefix?: string;
+  /** Tasks this replica's worker runs at once (MLREVIEW_CONCURRENCY; default DEFAULT_CONCURRENCY). */
   concurrency?: number;
   /** BullMQ's stall detection: a killed worker's job is handed to another after this. */
   lockDurationMs?: number;
@@ -81,7 +82,7 @@ export class RedisQueue implements TaskQueue {
       {
         connection: this.connection,
         prefix: this.prefix,
-        concurrency: this.o.concurrency ?? 4,
+        concurrency: this.o.concurrency ?? DEFAULT_CONCURRENCY,
         lockDuration: this.o.lockDurationMs ?? 30_000,
         stalledInterval: Math.max(1_000, Math.floor((this.o.lockDurationMs ?? 30_000) / 2)),
       },

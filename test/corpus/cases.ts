@@ -165,6 +165,7 @@ export const CASES: readonly CorpusCase[] = [
   c("Q01", "other tenants", "GitHub workflow_run: a fork's successful `pull_request` run on a branch named main, listed before the base's push run", "the base artifact is the push run's of the merge-base in this repository; the regression fails the check"),
   c("Q02", "other tenants", "GitHub workflow_run: only a fork's run on main is listed, no push run of the merge-base", "its artifact is never fetched; one report line: no base artifact"),
   c("Q03", "other tenants", "GitHub: another bot's comments carrying the report marker (another app's id; a bot without the app field)", "neither is edited or deleted; a new report comment is created"),
+  c("Q04", "concurrency", "61 tasks at once on the in-process queue: 60 pull requests of one installation, then 1 of another (limit 2)", "never more than 2 run at once; the other installation's task is among the first 4 to start"),
 ];
 
 export function corpusCase(id: string): CorpusCase {

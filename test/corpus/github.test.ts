@@ -6,6 +6,7 @@ import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app/index.js";
+import { MemoryQueue } from "../../src/queue/memory.js";
 import type { AppSettings } from "../../src/app/settings.js";
 import { MARKER } from "../../src/report/index.js";
 import { example } from "../github/helpers.js";
@@ -167,5 +168,27 @@ describe("L3: only this app's own comment is the report", () => {
     expect(unexpected).toEqual([]);
     expect(scope.pendingMocks()).toEqual([]);
     expect(created.startsWith(MARKER)).toBe(true);
+  });
+});
+
+describe("M10: a global limit on tasks at once, shared round robin between installations", () => {
+  it(title("Q04"), async () => {
+    const q = new MemoryQueue(undefined, { concurrency: 2 });
+    const started: string[] = [];
+    let running = 0;
+    let most = 0;
+    q.work(async (task) => {
+      started.push(task.key);
+      most = Math.max(most, ++running);
+      // A few turns of the event loop stand for the git fetch: order matters here, not time.
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+      running--;
+    });
+    for (let pr = 1; pr <= 60; pr++) await q.submit({ kind: "github.pull_request", key: `big/repo#${pr}`, version: "sha", data: { installation: 1 } });
+    await q.submit({ kind: "github.pull_request", key: "small/repo#1", version: "sha", data: { installation: 2 } });
+    await q.idle();
+    expect(started).toHaveLength(61);
+    expect(most).toBe(2);
+    expect(started.indexOf("small/repo#1")).toBeLessThan(4);
   });
 });
