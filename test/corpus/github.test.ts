@@ -1,11 +1,16 @@
 // The GitHub edge against other tenants and forged neighbours (issue 10: H5, L3, M9, M10): a fork's run
 // posing as the base branch's, another bot's comment carrying our marker, a report that would fill the
 // image store, one installation's burst of pull requests. Strict nock: every unmatched request fails.
-import { generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import nock from "nock";
-import { Probot, ProbotOctokit } from "probot";
+import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app/index.js";
+import { metricsRoute } from "../../src/app/metrics.js";
 import { MemoryQueue } from "../../src/queue/memory.js";
 import type { AppSettings } from "../../src/app/settings.js";
 import { MARKER } from "../../src/report/index.js";
@@ -190,5 +195,113 @@ describe("M10: a global limit on tasks at once, shared round robin between insta
     expect(started).toHaveLength(61);
     expect(most).toBe(2);
     expect(started.indexOf("small/repo#1")).toBeLessThan(4);
+  });
+});
+
+describe("M9: the image store keeps to its caps", () => {
+  const unexpected = recordUnexpectedRequests();
+  const KB = 1024;
+  const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  /** A distinct PNG-signed file of about `kb` KB (the store checks types, the browser decodes). */
+  const png = (kb: number) => Buffer.concat([PNG, randomBytes(kb * KB - PNG.length)]);
+  const PUBLIC = "https://bot.example.com";
+
+  /** A pull request whose head adds these images (none on the base: one published side each). */
+  function imagesPullRequest(number: number, images: Record<string, Buffer>, o: { tokenCached?: boolean } = {}) {
+    const names = Object.keys(images);
+    const r = forgeRepo({ ".mlreview.yml": `images: [${names.join(", ")}]\n`, "metrics.json": "{}" }, images);
+    const p = example<{ installation?: { id: number }; repository: Repository; pull_request: Record<string, any>; number: number }>("pull_request", "opened");
+    p.installation ??= { id: 1 };
+    p.repository.clone_url = `file://${r.bare}`;
+    p.number = number;
+    p.pull_request.number = number;
+    Object.assign(p.pull_request.head, { sha: r.head, ref: `feature-${number}` });
+    Object.assign(p.pull_request.base, { sha: r.base, ref: "main" });
+    const repo = `/repos/${p.repository.full_name}`;
+    const posted: { comment?: string } = {};
+    const api = nock(API);
+    // Probot keeps an installation's token: a second report of the same installation mints none.
+    if (!o.tokenCached) api.post(`/app/installations/1/access_tokens`).reply(201, token());
+    const scope = api
+      .get(`${repo}/compare/${r.base}...${r.head}`)
+      .query(true)
+      .reply(200, { merge_base_commit: { sha: r.base } })
+      .get(`${repo}/issues/${number}/comments`)
+      .query({ per_page: 100 })
+      .reply(200, [])
+      .post(`${repo}/issues/${number}/comments`, (b: { body: string }) => ((posted.comment = b.body), true))
+      .reply(201, { id: 40 + number })
+      .post(`${repo}/check-runs`)
+      .reply(201, { id: 1 });
+    return { p, scope, posted };
+  }
+
+  const stored = (dataDir: string) => {
+    const dir = join(dataDir, "images");
+    const files = readdirSync(dir).filter((f) => /^[0-9a-f]{64}\.png$/.test(f));
+    return { files, bytes: files.reduce((n, f) => n + statSync(join(dir, f)).size, 0) };
+  };
+  const links = (comment: string) => [...comment.matchAll(/\(https:\/\/bot\.example\.com\/images\/([0-9a-f]{64}\.png)\)/g)].map((m) => m[1]!);
+
+  it(title("Q05"), async () => {
+    const dataDir = tempDir();
+    const images = { "img/a.png": png(100), "img/b.png": png(100), "img/c.png": png(100), "img/d.png": png(1), "img/e.png": png(1), "img/f.png": png(1), "img/g.png": png(1), "img/h.png": png(1) };
+    const { p, scope, posted } = imagesPullRequest(7, images);
+    const { probot, mlreview } = await load({ publicUrl: PUBLIC, dataDir, imageLimits: { reportFiles: 4, reportBytes: 250 * KB } });
+    await probot.receive({ id: "q05", name: "pull_request", payload: p as never });
+    await mlreview.idle();
+    expect(unexpected).toEqual([]);
+    expect(scope.pendingMocks()).toEqual([]);
+    const comment = posted.comment!;
+    // a and b fit the bytes, c does not; d and e fill the count; f, g and h are past it.
+    expect(links(comment)).toHaveLength(4);
+    const row = (name: string) => comment.split("\n").find((l) => l.startsWith(`| img/${name}.png |`)) ?? "";
+    for (const name of ["a", "b", "d", "e"]) expect(row(name)).toMatch(/!\[feature-7\]\(https:/);
+    expect(row("c")).toContain("not published: a report publishes at most 250 KB of images");
+    for (const name of ["f", "g", "h"]) expect(row(name)).toContain("not published: a report publishes at most 4 images");
+    const s = stored(dataDir);
+    expect(s.files.sort()).toEqual(links(comment).sort());
+    expect(s.bytes).toBeLessThanOrEqual(250 * KB);
+  });
+
+  it(title("Q06"), async () => {
+    const dataDir = tempDir();
+    // An image last used 100 days ago, from before this start: past the 30 days it is kept.
+    mkdirSync(join(dataDir, "images"), { recursive: true });
+    const old = join(dataDir, "images", `${"e".repeat(64)}.png`);
+    writeFileSync(old, png(10));
+    utimesSync(old, new Date(Date.now() - 100 * 86_400_000), new Date(Date.now() - 100 * 86_400_000));
+    const first = imagesPullRequest(1, { "img/a.png": png(100), "img/b.png": png(100) });
+    const second = imagesPullRequest(2, { "img/c.png": png(100), "img/d.png": png(100) }, { tokenCached: true });
+    const mlreview = createApp({ appId: APP_ID, publicUrl: PUBLIC, dataDir, imageKey: "k", imageLimits: { totalBytes: 250 * KB, maxAgeMs: 30 * 86_400_000 } });
+    const probot = new Probot({ appId: APP_ID, privateKey, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
+    const middleware = await createNodeMiddleware(mlreview.app, { probot });
+    const metricsHandler = metricsRoute();
+    const server = createServer((req, res) => void metricsHandler(req, res).then((done) => done || middleware(req, res, () => res.writeHead(404).end())));
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      await probot.receive({ id: "q06a", name: "pull_request", payload: first.p as never });
+      await mlreview.idle();
+      await probot.receive({ id: "q06b", name: "pull_request", payload: second.p as never });
+      await mlreview.idle();
+      expect(unexpected).toEqual([]);
+      expect(first.scope.pendingMocks()).toEqual([]);
+      expect(second.scope.pendingMocks()).toEqual([]);
+      const [a, b] = links(first.posted.comment!);
+      const [c, d] = links(second.posted.comment!);
+      // The newest report's images are kept and served; the oldest went to make room, the expired one by age.
+      const s = stored(dataDir);
+      expect(s.bytes).toBeLessThanOrEqual(250 * KB);
+      expect(s.files.sort()).toEqual([c, d].sort());
+      expect(readdirSync(join(dataDir, "images")).filter((f) => !s.files.includes(f))).toEqual([]); // no temp file left behind
+      for (const kept of [c, d]) expect((await fetch(`${url}/images/${kept}`)).status).toBe(200);
+      for (const gone of [a, b, `${"e".repeat(64)}.png`]) expect((await fetch(`${url}/images/${gone}`)).status).toBe(404);
+      const text = await (await fetch(`${url}/metrics`)).text();
+      expect(text).toContain(`mlreview_image_store_bytes ${s.bytes}`);
+      expect(text).toContain("mlreview_image_store_files 2");
+    } finally {
+      server.close();
+    }
   });
 });
