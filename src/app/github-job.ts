@@ -24,7 +24,7 @@ export async function reportPullRequest(job: PullRequestJob): Promise<void> {
   const { octokit, repository, pr } = job;
   const [owner, repo] = [repository.owner.login, repository.name];
   const store = job.images;
-  const branch = job.settings.images === "branch" ? new BranchImages(octokit, owner, repo, repository.html_url) : undefined;
+  const branch = job.settings.images === "branch" ? new BranchImages(octokit, owner, repo, repository.html_url, job.settings.imageLimits) : undefined;
   const publish: Publish | undefined = branch ? branch.publish : store ? store.forReport() : undefined;
   await runReportJob({
     forge: new GitHubForge(octokit, job.settings.appId),

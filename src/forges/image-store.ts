@@ -46,6 +46,26 @@ interface Entry {
   usedMs: number;
 }
 
+/**
+ * One report's share of images, wherever they are published (this store, a repository's branch):
+ * `admit` throws PublishRefused past the count or the bytes. The same image twice counts once. Call it
+ * before any await, so that a report's images are counted in the order it asks for them.
+ */
+export class ReportImageBudget {
+  private readonly names = new Set<string>();
+  private bytes = 0;
+
+  constructor(private readonly limits: Pick<ImageStoreLimits, "reportFiles" | "reportBytes"> = IMAGE_STORE_LIMITS) {}
+
+  admit(name: string, bytes: number): void {
+    if (this.names.has(name)) return;
+    if (this.names.size >= this.limits.reportFiles) throw new PublishRefused(`not published: a report publishes at most ${this.limits.reportFiles} images`);
+    if (this.bytes + bytes > this.limits.reportBytes) throw new PublishRefused(`not published: a report publishes at most ${mb(this.limits.reportBytes)} of images`);
+    this.names.add(name);
+    this.bytes += bytes;
+  }
+}
+
 const mb = (n: number): string => (n >= 1024 * 1024 ? `${Math.round((n / 1024 / 1024) * 10) / 10} MB` : `${Math.ceil(n / 1024)} KB`);
 
 /**
@@ -76,20 +96,13 @@ export class ImageStore {
 
   /**
    * A publisher for one report: images past the report's caps are refused with PublishRefused (the
-   * report says so in their place). The same image twice in one report counts once.
+   * report says so in their place).
    */
   forReport(): Publish {
-    const names = new Set<string>();
-    let bytes = 0;
+    const budget = new ReportImageBudget(this.limits);
     return async (_name, data, type) => {
       const name = this.nameOf(data, type);
-      if (!names.has(name)) {
-        // Reserved before any await: the report's images are counted in the order it asks.
-        if (names.size >= this.limits.reportFiles) throw new PublishRefused(`not published: a report publishes at most ${this.limits.reportFiles} images`);
-        if (bytes + data.length > this.limits.reportBytes) throw new PublishRefused(`not published: a report publishes at most ${mb(this.limits.reportBytes)} of images`);
-        names.add(name);
-        bytes += data.length;
-      }
+      budget.admit(name, data.length);
       return this.write(name, data);
     };
   }

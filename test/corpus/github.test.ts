@@ -11,10 +11,11 @@ import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app/index.js";
 import { metricsRoute } from "../../src/app/metrics.js";
+import { ASSETS_BRANCH, BranchImages } from "../../src/forges/github/branch-images.js";
 import { MemoryQueue } from "../../src/queue/memory.js";
 import type { AppSettings } from "../../src/app/settings.js";
-import { MARKER } from "../../src/report/index.js";
-import { example } from "../github/helpers.js";
+import { MARKER, PublishRefused } from "../../src/report/index.js";
+import { example, testOctokit } from "../github/helpers.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
 import { git, makeRepo, tempDir, writeFiles, type Files } from "../helpers/git-repo.js";
 import { zip } from "../helpers/zip.js";
@@ -303,5 +304,36 @@ describe("M9: the image store keeps to its caps", () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe("M9: images committed to a branch keep to the same per-report caps", () => {
+  const unexpected = recordUnexpectedRequests();
+
+  it(title("Q07"), async () => {
+    const R = "/repos/acme/model";
+    const images = new BranchImages(testOctokit(), "acme", "model", "https://github.com/acme/model", { reportFiles: 2 });
+    const png = (n: number) => Buffer.from([0x89, 0x50, 0x4e, 0x47, n]);
+    await images.publish("a.png", png(1), "image/png");
+    await images.publish("a-again.png", png(1), "image/png");
+    await images.publish("b.png", png(2), "image/png");
+    await expect(images.publish("c.png", png(3), "image/png")).rejects.toThrow(new PublishRefused("not published: a report publishes at most 2 images"));
+    const blobs: string[] = [];
+    const scope = nock(API)
+      .get(`${R}/git/ref/heads%2F${ASSETS_BRANCH}`)
+      .reply(404, { message: "Not Found" })
+      .post(`${R}/git/blobs`, (b: { content: string }) => (blobs.push(b.content), true))
+      .times(2)
+      .reply(201, () => ({ sha: `blob${blobs.length}` }))
+      .post(`${R}/git/trees`)
+      .reply(201, { sha: "tree1" })
+      .post(`${R}/git/commits`, { message: "mlreview: 2 report image(s)", tree: "tree1", parents: [] })
+      .reply(201, { sha: "commit1" })
+      .post(`${R}/git/refs`)
+      .reply(201, {});
+    await images.flush();
+    expect(unexpected).toEqual([]);
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(blobs.sort()).toEqual([png(1), png(2)].map((b) => b.toString("base64")).sort());
   });
 });
