@@ -169,6 +169,7 @@ export const CASES: readonly CorpusCase[] = [
   c("Q05", "memory", "GitHub report with 8 images (3 of 100 KB, 5 of 1 KB) against 4 images and 250 KB per report", "4 published; each of the other 4 is one cell saying why it was not published; the store holds only those 4"),
   c("Q06", "memory", "two reports of 200 KB of images each against a 250 KB store, and an image unused for 100 days (kept 30)", "the store stays under 250 KB: oldest and expired images deleted, the newest report's served; /metrics shows the store's bytes and files"),
   c("Q07", "memory", "GitHub `images: branch`: a report publishing 3 distinct images (one twice) against 2 per report", "the third is refused with one line; the commit holds 2 blobs"),
+  c("Q08", "concurrency", "the Redis queue: 20 waiting pull requests of one installation, then 1 of another (worker concurrency 2)", "at most 2 at once; the other installation's task is among the first 3 to start"),
 ];
 
 export function corpusCase(id: string): CorpusCase {

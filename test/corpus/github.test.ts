@@ -13,6 +13,8 @@ import { createApp } from "../../src/app/index.js";
 import { metricsRoute } from "../../src/app/metrics.js";
 import { ASSETS_BRANCH, BranchImages } from "../../src/forges/github/branch-images.js";
 import { MemoryQueue } from "../../src/queue/memory.js";
+import { RedisQueue } from "../../src/queue/redis.js";
+import { startRedis } from "../helpers/redis.js";
 import type { AppSettings } from "../../src/app/settings.js";
 import { MARKER, PublishRefused } from "../../src/report/index.js";
 import { example, testOctokit } from "../github/helpers.js";
@@ -196,6 +198,32 @@ describe("M10: a global limit on tasks at once, shared round robin between insta
     expect(started).toHaveLength(61);
     expect(most).toBe(2);
     expect(started.indexOf("small/repo#1")).toBeLessThan(4);
+  });
+
+  it(title("Q08"), async () => {
+    const redis = await startRedis();
+    const q = new RedisQueue(redis.url, { prefix: "q08", concurrency: 2 });
+    try {
+      // All waiting before the worker starts: the order is the queue's, not the submitters'.
+      for (let pr = 1; pr <= 20; pr++) await q.submit({ kind: "github.pull_request", key: `big/repo#${pr}`, version: "sha", data: { installation: 1 } });
+      await q.submit({ kind: "github.pull_request", key: "small/repo#1", version: "sha", data: { installation: 2 } });
+      const started: string[] = [];
+      let running = 0;
+      let most = 0;
+      q.work(async (task) => {
+        started.push(task.key);
+        most = Math.max(most, ++running);
+        await new Promise((r) => setTimeout(r, 5));
+        running--;
+      });
+      await q.idle();
+      expect(started).toHaveLength(21);
+      expect(most).toBeLessThanOrEqual(2);
+      expect(started.indexOf("small/repo#1")).toBeLessThan(3);
+    } finally {
+      await q.close();
+      await redis.stop();
+    }
   });
 });
 
