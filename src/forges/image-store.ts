@@ -107,11 +107,6 @@ export class ImageStore {
     };
   }
 
-  /** Store one image (no per-report cap: see forReport) and return its public URL. */
-  async put(data: Buffer, type: string): Promise<string> {
-    return this.write(this.nameOf(data, type), data);
-  }
-
   /** The bytes and type for a request path's last segment, or undefined for anything not ours. */
   async get(name: string): Promise<{ data: Buffer; type: string } | undefined> {
     const m = NAME.exec(name);
@@ -126,12 +121,6 @@ export class ImageStore {
   async usage(): Promise<{ bytes: number; files: number }> {
     await this.load();
     return { bytes: this.bytes, files: this.index.size };
-  }
-
-  /** Stop the periodic sweep (tests, shutdown); the store still works. */
-  close(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
   }
 
   private nameOf(data: Buffer, type: string): string {
@@ -183,9 +172,13 @@ export class ImageStore {
 
   private load(): Promise<void> {
     if (!this.loaded) {
-      this.loaded = this.sweep();
-      this.timer = setInterval(() => void this.sweep().catch(() => {}), SWEEP_EVERY_MS);
-      this.timer.unref();
+      // A failed first read (the directory not writable yet) is tried again by the next image.
+      this.loaded = this.sweep().catch((e: unknown) => {
+        this.loaded = undefined;
+        throw e;
+      });
+      // Unref'd: the sweep never keeps a stopping process alive.
+      this.timer ??= setInterval(() => void this.sweep().catch(() => {}), SWEEP_EVERY_MS).unref();
     }
     return this.loaded;
   }
@@ -209,6 +202,8 @@ export class ImageStore {
           else seen.set(name, { bytes: st.size, usedMs: st.mtimeMs });
         }
       }
+      // Written while the directory was being read: still there, just not in the listing.
+      for (const [name, e] of this.index) if (e.usedMs >= now && !seen.has(name)) seen.set(name, e);
       this.index.clear();
       this.bytes = 0;
       for (const [name, e] of seen) {

@@ -17,7 +17,7 @@ export interface Task {
   delivery?: string;
   /**
    * Whose work it is, for fair scheduling (see fair-slots.ts). Unset: the GitHub installation in
-   * `data.installation`, else the repository part of the key.
+   * `data.installation`, else the repository (GitLab: project) part of the key.
    */
   tenant?: string;
   data: unknown;
@@ -34,7 +34,8 @@ export function tenantOf(task: Task): string {
   if (task.tenant) return task.tenant;
   const installation = (task.data as { installation?: unknown } | null | undefined)?.installation;
   if (typeof installation === "number" || typeof installation === "string") return `installation:${installation}`;
-  return `key:${task.key.split("#")[0]}`;
+  // The repository or project part of a key: `acme/model#12`, `gitlab:42!7`, `gitlab:42#job`.
+  return `key:${task.key.split(/[#!]/)[0]}`;
 }
 
 export interface TaskContext {
