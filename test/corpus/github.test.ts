@@ -163,7 +163,9 @@ describe("L3: only this app's own comment is the report", () => {
       .get(`${repo}/issues/${n}/comments`)
       .query({ per_page: 100 })
       .reply(200, others)
+      // The app's own identity needs the app's JWT, not the installation token.
       .get("/app")
+      .matchHeader("authorization", /^bearer [\w-]+\.[\w-]+\.[\w-]+$/)
       .reply(200, { id: APP_ID, slug: "mlreview" })
       .post(`${repo}/issues/${n}/comments`, (b: { body: string }) => ((created = b.body), true))
       .reply(201, { id: 40 })
