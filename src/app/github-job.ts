@@ -24,8 +24,8 @@ export async function reportPullRequest(job: PullRequestJob): Promise<void> {
   const { octokit, repository, pr } = job;
   const [owner, repo] = [repository.owner.login, repository.name];
   const store = job.images;
-  const branch = job.settings.images === "branch" ? new BranchImages(octokit, owner, repo, repository.html_url) : undefined;
-  const publish: Publish | undefined = branch ? branch.publish : store ? (_name, data, type) => store.put(data, type) : undefined;
+  const branch = job.settings.images === "branch" ? new BranchImages(octokit, owner, repo, repository.html_url, job.settings.imageLimits) : undefined;
+  const publish: Publish | undefined = branch ? branch.publish : store ? store.forReport() : undefined;
   await runReportJob({
     forge: new GitHubForge(octokit, job.settings.appId),
     cr: { repo: repository.full_name, number: pr.number, headSha: pr.head.sha, baseRef: pr.base.ref },

@@ -2,13 +2,14 @@ import type { ApplicationFunction, Probot } from "probot";
 import { ImageStore } from "../forges/image-store.js";
 import { MemoryQueue } from "../queue/memory.js";
 import { RedisQueue } from "../queue/redis.js";
-import type { Task, TaskContext, TaskQueue } from "../queue/task.js";
+import { DEFAULT_CONCURRENCY, type Task, type TaskContext, type TaskQueue } from "../queue/task.js";
 import { GitLabClient } from "../runners/gitlab.js";
 import type { WorkflowJobPayload } from "../runners/service.js";
 import { gitlabContext, gitlabRoute, type GitLabListener } from "./gitlab/index.js";
 import { runGitLabTask, type GitLabContext } from "./gitlab/merge-request.js";
 import { onPullRequest, PULL_REQUEST_EVENTS, runPullRequest } from "./pull-request.js";
 import { addReadinessCheck } from "./lifecycle.js";
+import { metrics } from "./metrics.js";
 import { routes } from "./routes.js";
 import { wireRunners, type RunnersWiring } from "./runners.js";
 import { imagesDir, settingsFromEnv, type AppSettings } from "./settings.js";
@@ -37,10 +38,12 @@ export function createApp(settings: AppSettings = settingsFromEnv(), deps: AppDe
   let runners: RunnersWiring | undefined;
   let log: Probot["log"] | undefined;
   const onError = (task: Task, e: unknown) => log?.error({ err: e, kind: task.kind, key: task.key }, "mlreview: task failed");
-  const queue = deps.queue ?? (settings.redisUrl ? new RedisQueue(settings.redisUrl, { onError }) : new MemoryQueue(onError));
+  const concurrency = settings.concurrency ?? DEFAULT_CONCURRENCY;
+  const queue = deps.queue ?? (settings.redisUrl ? new RedisQueue(settings.redisUrl, { onError, concurrency }) : new MemoryQueue(onError, { concurrency }));
   // /healthz answers 503 while Redis is unreachable: a load balancer then sends webhooks elsewhere.
   if (queue instanceof RedisQueue) addReadinessCheck("redis", () => queue.ready());
-  const images = settings.images !== "branch" && settings.publicUrl ? new ImageStore(imagesDir(settings), settings.publicUrl, settings.imageKey) : undefined;
+  const images = settings.images !== "branch" && settings.publicUrl ? new ImageStore(imagesDir(settings), settings.publicUrl, settings.imageKey, settings.imageLimits) : undefined;
+  if (images) metrics.imageStore(() => images.usage());
 
   const app: ApplicationFunction = (probot, { addHandler }) => {
     log = probot.log;

@@ -53,6 +53,35 @@ const queueDepth = new Gauge({
   },
 });
 
+type StoreSource = () => Promise<{ bytes: number; files: number }>;
+let storeSource: StoreSource | undefined;
+const storeValue = { bytes: 0, files: 0 };
+/** The store's size now (the source is an in-memory count once the store is loaded), else the last known. */
+async function readStore(): Promise<{ bytes: number; files: number }> {
+  try {
+    if (storeSource) Object.assign(storeValue, await storeSource());
+  } catch {
+    // keep the last value
+  }
+  return storeValue;
+}
+new Gauge({
+  name: "mlreview_image_store_bytes",
+  help: "Bytes of report images the bot serves (MLREVIEW_DATA_DIR/images), kept under MLREVIEW_IMAGE_STORE_MB.",
+  registers: [registry],
+  async collect() {
+    this.set((await readStore()).bytes);
+  },
+});
+new Gauge({
+  name: "mlreview_image_store_files",
+  help: "Report image files the bot serves.",
+  registers: [registry],
+  async collect() {
+    this.set((await readStore()).files);
+  },
+});
+
 const instances = new Gauge({
   name: "mlreview_runner_instances",
   help: "Managed EC2 runner instances at the reaper's last listing, by profile and state.",
@@ -97,6 +126,10 @@ export const metrics = {
   queueDepth(depth: number | DepthSource): void {
     if (typeof depth === "function") depthSource = depth;
     else depthValue = depth;
+  },
+  /** The image store's size, read at every scrape. */
+  imageStore(source: StoreSource): void {
+    storeSource = source;
   },
   runnerInstances(list: readonly RunnerInstanceSample[]): void {
     const counts = new Map<string, { profile: string; state: string; n: number }>();

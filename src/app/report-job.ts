@@ -10,8 +10,15 @@ import type { FileTree } from "../revisions/types.js";
 import type { TaskContext } from "../queue/task.js";
 import { metrics } from "./metrics.js";
 
-/** Results a CI run produced for the two sides; undefined when this run is not the one the repository asked for. */
-export type ArtifactSource = (settings: { name: string; workflow?: string }) => Promise<{ base?: Map<string, Buffer>; head: Map<string, Buffer> } | undefined>;
+/**
+ * Results a CI run produced for the two sides; undefined when this run is not the one the repository
+ * asked for. `sides.base` is the merge-base commit; without a base artifact, `baseMissing` says why in
+ * one report line (the base's committed files are compared instead).
+ */
+export type ArtifactSource = (
+  settings: { name: string; workflow?: string },
+  sides: { base: string },
+) => Promise<{ base?: Map<string, Buffer>; head: Map<string, Buffer>; baseMissing?: string } | undefined>;
 
 /** One report for one change request head, whatever the forge: everything forge-specific is passed in. */
 export interface ReportJob {
@@ -59,10 +66,11 @@ async function buildAndPost(job: ReportJob): Promise<void> {
       const wanted = "error" in project ? undefined : project.settings.artifacts;
       if (!wanted) return;
       try {
-        const found = await job.artifacts(wanted);
+        const found = await job.artifacts(wanted, { base });
         if (!found) return;
         headTree = new OverlayTree(headTree, found.head);
         if (found.base) baseTree = new OverlayTree(baseTree, found.base);
+        else if (found.baseMissing) problems.push({ rev: job.labels.base, path: `artifact '${wanted.name}'`, message: found.baseMissing });
       } catch (e) {
         // A rejected artifact is reported in place of its results; the committed files still are compared.
         if (!(e instanceof ArtifactError)) throw e;

@@ -1,5 +1,7 @@
 import { createHmac } from "node:crypto";
 import { join, resolve } from "node:path";
+import { IMAGE_STORE_LIMITS, type ImageStoreLimits } from "../forges/image-store.js";
+import { DEFAULT_CONCURRENCY } from "../queue/task.js";
 
 /** The bot's own settings (DESIGN §4, §7), from the environment; Probot reads its own variables itself. */
 export interface AppSettings {
@@ -17,6 +19,41 @@ export interface AppSettings {
   gitlab?: { url: string; token: string; secret: string };
   /** REDIS_URL: the queue is BullMQ on this Redis, shared by every replica; unset, in process. */
   redisUrl?: string;
+  /** MLREVIEW_CONCURRENCY: tasks one replica runs at once, shared fairly between installations (default 4). */
+  concurrency?: number;
+  /** The image store's caps and retention (MLREVIEW_REPORT_IMAGES…, MLREVIEW_IMAGE_STORE_…); unset fields: IMAGE_STORE_LIMITS. */
+  imageLimits?: Partial<ImageStoreLimits>;
+}
+
+const MB = 1024 * 1024;
+const DAY_MS = 24 * 3600 * 1000;
+
+/** Whole-number settings: the variable, its range, and how it maps onto the settings. */
+const NUMBERS = {
+  MLREVIEW_CONCURRENCY: { min: 1, max: 256, unit: 1, what: "tasks run at once", default: DEFAULT_CONCURRENCY },
+  MLREVIEW_REPORT_IMAGES: { min: 0, max: 10_000, unit: 1, what: "images one report may publish", default: IMAGE_STORE_LIMITS.reportFiles },
+  MLREVIEW_REPORT_IMAGES_MB: { min: 1, max: 10_000, unit: MB, what: "MB of images one report may publish", default: IMAGE_STORE_LIMITS.reportBytes },
+  MLREVIEW_IMAGE_STORE_MB: { min: 1, max: 10_000_000, unit: MB, what: "MB the image store may hold", default: IMAGE_STORE_LIMITS.totalBytes },
+  MLREVIEW_IMAGE_STORE_DAYS: { min: 1, max: 36_500, unit: DAY_MS, what: "days an image is kept after its last use", default: IMAGE_STORE_LIMITS.maxAgeMs },
+} as const;
+type NumberSetting = keyof typeof NUMBERS;
+
+function isInRange(name: NumberSetting, value: string): boolean {
+  const n = NUMBERS[name];
+  return /^\d{1,12}$/.test(value) && Number(value) >= n.min && Number(value) <= n.max;
+}
+
+/** One line per whole-number setting that is set but out of its range (validate.ts reports them at start-up). */
+export function numberSettingProblems(env: Record<string, string | undefined>): string[] {
+  return (Object.keys(NUMBERS) as NumberSetting[])
+    .filter((name) => env[name] !== undefined && env[name] !== "" && !isInRange(name, env[name]!))
+    .map((name) => `${name} must be a whole number from ${NUMBERS[name].min} to ${NUMBERS[name].max} (${NUMBERS[name].what})`);
+}
+
+/** The setting's value in the settings' units (bytes, ms), or its default when unset or invalid. */
+function numberSetting(env: NodeJS.ProcessEnv, name: NumberSetting): number {
+  const value = env[name];
+  return value && isInRange(name, value) ? Number(value) * NUMBERS[name].unit : NUMBERS[name].default;
 }
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): AppSettings {
@@ -34,6 +71,13 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): AppSettin
     ...(env.MLREVIEW_RUNNERS ? { runnersFile: env.MLREVIEW_RUNNERS } : {}),
     ...(gitlab ? { gitlab } : {}),
     ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
+    concurrency: numberSetting(env, "MLREVIEW_CONCURRENCY"),
+    imageLimits: {
+      reportFiles: numberSetting(env, "MLREVIEW_REPORT_IMAGES"),
+      reportBytes: numberSetting(env, "MLREVIEW_REPORT_IMAGES_MB"),
+      totalBytes: numberSetting(env, "MLREVIEW_IMAGE_STORE_MB"),
+      maxAgeMs: numberSetting(env, "MLREVIEW_IMAGE_STORE_DAYS"),
+    },
   };
 }
 

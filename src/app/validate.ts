@@ -6,6 +6,7 @@ import { createPrivateKey } from "node:crypto";
 import { accessSync, constants, readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseRunnersConfig } from "../runners/config.js";
+import { numberSettingProblems } from "./settings.js";
 
 export interface ValidateOptions {
   /** Where relative paths (PRIVATE_KEY_PATH, MLREVIEW_RUNNERS, a lone *.pem) are resolved; default process.cwd(). */
@@ -61,6 +62,7 @@ export function validateEnv(env: EnvInput, o: ValidateOptions = {}): string[] {
     if (p) problems.push(`MLREVIEW_DATA_DIR ${p}`);
   }
   if (set("MLREVIEW_METRICS_TOKEN") && env.MLREVIEW_METRICS_TOKEN!.length < 16) problems.push("MLREVIEW_METRICS_TOKEN must be at least 16 characters");
+  problems.push(...numberSettingProblems(env));
 
   // GitLab: all or none (GITLAB_URL alone defaults to gitlab.com and means nothing without the others).
   const gitlab = ["GITLAB_TOKEN", "GITLAB_WEBHOOK_SECRET"];

@@ -1,5 +1,6 @@
+import { FairSlots } from "./fair-slots.js";
 import { LatestPerKey } from "./latest.js";
-import type { Task, TaskQueue, TaskRunner } from "./task.js";
+import { DEFAULT_CONCURRENCY, tenantOf, type Task, type TaskQueue, type TaskRunner } from "./task.js";
 
 const MAX_ATTEMPTS = 5;
 
@@ -15,11 +16,16 @@ export class MemoryQueue implements TaskQueue {
   private readonly retries = new Set<NodeJS.Timeout>();
   private readonly retryDelayMs: number;
   private readonly onError: (task: Task, e: unknown) => void;
+  private readonly slots: FairSlots;
 
-  /** Failed tasks are retried as on Redis: 5 attempts, exponential backoff from `retryDelayMs`. */
-  constructor(onError: (task: Task, e: unknown) => void = () => {}, o: { retryDelayMs?: number } = {}) {
+  /**
+   * Failed tasks are retried as on Redis: 5 attempts, exponential backoff from `retryDelayMs`. At most
+   * `concurrency` tasks run at once, shared round robin between tenants (installations).
+   */
+  constructor(onError: (task: Task, e: unknown) => void = () => {}, o: { retryDelayMs?: number; concurrency?: number } = {}) {
     this.onError = onError;
     this.retryDelayMs = o.retryDelayMs ?? 1_000;
+    this.slots = new FairSlots(o.concurrency ?? DEFAULT_CONCURRENCY);
     this.latest = new LatestPerKey(() => {});
   }
 
@@ -41,7 +47,10 @@ export class MemoryQueue implements TaskQueue {
     this.waiting++;
     void this.latest
       .submit(task.key, task.version, async ({ isStale }) => {
+        await this.slots.acquire(tenantOf(task));
         try {
+          // Superseded while waiting for a slot: the newer version is queued behind this one (as on Redis).
+          if (isStale()) return;
           // LatestPerKey runs one version per key at a time, so the check and the post cannot interleave.
           await run(task, { isStale: async () => isStale(), publish: async (post) => (isStale() ? undefined : post()) });
         } catch (e) {
@@ -55,6 +64,8 @@ export class MemoryQueue implements TaskQueue {
           }
           // Rethrown so that the version is not remembered as done: the retry must not count as a redelivery.
           throw e;
+        } finally {
+          this.slots.release();
         }
       })
       .finally(() => this.waiting--);

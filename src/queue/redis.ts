@@ -1,17 +1,22 @@
 import { createHash, randomUUID } from "node:crypto";
 import { Queue, Worker, type ConnectionOptions } from "bullmq";
 import { Redis } from "ioredis";
-import type { Task, TaskContext, TaskQueue, TaskRunner } from "./task.js";
+import { DEFAULT_CONCURRENCY, tenantOf, type Task, type TaskContext, type TaskQueue, type TaskRunner } from "./task.js";
 
 const QUEUE = "mlreview";
 /** How long one key's post may hold the lock; posts are a few API calls. */
 const LOCK_MS = 60_000;
 /** How long "done" and "newest" are remembered: longer than any redelivery window. */
 const MEMORY_S = 7 * 24 * 3600;
+/** BullMQ's lowest priority (largest number). */
+const MAX_PRIORITY = 2_097_152;
+/** One less waiting task for a tenant, never below zero (a stalled job that runs twice must not make it negative). */
+const LEAVE_BACKLOG = "local n = redis.call('decr', KEYS[1]) if n < 0 then redis.call('set', KEYS[1], 0, 'EX', ARGV[1]) end return n";
 
 export interface RedisQueueOptions {
   /** Key prefix (tests run several queues on one server). */
   prefix?: string;
+  /** Tasks this replica's worker runs at once (MLREVIEW_CONCURRENCY; default DEFAULT_CONCURRENCY). */
   concurrency?: number;
   /** BullMQ's stall detection: a killed worker's job is handed to another after this. */
   lockDurationMs?: number;
@@ -19,8 +24,10 @@ export interface RedisQueueOptions {
 }
 
 /**
- * Tasks on BullMQ, for any number of replicas (REDIS_URL). Coalescing holds across them:
- * `newest:<key>` is written on submit, a job id per (key, version) absorbs redeliveries, a task
+ * Tasks on BullMQ, for any number of replicas (REDIS_URL), each worker running at most `concurrency`.
+ * Fair between tenants: a task's priority is its place in its tenant's backlog (`backlog:<tenant>`,
+ * counted up on submit and down when the task starts), so one installation's 60th waiting pull request
+ * runs after another's first. Coalescing holds across replicas: `newest:<key>` is written on submit, a job id per (key, version) absorbs redeliveries, a task
  * superseded before it starts is dropped, and `publish` checks "newest and not done" under a per-key
  * lock before posting. A worker killed mid-task leaves its job to be retried by another.
  */
@@ -57,10 +64,15 @@ export class RedisQueue implements TaskQueue {
     if (task.delivery && (await this.redis.set(this.k("delivery", task.delivery), "1", "EX", MEMORY_S, "NX")) !== "OK") return;
     if ((await this.redis.get(this.k("done", task.key))) === task.version) return;
     await this.redis.set(this.k("newest", task.key), task.version, "EX", MEMORY_S);
-    // BullMQ ignores an add whose job id exists: the same delivery twice is one job.
+    // One job per (key, version): the same delivery twice is one job, counted once in its tenant's backlog.
     const jobId = createHash("sha256").update(`${task.key}\0${task.version}`).digest("hex");
+    if (await this.queue.getJob(jobId)) return;
+    const backlog = this.k("backlog", tenantOf(task));
+    const place = await this.redis.incr(backlog);
+    await this.redis.expire(backlog, MEMORY_S);
     await this.queue.add(task.kind, task, {
       jobId,
+      priority: Math.min(place, MAX_PRIORITY),
       attempts: 5,
       backoff: { type: "exponential", delay: 1_000 },
       removeOnComplete: { age: 3600, count: 10_000 },
@@ -73,6 +85,7 @@ export class RedisQueue implements TaskQueue {
       QUEUE,
       async (job) => {
         const task = job.data as Task;
+        if (job.attemptsMade === 0) await this.redis.eval(LEAVE_BACKLOG, 1, this.k("backlog", tenantOf(task)), String(MEMORY_S));
         const ctx = this.context(task);
         if (await ctx.isStale()) return;
         if ((await this.redis.get(this.k("done", task.key))) === task.version) return;
@@ -81,7 +94,7 @@ export class RedisQueue implements TaskQueue {
       {
         connection: this.connection,
         prefix: this.prefix,
-        concurrency: this.o.concurrency ?? 4,
+        concurrency: this.o.concurrency ?? DEFAULT_CONCURRENCY,
         lockDuration: this.o.lockDurationMs ?? 30_000,
         stalledInterval: Math.max(1_000, Math.floor((this.o.lockDurationMs ?? 30_000) / 2)),
       },

@@ -15,7 +15,27 @@ export interface Task {
    * force-push back) still counts.
    */
   delivery?: string;
+  /**
+   * Whose work it is, for fair scheduling (see fair-slots.ts). Unset: the GitHub installation in
+   * `data.installation`, else the repository (GitLab: project) part of the key.
+   */
+  tenant?: string;
   data: unknown;
+}
+
+/**
+ * Tasks run at once per replica, unless MLREVIEW_CONCURRENCY says otherwise: each report holds a git
+ * fetch, two trees and a render, and a burst of pull requests must not open a git request per PR.
+ */
+export const DEFAULT_CONCURRENCY = 4;
+
+/** The tenant a task is scheduled under (see Task.tenant). */
+export function tenantOf(task: Task): string {
+  if (task.tenant) return task.tenant;
+  const installation = (task.data as { installation?: unknown } | null | undefined)?.installation;
+  if (typeof installation === "number" || typeof installation === "string") return `installation:${installation}`;
+  // The repository or project part of a key: `acme/model#12`, `gitlab:42!7`, `gitlab:42#job`.
+  return `key:${task.key.split(/[#!]/)[0]}`;
 }
 
 export interface TaskContext {

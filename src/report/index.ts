@@ -24,6 +24,9 @@ export interface RevisionRef {
 /** Stores an image where the report can link it, and returns the link (relative path or URL). */
 export type Publish = (name: string, data: Buffer, contentType: string) => Promise<string>;
 
+/** Thrown by a Publish that will not store this image (a cap): the report says why in its place. */
+export class PublishRefused extends Error {}
+
 export interface ReportInput {
   base: RevisionRef;
   head: RevisionRef;
@@ -64,14 +67,29 @@ export async function buildReport(input: ReportInput): Promise<Report> {
   const problems = [...(input.problems ?? []), ...input.metrics.problems, ...input.params.problems];
   const uniqueProblems = [...new Map(problems.map((p) => [`${p.rev}\0${p.path ?? ""}\0${p.message}`, p])).values()];
 
+  // A refused image is one line in its place; any other failure to publish fails the report (retried).
+  const publish = (name: string, data: Buffer, type: string): Promise<{ url?: string; refused?: string }> =>
+    input.publish(name, data, type).then(
+      (url) => ({ url }),
+      (e: unknown) => {
+        if (e instanceof PublishRefused) return { refused: e.message };
+        throw e;
+      },
+    );
   const plots = await Promise.all(
-    input.plots.map(async (p) => ({ plot: p, url: p.png ? await input.publish(`${p.id}.png`, p.png, "image/png") : undefined })),
+    input.plots.map(async (p) => {
+      const { url, refused } = p.png ? await publish(`${p.id}.png`, p.png, "image/png") : {};
+      return { plot: refused ? { ...p, error: refused } : p, url };
+    }),
   );
   const images = await Promise.all(
     input.images.map(async (img) => ({
       path: img.path,
       sides: await Promise.all(
-        img.sides.map(async (s) => ({ label: s.label, error: s.error, url: s.data ? await input.publish(`${s.label}-${img.path}`, s.data, s.type ?? "image/png") : undefined })),
+        img.sides.map(async (s) => {
+          const { url, refused } = s.data ? await publish(`${s.label}-${img.path}`, s.data, s.type ?? "image/png") : {};
+          return { label: s.label, error: refused ?? s.error, url };
+        }),
       ),
     })),
   );

@@ -29,7 +29,7 @@ function forgeRepo() {
 
 interface RunPayload {
   installation?: { id: number };
-  repository: { full_name: string; clone_url: string };
+  repository: { id: number; full_name: string; clone_url: string };
   workflow_run: { id: number; workflow_id: number; path?: string; conclusion: string; pull_requests: unknown[] };
 }
 
@@ -66,8 +66,8 @@ describe("workflow_run completed: results from CI artifacts", () => {
       .get(`${repo}/actions/artifacts/11/zip`)
       .reply(302, "", { location: `${BLOBS}/head.zip` })
       .get(`${repo}/actions/workflows/77/runs`)
-      .query({ branch: "main", status: "success", per_page: 1 })
-      .reply(200, { total_count: 1, workflow_runs: [{ id: 800 }] })
+      .query({ event: "push", status: "success", branch: "main", head_sha: r.base, per_page: 20 })
+      .reply(200, { total_count: 1, workflow_runs: [{ id: 800, event: "push", head_sha: r.base, head_branch: "main", conclusion: "success", head_repository: { id: p.repository.id, full_name: p.repository.full_name } }] })
       .get(`${repo}/actions/runs/800/artifacts`)
       .query({ name: "mlreview", per_page: 1 })
       .reply(200, { total_count: 1, artifacts: [{ id: 12, name: "mlreview", size_in_bytes: baseZip.length, expired: false }] })
@@ -85,7 +85,7 @@ describe("workflow_run completed: results from CI artifacts", () => {
     return { api, blobs, posted };
   }
 
-  it("reports the run's artifact against the base branch's latest successful run", async () => {
+  it("reports the run's artifact against the push run of the merge-base on the base branch", async () => {
     const r = forgeRepo();
     const p = runPayload(r);
     const { api, blobs, posted } = mocks(p, r, await zip({ "results/metrics.json": '{"acc": 0.75}' }), await zip({ "results/metrics.json": '{"acc": 0.7}' }));

@@ -161,6 +161,15 @@ export const CASES: readonly CorpusCase[] = [
   c("W18", "webhook", "GitLab: JSON array / null body", "400"),
   c("W19", "webhook", "GitLab: Merge Request Hook without its fields", "answered, handled without crashing"),
   c("W20", "webhook", "after all of the above", "/healthz 200 and a good signed delivery still posts its report"),
+  // GitHub edge (issue 10: H5, L3, M9, M10): test/corpus/github.test.ts.
+  c("Q01", "other tenants", "GitHub workflow_run: a fork's successful `pull_request` run on a branch named main, listed before the base's push run", "the base artifact is the push run's of the merge-base in this repository; the regression fails the check"),
+  c("Q02", "other tenants", "GitHub workflow_run: only a fork's run on main is listed, no push run of the merge-base", "its artifact is never fetched; one report line: no base artifact"),
+  c("Q03", "other tenants", "GitHub: another bot's comments carrying the report marker (another app's id; a bot without the app field)", "neither is edited or deleted; a new report comment is created"),
+  c("Q04", "concurrency", "61 tasks at once on the in-process queue: 60 pull requests of one installation, then 1 of another (limit 2)", "never more than 2 run at once; the other installation's task is among the first 4 to start"),
+  c("Q05", "memory", "GitHub report with 8 images (3 of 100 KB, 5 of 1 KB) against 4 images and 250 KB per report", "4 published; each of the other 4 is one cell saying why it was not published; the store holds only those 4"),
+  c("Q06", "memory", "two reports of 200 KB of images each against a 250 KB store, and an image unused for 100 days (kept 30)", "the store stays under 250 KB: oldest and expired images deleted, the newest report's served; /metrics shows the store's bytes and files"),
+  c("Q07", "memory", "GitHub `images: branch`: a report publishing 3 distinct images (one twice) against 2 per report", "the third is refused with one line; the commit holds 2 blobs"),
+  c("Q08", "concurrency", "the Redis queue: 20 waiting pull requests of one installation, then 1 of another (worker concurrency 2)", "at most 2 at once; the other installation's task is among the first 3 to start"),
 ];
 
 export function corpusCase(id: string): CorpusCase {

@@ -69,6 +69,21 @@ describe("GitHub forge: the one report comment", () => {
     expect(scope.pendingMocks()).toEqual([]);
   });
 
+  it("ours without the app field is found by our own bot user's login, asked of GET /app once; another bot's is left alone", async () => {
+    const bare = (id: number, login: string, body: string) => ({ id, body, user: { login, type: "Bot" }, performed_via_github_app: null });
+    const scope = nock(API)
+      .get(path)
+      .query({ per_page: 100 })
+      .reply(200, [bare(5, "other[bot]", `${MARKER}\ntheirs`), bare(6, "mlreview[bot]", `${MARKER}\nold`)])
+      .get("/app")
+      .reply(200, { id: APP_ID, slug: "mlreview" })
+      .patch(`/repos/${cr.repo}/issues/comments/6`, { body: `${MARKER}\nnew` })
+      .reply(200, { id: 6 });
+    const r = await new GitHubForge(testOctokit(), APP_ID).upsertReport(cr, `${MARKER}\nnew`);
+    expect(r).toEqual({ id: 6, action: "updated" });
+    expect(scope.pendingMocks()).toEqual([]);
+  });
+
   it("sets the mlreview check run on the head commit", async () => {
     const scope = nock(API)
       .post(`/repos/${cr.repo}/check-runs`, {

@@ -145,4 +145,15 @@ describe("validateEnv: one line per problem, never a value", () => {
     expect(validateEnv({ ...good(), MLREVIEW_IMAGES: "serve" }, { cwd: dir })).toEqual([expect.stringMatching(/^MLREVIEW_IMAGES=serve needs MLREVIEW_PUBLIC_URL/)]);
     expect(validateEnv({ ...good(), MLREVIEW_IMAGES: "branch" }, { cwd: dir })).toEqual([]);
   });
+
+  it("the queue's concurrency and the image store's caps are whole numbers in range; valid ones reach the settings", async () => {
+    const { settingsFromEnv } = await import("../../src/app/settings.js");
+    const dir = tempDir();
+    const bad = { MLREVIEW_CONCURRENCY: "0", MLREVIEW_REPORT_IMAGES: "many", MLREVIEW_REPORT_IMAGES_MB: "-1", MLREVIEW_IMAGE_STORE_MB: "1.5", MLREVIEW_IMAGE_STORE_DAYS: "99999999" };
+    expect(validateEnv({ ...good(), ...bad }, { cwd: dir })).toEqual(Object.keys(bad).map((name) => expect.stringMatching(new RegExp(`^${name} must be a whole number from \\d+ to \\d+ \\(`))));
+    const ok = { MLREVIEW_CONCURRENCY: "2", MLREVIEW_REPORT_IMAGES: "10", MLREVIEW_REPORT_IMAGES_MB: "5", MLREVIEW_IMAGE_STORE_MB: "100", MLREVIEW_IMAGE_STORE_DAYS: "7" };
+    expect(validateEnv({ ...good(), ...ok }, { cwd: dir })).toEqual([]);
+    const s = settingsFromEnv({ ...good(), ...ok });
+    expect([s.concurrency, s.imageLimits]).toEqual([2, { reportFiles: 10, reportBytes: 5 * 1024 * 1024, totalBytes: 100 * 1024 * 1024, maxAgeMs: 7 * 86_400_000 }]);
+  });
 });

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { ProbotOctokit } from "probot";
-import type { Publish } from "../../report/index.js";
+import { PublishRefused, type Publish } from "../../report/index.js";
+import { IMAGE_STORE_LIMITS, ReportImageBudget, type ImageStoreLimits } from "../image-store.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -11,9 +12,11 @@ const EXT: Record<string, string> = { "image/png": "png", "image/jpeg": "jpg", "
  * Report images committed to an orphan branch of the repository itself, for private repositories:
  * they are visible to exactly the people who can read the code. Paths are content-addressed, so a link
  * can name the branch before the commit exists; `flush` then commits everything new in one commit.
+ * One instance is one report: it keeps to the per-report caps, so a push cannot commit hundreds of MB.
  */
 export class BranchImages {
   private readonly pending = new Map<string, Buffer>();
+  private readonly budget: ReportImageBudget;
 
   constructor(
     private readonly octokit: Octokit,
@@ -21,12 +24,16 @@ export class BranchImages {
     private readonly repo: string,
     /** The repository's web URL from the payload (github.com or the Enterprise host). */
     private readonly htmlUrl: string,
-  ) {}
+    limits: Partial<ImageStoreLimits> = {},
+  ) {
+    this.budget = new ReportImageBudget({ ...IMAGE_STORE_LIMITS, ...limits });
+  }
 
   readonly publish: Publish = async (_name, data, type) => {
     const ext = EXT[type];
-    if (!ext) throw new Error(`refusing to publish ${type}: only PNG, JPEG and GIF`);
+    if (!ext) throw new PublishRefused(`not published: only PNG, JPEG and GIF, not ${type}`);
     const path = `images/${createHash("sha256").update(data).digest("hex")}.${ext}`;
+    this.budget.admit(path, data.length);
     this.pending.set(path, data);
     return `${this.htmlUrl}/blob/${ASSETS_BRANCH}/${path}?raw=true`;
   };

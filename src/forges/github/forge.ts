@@ -8,14 +8,15 @@ interface IssueComment {
   id: number;
   body?: string;
   user: { login: string; type: string } | null;
-  performed_via_github_app?: { id: number } | null;
+  performed_via_github_app?: { id: number; slug?: string } | null;
 }
 
 export const CHECK_NAME = "mlreview";
 
 /**
  * GitHub through an installation's Octokit (Probot's context.octokit). Only comments written by this
- * app count as the report: anyone can paste the marker into a comment, and editing theirs would fail.
+ * app count as the report: anyone (a user, another bot) can paste the marker into a comment, and
+ * editing or deleting theirs would destroy their text.
  */
 export class GitHubForge implements Forge {
   readonly name = "github";
@@ -29,7 +30,7 @@ export class GitHubForge implements Forge {
     const ours: IssueComment[] = [];
     const pages = this.octokit.paginate.iterator(this.octokit.rest.issues.listComments, { owner, repo, issue_number: cr.number, per_page: 100 });
     for await (const page of pages) {
-      for (const c of page.data as IssueComment[]) if (c.body?.includes(MARKER) && this.isOurs(c)) ours.push(c);
+      for (const c of page.data as IssueComment[]) if (c.body?.includes(MARKER) && (await this.isOurs(c))) ours.push(c);
     }
     const [first, ...duplicates] = ours;
     // Two deliveries racing can each create a comment; the next run folds them back into one.
@@ -56,9 +57,22 @@ export class GitHubForge implements Forge {
     });
   }
 
-  private isOurs(c: IssueComment): boolean {
-    if (this.appId !== undefined && c.performed_via_github_app) return c.performed_via_github_app.id === this.appId;
-    return c.user?.type === "Bot";
+  /**
+   * Ours: written through this app (performed_via_github_app.id = APP_ID), or, where GitHub leaves that
+   * field out, by this app's own bot user `<slug>[bot]`. Any other bot is someone else's, whatever its
+   * comment says; without an app id nothing can be proven ours, so a new comment is made instead.
+   */
+  private async isOurs(c: IssueComment): Promise<boolean> {
+    if (this.appId === undefined || c.user?.type !== "Bot") return false;
+    if (c.performed_via_github_app) return c.performed_via_github_app.id === this.appId;
+    return c.user.login === `${await this.slug()}[bot]`;
+  }
+
+  /** The app's slug, asked once per forge and only when a marked bot comment lacks the app field (GET /app signs with the app's JWT). */
+  private slugOnce: Promise<string> | undefined;
+  private slug(): Promise<string> {
+    this.slugOnce ??= this.octokit.rest.apps.getAuthenticated().then(({ data }) => data?.slug ?? "");
+    return this.slugOnce;
   }
 }
 
