@@ -1,6 +1,7 @@
 import type { Context, ProbotOctokit } from "probot";
 import type { ImageStore } from "../forges/image-store.js";
 import type { Task, TaskContext, TaskQueue } from "../queue/task.js";
+import { isObjectId } from "../revisions/object-id.js";
 import { reportPullRequest, type PullRequestJob } from "./github-job.js";
 import type { AppSettings } from "./settings.js";
 
@@ -25,7 +26,7 @@ export function pullRequestData(payload: Context<"pull_request">["payload"]): Pu
   };
 }
 
-/** A signed delivery can still lack what a report needs (a forged or truncated payload from a leaked secret). */
+/** A signed delivery can still lack what a report needs, or carry shas that are not (a forged payload from a leaked secret). */
 export function hasPullRequestFields(payload: unknown): boolean {
   const p = payload as { installation?: { id?: unknown }; repository?: { full_name?: unknown; clone_url?: unknown }; pull_request?: { number?: unknown; head?: { sha?: unknown }; base?: { sha?: unknown } } };
   return (
@@ -33,8 +34,8 @@ export function hasPullRequestFields(payload: unknown): boolean {
     typeof p.repository?.full_name === "string" &&
     typeof p.repository.clone_url === "string" &&
     typeof p.pull_request?.number === "number" &&
-    typeof p.pull_request.head?.sha === "string" &&
-    typeof p.pull_request.base?.sha === "string"
+    isObjectId(p.pull_request.head?.sha) &&
+    isObjectId(p.pull_request.base?.sha)
   );
 }
 

@@ -2,10 +2,15 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { diffRevisions } from "../../src/compare/index.js";
 import { openRemoteRevisions } from "../../src/revisions/remote.js";
+import { gitHttpServer } from "../helpers/git-http.js";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
+
+const forge = await gitHttpServer();
+afterAll(() => forge.close());
+let served = 0;
 
 function du(dir: string): number {
   let n = 0;
@@ -25,7 +30,7 @@ function remoteWithHistory(): { url: string; bare: string; base: string; head: s
   execFileSync("git", ["clone", "-q", "--bare", work, bare]);
   git(bare, "config", "uploadpack.allowFilter", "true");
   git(bare, "config", "uploadpack.allowAnySHA1InWant", "true");
-  return { url: `file://${bare}`, bare, base: git(work, "rev-parse", "HEAD~10").trim(), head: git(work, "rev-parse", "HEAD").trim() };
+  return { url: forge.serve(`acme/repo${served++}.git`, bare), bare, base: git(work, "rev-parse", "HEAD~10").trim(), head: git(work, "rev-parse", "HEAD").trim() };
 }
 
 describe("remote revisions: a blob-less fetch of two commits", () => {
