@@ -2,7 +2,7 @@ import type { Context, ProbotOctokit } from "probot";
 import type { ImageStore } from "../forges/image-store.js";
 import type { Task, TaskContext, TaskQueue } from "../queue/task.js";
 import { isObjectId } from "../revisions/object-id.js";
-import { reportPullRequest, type PullRequestJob } from "./github-job.js";
+import { gitOrigin, reportPullRequest, type PullRequestJob } from "./github-job.js";
 import type { AppSettings } from "./settings.js";
 
 export const PULL_REQUEST_EVENTS = ["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"] as const;
@@ -39,11 +39,23 @@ export function hasPullRequestFields(payload: unknown): boolean {
   );
 }
 
+function onOrigin(url: string, origin: string): boolean {
+  try {
+    return new URL(url).origin === origin;
+  } catch {
+    return false;
+  }
+}
+
 /** The delivery only enqueues the report of the pull request's newest head; a worker builds it. */
 export function onPullRequest(queue: TaskQueue) {
   return async (context: Context<"pull_request">): Promise<void> => {
     if (!hasPullRequestFields(context.payload)) return context.log.warn({ delivery: context.id }, "mlreview: pull_request delivery without the fields a report needs: ignored");
     const data = pullRequestData(context.payload);
+    // The installation token is sent to git at clone_url: only the GitHub host this app is configured for may be there.
+    if (!onOrigin(data.repository.clone_url, gitOrigin(context.octokit))) {
+      return context.log.warn({ delivery: context.id }, `mlreview: pull_request delivery whose clone_url is not on ${gitOrigin(context.octokit)}: ignored`);
+    }
     const key = prKey(data.repository.full_name, data.pr.number);
     await queue.remember(headMemory(key), data.pr.head.sha);
     await queue.submit({ kind: "github.pull_request", key, version: data.pr.head.sha, delivery: context.id, data });

@@ -161,6 +161,17 @@ export const CASES: readonly CorpusCase[] = [
   c("W18", "webhook", "GitLab: JSON array / null body", "400"),
   c("W19", "webhook", "GitLab: Merge Request Hook without its fields", "answered, handled without crashing"),
   c("W20", "webhook", "after all of the above", "/healthz 200 and a good signed delivery still posts its report"),
+  // GitLab (issue 10: H1, H2, M1, M2, M5, L6): forged payloads and hostile hosts (gitlab.test.ts, git-env.test.ts).
+  c("L01", "forged payload", "GitLab Merge Request Hook whose project.git_http_url names another host's git server", "that host gets no request; the clone URL is the API's (GET /projects/:id), the token goes only there"),
+  c("L02", "forged payload", "GitLab last_commit.id / Pipeline Hook sha `--upload-pack=touch …;` with a local path as git_http_url", "dropped with one log line naming the field; no command runs, no git and no API call"),
+  c("L03", "forged payload", "GitLab iid `1/../../users`, -1, 1.5; project.id `1/../../users`; a build id with `../`", "dropped with one log line naming the field; not one API request"),
+  c("L04", "forged payload", "GitLab API answering an http_url_to_repo on another origin than GITLAB_URL", "refused before git: that origin gets no request; the task fails with one line naming both origins"),
+  c("L05", "forged payload", "GitHub pull_request whose repository.clone_url is not on the configured GitHub host", "dropped with one log line; that host gets no request"),
+  c("L06", "secrets", "GitLab artifact download redirected to object storage on another origin", "the other origin gets no PRIVATE-TOKEN, Authorization or JOB-TOKEN; the artifact is still read"),
+  c("L07", "time", "GitLab artifact download redirecting forever", "one report line (more than 5 redirects); the committed files still compared, the note posted"),
+  c("L08", "time", "GitLab artifact download that stalls after its headers", "one report line when the deadline passes; the note posted"),
+  c("L09", "secrets", "git children of the bot (config, fetch, cat-file) during a GitLab report, with every secret in the environment", "no PRIVATE_KEY, WEBHOOK_SECRET, GITLAB_TOKEN, AWS secret in any git environment; the token only as the header scoped to the clone URL"),
+  c("L10", "secrets", "git children of the CLI (`mlreview report`) with every secret in the environment", "no secret value in any git environment"),
 ];
 
 export function corpusCase(id: string): CorpusCase {
