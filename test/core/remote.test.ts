@@ -82,3 +82,24 @@ describe("remote revisions: a blob-less fetch of two commits", () => {
     await again.close();
   });
 });
+
+describe("remote revisions: what reaches git", () => {
+  it("only http(s) URLs without credentials, only object ids as revisions, the token only on the forge's origin", async () => {
+    const remote = remoteWithHistory();
+    const cacheDir = tempDir();
+    const open = (url: string, sha = remote.head, extra: { token?: string; forgeOrigin?: string } = {}) =>
+      openRemoteRevisions({ url, cacheDir, ...extra }, [{ sha, label: "head" }]).then(
+        async (r) => (await r.close(), "opened"),
+        (e: Error) => e.message,
+      );
+    expect(await open(`file://${remote.bare}`)).toBe("clone URL scheme 'file:' refused: only http(s)");
+    expect(await open(`ext::sh -c touch% /tmp/x`)).toMatch(/refused: only http\(s\)|not a URL/);
+    expect(await open(remote.url.replace("://", "://user:pw@"))).toBe("clone URL with credentials refused");
+    expect(await open(remote.url, "--upload-pack=touch /tmp/x;")).toBe("head: '--upload-pack=touch /tmp/x;' is not a commit id (40 or 64 hex digits)");
+    expect(await open(remote.url, remote.head, { token: "t", forgeOrigin: "https://gitlab.example.com" })).toBe(
+      `clone URL ${new URL(remote.url).origin} is not on the forge's origin https://gitlab.example.com: the token is not sent there`,
+    );
+    expect(await open(remote.url, remote.head, { token: "t", forgeOrigin: new URL(remote.url).origin })).toBe("opened");
+    expect(readdirSync(cacheDir).length).toBe(1); // nothing refused left a cache behind
+  });
+});

@@ -120,7 +120,11 @@ describe("secrets and git children", () => {
     const header = `Authorization: Basic ${Buffer.from(`oauth2:${SECRETS.GITLAB_TOKEN}`).toString("base64")}`;
     const carrying = envs.filter((e) => e.includes(header));
     expect(carrying.length).toBeGreaterThan(0);
-    for (const env of carrying) expect(gitConfig(env).filter(([, v]) => v === header)).toEqual([[`http.${url}.extraHeader`, header]]);
+    for (const env of carrying) {
+      expect(gitConfig(env).filter(([, v]) => v === header)).toEqual([[`http.${url}.extraHeader`, header]]);
+      // Beside it: no transport but http(s), no redirect that would carry the header elsewhere.
+      expect(gitConfig(env)).toEqual(expect.arrayContaining([["protocol.allow", "never"], ["protocol.https.allow", "always"], ["http.followRedirects", "false"]]));
+    }
   });
 
   it(title("L10"), () => {
