@@ -133,6 +133,8 @@ describe("secrets and git children", () => {
     const r = mlreview(["report", "--base", "HEAD~1", "--head", "HEAD"], { cwd: work, env: { ...SECRETS, PATH: `${shim.bin}:${process.env.PATH}` } });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("| metrics.json | acc | 0.8 | 0.9 |");
+    const show = mlreview(["metrics", "show", "--all-branches"], { cwd: work, env: { ...SECRETS, PATH: `${shim.bin}:${process.env.PATH}` } });
+    expect(show.code).toBe(0);
     expectNoSecret(shim.envs());
   });
 });
