@@ -172,6 +172,7 @@ export const CASES: readonly CorpusCase[] = [
   c("L08", "time", "GitLab artifact download that stalls after its headers", "one report line when the deadline passes; the note posted"),
   c("L09", "secrets", "git children of the bot (config, fetch, cat-file) during a GitLab report, with every secret in the environment", "no PRIVATE_KEY, WEBHOOK_SECRET, GITLAB_TOKEN, AWS secret in any git environment; the token only as the header scoped to the clone URL"),
   c("L10", "secrets", "git children of the CLI (`mlreview report`, `metrics show --all-branches`) with every secret in the environment", "no secret value in any git environment"),
+  c("L11", "secrets", "GitLab API call answered by a redirect to another origin", "not followed: that origin gets no request and no PRIVATE-TOKEN; the task fails with one line"),
 ];
 
 export function corpusCase(id: string): CorpusCase {

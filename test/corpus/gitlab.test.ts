@@ -185,6 +185,25 @@ describe("forged GitLab payloads", () => {
     expect(errors.at(-1)).toBe(`clone URL ${evil.origin} is not on the forge's origin ${forge.origin}: the token is not sent there`);
   });
 
+  it(title("L11"), async () => {
+    const r = repo();
+    const hook = fixture("merge-request-hook.json");
+    hook.object_attributes.last_commit.id = r.head;
+    const errors: string[] = [];
+    const queue = new MemoryQueue((_t, e) => errors.push((e as Error).message), { retryDelayMs: 10 });
+    const scope = nock(API)
+      .get("/projects/1/repository/merge_base")
+      .query(true)
+      .times(5)
+      .reply(302, "", { location: `${evil.origin}/api/v4/projects/1/repository/merge_base` });
+    const { deliver } = await server({ queue });
+    expect(await deliver("Merge Request Hook", hook)).toBe(200);
+    expect(unexpected).toEqual([]);
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(evil.requests).toEqual([]);
+    expect(errors.at(-1)).toBe("GitLab GET /projects/1/repository/merge_base: 302 redirect not followed");
+  });
+
   it(title("L05"), async () => {
     // GitHub too: a pull_request whose clone_url is not on the configured GitHub host is dropped.
     const r = repo();

@@ -54,7 +54,8 @@ export class GitLabApi {
 
   /** The response itself, for binary bodies (artifacts) and headers. */
   async raw(method: string, path: string, body?: unknown): Promise<Response> {
-    const init: RequestInit = { method, headers: { "PRIVATE-TOKEN": this.token }, signal: AbortSignal.timeout(API_TIMEOUT_MS) };
+    // fetch would follow a redirect with PRIVATE-TOKEN still set, to any host: API calls never follow one.
+    const init: RequestInit = { method, headers: { "PRIVATE-TOKEN": this.token }, redirect: "manual", signal: AbortSignal.timeout(API_TIMEOUT_MS) };
     if (body instanceof FormData) init.body = body;
     else if (body !== undefined) {
       init.body = JSON.stringify(body);
@@ -72,6 +73,10 @@ export class GitLabApi {
   }
 
   private async checked(method: string, path: string, res: Response): Promise<Response> {
+    if (res.status >= 300 && res.status < 400) {
+      await res.body?.cancel().catch(() => {});
+      throw new GitLabApiError(res.status, method, path.split("?")[0]!, "redirect not followed");
+    }
     if (!res.ok) {
       const detail = await res.text().then((t) => t.slice(0, 200).replace(/\s+/g, " "), () => "");
       throw new GitLabApiError(res.status, method, path.split("?")[0]!, detail);
