@@ -35,10 +35,19 @@ export async function reportPullRequest(job: PullRequestJob): Promise<void> {
     labels: { base: pr.base.ref, head: pr.head.ref },
     // After the compare call: the installation token is then already minted through the request hook,
     // which honours GHE_HOST; asking octokit.auth() first mints it against api.github.com instead.
-    clone: { url: repository.clone_url, token: async () => ((await octokit.auth({ type: "installation" })) as { token: string }).token, username: "x-access-token", cacheDir: reposDir(job.settings) },
+    clone: { url: async () => repository.clone_url, forgeOrigin: gitOrigin(octokit), token: async () => ((await octokit.auth({ type: "installation" })) as { token: string }).token, username: "x-access-token", cacheDir: reposDir(job.settings) },
     publish,
     ...(branch ? { beforePost: () => branch.flush() } : {}),
     ...(job.artifacts ? { artifacts: job.artifacts } : {}),
     ctx: job.ctx,
   });
+}
+
+/**
+ * Where this installation's git lives: github.com for the public API, else the GitHub Enterprise host
+ * the API is on (GHE_HOST). The payload's clone_url must be there: the installation token goes nowhere else.
+ */
+export function gitOrigin(octokit: Octokit): string {
+  const api = new URL(octokit.request.endpoint.DEFAULTS.baseUrl);
+  return api.hostname === "api.github.com" ? "https://github.com" : api.origin;
 }

@@ -1,7 +1,8 @@
 import type { Context, ProbotOctokit } from "probot";
 import type { ImageStore } from "../forges/image-store.js";
 import type { Task, TaskContext, TaskQueue } from "../queue/task.js";
-import { reportPullRequest, type PullRequestJob } from "./github-job.js";
+import { isObjectId } from "../revisions/object-id.js";
+import { gitOrigin, reportPullRequest, type PullRequestJob } from "./github-job.js";
 import type { AppSettings } from "./settings.js";
 
 export const PULL_REQUEST_EVENTS = ["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"] as const;
@@ -25,7 +26,7 @@ export function pullRequestData(payload: Context<"pull_request">["payload"]): Pu
   };
 }
 
-/** A signed delivery can still lack what a report needs (a forged or truncated payload from a leaked secret). */
+/** A signed delivery can still lack what a report needs, or carry shas that are not (a forged payload from a leaked secret). */
 export function hasPullRequestFields(payload: unknown): boolean {
   const p = payload as { installation?: { id?: unknown }; repository?: { full_name?: unknown; clone_url?: unknown }; pull_request?: { number?: unknown; head?: { sha?: unknown }; base?: { sha?: unknown } } };
   return (
@@ -33,9 +34,17 @@ export function hasPullRequestFields(payload: unknown): boolean {
     typeof p.repository?.full_name === "string" &&
     typeof p.repository.clone_url === "string" &&
     typeof p.pull_request?.number === "number" &&
-    typeof p.pull_request.head?.sha === "string" &&
-    typeof p.pull_request.base?.sha === "string"
+    isObjectId(p.pull_request.head?.sha) &&
+    isObjectId(p.pull_request.base?.sha)
   );
+}
+
+function onOrigin(url: string, origin: string): boolean {
+  try {
+    return new URL(url).origin === origin;
+  } catch {
+    return false;
+  }
 }
 
 /** The delivery only enqueues the report of the pull request's newest head; a worker builds it. */
@@ -43,6 +52,10 @@ export function onPullRequest(queue: TaskQueue) {
   return async (context: Context<"pull_request">): Promise<void> => {
     if (!hasPullRequestFields(context.payload)) return context.log.warn({ delivery: context.id }, "mlreview: pull_request delivery without the fields a report needs: ignored");
     const data = pullRequestData(context.payload);
+    // The installation token is sent to git at clone_url: only the GitHub host this app is configured for may be there.
+    if (!onOrigin(data.repository.clone_url, gitOrigin(context.octokit))) {
+      return context.log.warn({ delivery: context.id }, `mlreview: pull_request delivery whose clone_url is not on ${gitOrigin(context.octokit)}: ignored`);
+    }
     const key = prKey(data.repository.full_name, data.pr.number);
     await queue.remember(headMemory(key), data.pr.head.sha);
     await queue.submit({ kind: "github.pull_request", key, version: data.pr.head.sha, delivery: context.id, data });

@@ -27,8 +27,11 @@ export interface ReportJob {
   /** Where the change forked from its target branch (GitHub's compare API, GitLab's merge_base). */
   mergeBase(): Promise<string>;
   labels: { base: string; head: string };
-  /** `token` is asked for after `mergeBase`, i.e. after the forge has been called once (see github-job.ts). */
-  clone: { url: string; token: () => Promise<string>; username: string; cacheDir: string };
+  /**
+   * `url` is the forge's own clone URL, which must be on `forgeOrigin` (the token goes nowhere else).
+   * `token` is asked for after `mergeBase`, i.e. after the forge has been called once (see github-job.ts).
+   */
+  clone: { url: () => Promise<string>; forgeOrigin: string; token: () => Promise<string>; username: string; cacheDir: string };
   /** Where images go; undefined: plots are listed, not drawn. */
   publish: Publish | undefined;
   /** Runs after the report is built and before it is posted (e.g. committing images to a branch). */
@@ -52,7 +55,8 @@ export async function runReportJob(job: ReportJob): Promise<void> {
 async function buildAndPost(job: ReportJob): Promise<void> {
   const base = await job.mergeBase();
   const token = await job.clone.token();
-  const revs = await openRemoteRevisions({ url: job.clone.url, token, username: job.clone.username, cacheDir: job.clone.cacheDir }, [
+  const url = await job.clone.url();
+  const revs = await openRemoteRevisions({ url, forgeOrigin: job.clone.forgeOrigin, token, username: job.clone.username, cacheDir: job.clone.cacheDir }, [
     { sha: base, label: job.labels.base },
     { sha: job.cr.headSha, label: job.labels.head },
   ]);
@@ -72,9 +76,10 @@ async function buildAndPost(job: ReportJob): Promise<void> {
         if (found.base) baseTree = new OverlayTree(baseTree, found.base);
         else if (found.baseMissing) problems.push({ rev: job.labels.base, path: `artifact '${wanted.name}'`, message: found.baseMissing });
       } catch (e) {
-        // A rejected artifact is reported in place of its results; the committed files still are compared.
-        if (!(e instanceof ArtifactError)) throw e;
-        problems.push({ rev: job.labels.head, path: `artifact '${wanted.name}'`, message: e.message });
+        // Whatever went wrong (a refused zip, a redirect loop, a 500, the deadline) is one line in place of
+        // the artifact's results; the committed files are still compared.
+        const message = e instanceof ArtifactError ? e.message : `could not be read: ${e instanceof Error ? e.message : String(e)}`;
+        problems.push({ rev: job.labels.head, path: `artifact '${wanted.name}'`, message: message.replace(/\s+/g, " ").slice(0, 300) });
       }
     }
     const report = await runReport(baseTree, headTree, {

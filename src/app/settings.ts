@@ -17,6 +17,8 @@ export interface AppSettings {
   runnersFile?: string;
   /** GITLAB_URL (default https://gitlab.com, a sub-path allowed), GITLAB_TOKEN, GITLAB_WEBHOOK_SECRET; all set → /gitlab/webhook. */
   gitlab?: { url: string; token: string; secret: string };
+  /** The deadline of one CI artifact download; unset, ARTIFACT_DOWNLOAD_DEADLINE_MS (tests shorten it). */
+  artifactDeadlineMs?: number;
   /** REDIS_URL: the queue is BullMQ on this Redis, shared by every replica; unset, in process. */
   redisUrl?: string;
   /** MLREVIEW_CONCURRENCY: tasks one replica runs at once, shared fairly between installations (default 4). */

@@ -18,6 +18,12 @@ export const ARTIFACT_LIMITS: Readonly<ArtifactLimits> = Object.freeze({
   maxFileBytes: 50 * 1024 * 1024,
 });
 
+/**
+ * One artifact download, redirects and body included, must finish within this: a host that stalls
+ * mid-body (or trickles) would otherwise hold the report, and its worker, forever.
+ */
+export const ARTIFACT_DOWNLOAD_DEADLINE_MS = 120_000;
+
 export class ArtifactError extends Error {
   override readonly name = "ArtifactError";
 }

@@ -9,11 +9,16 @@ import { DEFAULT_LIMITS } from "../formats/limits.js";
 import { CatFile } from "./cat-file.js";
 import { GitTree } from "./git-tree.js";
 import type { Revisions } from "./index.js";
+import { isObjectId } from "./object-id.js";
 
 export interface RemoteSource {
-  /** Clone URL without credentials (the payload's clone_url, so GitHub Enterprise hosts come for free). */
+  /** Clone URL, http(s) and without credentials: the forge's own (GitLab's API, the configured GitHub host). */
   url: string;
-  /** Sent as an HTTP header through git's environment: never in a URL, an argument list or a file. */
+  /**
+   * The forge's origin (scheme, host, port): the clone URL must be on it, and the token goes to nothing
+   * else. Sent as an HTTP header through git's environment: never in a URL, an argument list or a file.
+   */
+  forgeOrigin?: string;
   token?: string;
   /** Basic-auth user that goes with the token: "x-access-token" for GitHub apps, "oauth2" for GitLab. */
   username?: string;
@@ -28,8 +33,10 @@ export interface RemoteSource {
  * then fetched in one `git fetch --stdin` per read, and nothing else ever is.
  */
 export async function openRemoteRevisions(src: RemoteSource, revs: { sha: string; label: string }[]): Promise<Revisions> {
+  checkRemote(src);
+  for (const r of revs) if (!isObjectId(r.sha)) throw new RemoteError(`${r.label}: '${String(r.sha).slice(0, 80)}' is not a commit id (40 or 64 hex digits)`);
   const dir = join(src.cacheDir, createHash("sha256").update(src.url).digest("hex").slice(0, 24));
-  const env = authEnv(src.url, src.token, src.username ?? "x-access-token");
+  const env = gitEnv(src.url, src.token, src.username ?? "x-access-token");
   await withLock(dir, async () => {
     await mkdir(dir, { recursive: true });
     const git = simpleGit({ baseDir: dir }).env(childEnv({}, { network: false }));
@@ -39,14 +46,15 @@ export async function openRemoteRevisions(src: RemoteSource, revs: { sha: string
     await git.addConfig("remote.origin.partialclonefilter", "blob:none");
     // Spawned directly: simple-git's environment guard rightly refuses GIT_CONFIG_* and GIT_SSL_CAINFO,
     // which are exactly how the token reaches git here without touching a URL or a file.
-    await runGit(dir, ["fetch", "--filter=blob:none", "--depth=1", "--no-tags", "origin", ...new Set(revs.map((r) => r.sha))], env);
+    await runGit(dir, ["fetch", "--filter=blob:none", "--depth=1", "--no-tags", "--end-of-options", "origin", ...new Set(revs.map((r) => r.sha))], env);
   });
   const cat = new CatFile(dir, env);
   const fetched = new Set<string>();
   const prefetch = async (oids: string[]) => {
     const missing = oids.filter((o) => !fetched.has(o));
+    if (!missing.every(isObjectId)) throw new RemoteError("a blob to fetch is not an object id");
     if (missing.length === 0) return;
-    await runGit(dir, ["fetch", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none", "--stdin", "origin"], env, missing.join("\n") + "\n");
+    await runGit(dir, ["fetch", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none", "--stdin", "--end-of-options", "origin"], env, missing.join("\n") + "\n");
     for (const o of missing) fetched.add(o);
   };
   const max = src.maxFileBytes ?? DEFAULT_LIMITS.maxFileBytes;
@@ -57,12 +65,41 @@ export async function openRemoteRevisions(src: RemoteSource, revs: { sha: string
   };
 }
 
-/** git reads extra config from GIT_CONFIG_COUNT/KEY/VALUE (git ≥ 2.31): the header stays in this process's children. */
-function authEnv(url: string, token: string | undefined, username: string): Record<string, string> {
-  const base: Record<string, string> = { GIT_TERMINAL_PROMPT: "0" };
-  if (!token || !/^https?:/.test(url)) return base;
-  const basic = Buffer.from(`${username}:${token}`).toString("base64");
-  return { ...base, GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: "http.extraHeader", GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}` };
+export class RemoteError extends Error {
+  override readonly name = "RemoteError";
+}
+
+/** Only http(s), no credentials in the URL, and on the forge's origin when a token goes with it. */
+function checkRemote(src: RemoteSource): void {
+  let url: URL;
+  try {
+    url = new URL(src.url);
+  } catch {
+    throw new RemoteError("the clone URL is not a URL");
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new RemoteError(`clone URL scheme '${url.protocol}' refused: only http(s)`);
+  if (url.username || url.password) throw new RemoteError("clone URL with credentials refused");
+  if (src.token && (!src.forgeOrigin || url.origin !== new URL(src.forgeOrigin).origin)) {
+    throw new RemoteError(`clone URL ${url.origin} is not on the forge's origin ${src.forgeOrigin ?? "(none)"}: the token is not sent there`);
+  }
+}
+
+/**
+ * git reads extra config from GIT_CONFIG_COUNT/KEY/VALUE (git ≥ 2.31): it stays in this process's
+ * children. Only http(s) transports (no ext::, file:// or ssh a submodule or promisor could name), no
+ * redirect (it would carry the header), and the Authorization header scoped to the clone URL alone.
+ */
+function gitEnv(url: string, token: string | undefined, username: string): Record<string, string> {
+  const config: [string, string][] = [
+    ["protocol.allow", "never"],
+    ["protocol.https.allow", "always"],
+    ["protocol.http.allow", "always"],
+    ["http.followRedirects", "false"],
+  ];
+  if (token) config.push([`http.${url}.extraHeader`, `Authorization: Basic ${Buffer.from(`${username}:${token}`).toString("base64")}`]);
+  const env: Record<string, string> = { GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_COUNT: String(config.length) };
+  config.forEach(([k, v], i) => ((env[`GIT_CONFIG_KEY_${i}`] = k), (env[`GIT_CONFIG_VALUE_${i}`] = v)));
+  return env;
 }
 
 function runGit(cwd: string, args: string[], env: Record<string, string>, input = ""): Promise<void> {

@@ -1,3 +1,5 @@
+import { gitlabPath } from "../forges/gitlab/path.js";
+
 /**
  * The few GitLab REST calls the runners need, over fetch. GITLAB_TOKEN needs `create_runner` (POST
  * /user/runners), `manage_runner` (DELETE /runners/:id, GET /runners/:id/jobs) and `read_api` (jobs,
@@ -79,12 +81,12 @@ export class GitLabClient {
 
   /** Delete a runner; one that is already gone is fine. */
   async deleteRunner(id: number): Promise<void> {
-    await this.call("DELETE", `/runners/${positive(id)}`, undefined, [404]);
+    await this.call("DELETE", gitlabPath`/runners/${id}`, undefined, [404]);
   }
 
   /** A job as GitLab has it now, or undefined when the job (or its project) is gone. */
   async job(project: ProjectRef, jobId: number): Promise<GitLabJob | undefined> {
-    const data = (await this.call("GET", `/projects/${projectPath(project)}/jobs/${positive(jobId)}`, undefined, [404])) as Partial<GitLabJob> | undefined;
+    const data = (await this.call("GET", gitlabPath`/projects/${project}/jobs/${jobId}`, undefined, [404])) as Partial<GitLabJob> | undefined;
     if (!data) return undefined;
     return {
       id: Number(data.id),
@@ -96,12 +98,12 @@ export class GitLabClient {
 
   /** Is the runner running a job now? */
   async runnerBusy(id: number): Promise<boolean> {
-    const data = await this.call("GET", `/runners/${positive(id)}/jobs?status=running&per_page=1`, undefined, [404]);
+    const data = await this.call("GET", gitlabPath`/runners/${id}/jobs` + "?status=running&per_page=1", undefined, [404]);
     return Array.isArray(data) && data.length > 0;
   }
 
   async mergeRequest(project: ProjectRef, iid: number): Promise<{ source_project_id: number; target_project_id: number }> {
-    const data = (await this.call("GET", `/projects/${projectPath(project)}/merge_requests/${positive(iid)}`)) as { source_project_id?: unknown; target_project_id?: unknown };
+    const data = (await this.call("GET", gitlabPath`/projects/${project}/merge_requests/${iid}`)) as { source_project_id?: unknown; target_project_id?: unknown };
     return { source_project_id: Number(data.source_project_id), target_project_id: Number(data.target_project_id) };
   }
 
@@ -140,16 +142,6 @@ export class GitLabClient {
   private redact(s: string): string {
     return s.split(this.o.token).join("[redacted]");
   }
-}
-
-function positive(n: number): number {
-  if (!Number.isSafeInteger(n) || n <= 0) throw new TypeError(`not a GitLab id: ${n}`);
-  return n;
-}
-
-/** GitLab takes a project as its id or its URL-encoded path (acme%2Fmodels). */
-function projectPath(p: ProjectRef): string {
-  return typeof p === "number" ? String(positive(p)) : encodeURIComponent(p);
 }
 
 /** GITLAB_URL (default https://gitlab.com) and GITLAB_TOKEN, or undefined when no token is set. */

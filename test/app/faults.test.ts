@@ -1,15 +1,22 @@
 import { generateKeyPairSync } from "node:crypto";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app/index.js";
 import { MemoryQueue } from "../../src/queue/memory.js";
 import { MARKER } from "../../src/report/index.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
+import { gitHttpServer } from "../helpers/git-http.js";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
 import { example } from "../github/helpers.js";
 
-const API = "https://api.github.com";
+// GitHub's API (mocked with nock) and its git over HTTP (git http-backend) on one loopback origin, as
+// the bot only sends its token to the configured GitHub host (Probot's baseUrl, GHE_HOST).
+const forge = await gitHttpServer();
+afterAll(() => forge.close());
+let served = 0;
+const cloneUrl = (bare: string) => forge.serve(`acme/repo-${++served}.git`, bare);
+const API = `${forge.origin}/api/v3`;
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
 
 describe("faults: GitHub 5xx and secondary rate limits", () => {
@@ -24,7 +31,7 @@ describe("faults: GitHub 5xx and secondary rate limits", () => {
     const head = git(work, "rev-parse", "HEAD").trim();
     const p = example<Record<string, any>>("pull_request", "opened");
     p.installation ??= { id: 1 };
-    p.repository.clone_url = `file://${bareRemote(work)}`;
+    p.repository.clone_url = cloneUrl(bareRemote(work));
     Object.assign(p.pull_request.head, { sha: head, ref: "feature" });
     Object.assign(p.pull_request.base, { sha: base, ref: "main" });
     const repo = `/repos/${p.repository.full_name}`;
@@ -53,7 +60,7 @@ describe("faults: GitHub 5xx and secondary rate limits", () => {
       .post(`${repo}/check-runs`, () => (checks++, true))
       .reply(201, { id: 1 });
     const mlreview = createApp({ appId: 1, publicUrl: undefined, dataDir: tempDir(), imageKey: "k" }, { queue: new MemoryQueue(undefined, { retryDelayMs: 20 }) });
-    const probot = new Probot({ appId: 1, privateKey, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
+    const probot = new Probot({ baseUrl: API, appId: 1, privateKey, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
     await probot.load(mlreview.app, { cwd: process.cwd(), addHandler: () => {} });
     await probot.receive({ id: "f1", name: "pull_request", payload: p as never });
     await mlreview.idle();

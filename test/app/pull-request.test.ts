@@ -8,14 +8,21 @@ import { sign } from "@octokit/webhooks-methods";
 import nock from "nock";
 import { pino } from "pino";
 import { createNodeMiddleware, createProbot, Probot, ProbotOctokit } from "probot";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app/index.js";
 import { MARKER } from "../../src/report/index.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
+import { gitHttpServer } from "../helpers/git-http.js";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
 import { example } from "../github/helpers.js";
 
-const API = "https://api.github.com";
+// GitHub's API (mocked with nock) and its git over HTTP (git http-backend) on one loopback origin, as
+// the bot only sends its token to the configured GitHub host (Probot's baseUrl, GHE_HOST).
+const forge = await gitHttpServer();
+afterAll(() => forge.close());
+let served = 0;
+const cloneUrl = (bare: string) => forge.serve(`acme/repo-${++served}.git`, bare);
+const API = `${forge.origin}/api/v3`;
 const SECRET = "webhook-secret";
 const TOKEN = "ghs_installationtoken123";
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
@@ -41,7 +48,7 @@ interface Payload {
 function payloadFor(r: ReturnType<typeof forgeRepo>): Payload {
   const p = example<Payload>("pull_request", "opened");
   p.installation ??= { id: 1 };
-  p.repository.clone_url = `file://${r.bare}`;
+  p.repository.clone_url = cloneUrl(r.bare);
   p.pull_request.head.sha = r.head;
   p.pull_request.head.ref = "feature";
   p.pull_request.base.sha = r.base;
@@ -55,6 +62,7 @@ function setup() {
   const dataDir = tempDir();
   const mlreview = createApp({ appId: 123, publicUrl: undefined, dataDir, imageKey: "k" });
   const probot = new Probot({
+    baseUrl: API,
     appId: 123,
     privateKey,
     secret: SECRET,
@@ -189,7 +197,10 @@ describe("the GitHub app: newest head only, and GitHub Enterprise Server", () =>
   it("GHE_HOST and GHE_PROTOCOL: every API call goes to the Enterprise server", async () => {
     const r = forgeRepo();
     const p = payloadFor(r);
-    const ghe = "https://ghe.acme.internal/api/v3";
+    // A second origin, as an Enterprise server: its API and its git, and nothing on the public API's origin.
+    const enterprise = await gitHttpServer();
+    p.repository.clone_url = enterprise.serve("acme/repo.git", r.bare);
+    const ghe = `${enterprise.origin}/api/v3`;
     const repo = `/repos/${p.repository.full_name}`;
     const scope = nock(ghe)
       .post(`/app/installations/${p.installation!.id}/access_tokens`)
@@ -205,15 +216,17 @@ describe("the GitHub app: newest head only, and GitHub Enterprise Server", () =>
       .post(`${repo}/check-runs`)
       .reply(201, { id: 1 });
     const probot = createProbot({
-      env: { APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, GHE_HOST: "ghe.acme.internal", GHE_PROTOCOL: "https", LOG_LEVEL: "fatal" },
+      env: { APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, GHE_HOST: new URL(enterprise.origin).host, GHE_PROTOCOL: "http", LOG_LEVEL: "fatal" },
       overrides: { Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) },
     });
     const mlreview = createApp({ appId: 123, publicUrl: undefined, dataDir: tempDir(), imageKey: "k" });
     await probot.load(mlreview.app, { cwd: process.cwd(), addHandler: () => {} });
     await probot.receive({ id: "g", name: "pull_request", payload: p as never });
     await mlreview.idle();
+    await enterprise.close();
     expect(unexpected).toEqual([]);
     expect(scope.pendingMocks()).toEqual([]);
+    expect(enterprise.requests.filter((q) => q.path.startsWith("/acme/repo.git/")).length).toBeGreaterThan(0);
   });
 });
 
@@ -230,7 +243,7 @@ describe("the GitHub app: images and size", () => {
     const r = { bare, base, head: git(work, "rev-parse", "HEAD").trim() };
     const p = payloadFor(r);
     const mlreview = createApp({ appId: 123, publicUrl: "https://bot.example.com/mlreview", dataDir: tempDir(), imageKey: "secret-key" });
-    const probot = new Probot({ appId: 123, privateKey, secret: SECRET, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
+    const probot = new Probot({ baseUrl: API, appId: 123, privateKey, secret: SECRET, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
     const middleware = await createNodeMiddleware(mlreview.app, { probot });
     // As `probot run` does: what no handler takes is a 404.
     const server = createServer((req, res) => void middleware(req, res, () => res.writeHead(404).end()));

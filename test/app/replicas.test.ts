@@ -6,11 +6,18 @@ import { createApp } from "../../src/app/index.js";
 import { RedisQueue } from "../../src/queue/redis.js";
 import { MARKER } from "../../src/report/index.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
+import { gitHttpServer } from "../helpers/git-http.js";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
 import { startRedis, type RedisServer } from "../helpers/redis.js";
 import { example } from "../github/helpers.js";
 
-const API = "https://api.github.com";
+// GitHub's API (mocked with nock) and its git over HTTP (git http-backend) on one loopback origin, as
+// the bot only sends its token to the configured GitHub host (Probot's baseUrl, GHE_HOST).
+const forge = await gitHttpServer();
+afterAll(() => forge.close());
+let served = 0;
+const cloneUrl = (bare: string) => forge.serve(`acme/repo-${++served}.git`, bare);
+const API = `${forge.origin}/api/v3`;
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
 
 describe("two replicas on one Redis (REDIS_URL)", () => {
@@ -22,7 +29,7 @@ describe("two replicas on one Redis (REDIS_URL)", () => {
   async function replica(prefix: string) {
     const queue = new RedisQueue(redis.url, { prefix, lockDurationMs: 5_000 });
     const mlreview = createApp({ appId: 1, publicUrl: undefined, dataDir: tempDir(), imageKey: "k" }, { queue });
-    const probot = new Probot({ appId: 1, privateKey, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
+    const probot = new Probot({ baseUrl: API, appId: 1, privateKey, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
     await probot.load(mlreview.app, { cwd: process.cwd(), addHandler: () => {} });
     return { probot, mlreview, queue };
   }
@@ -41,7 +48,7 @@ describe("two replicas on one Redis (REDIS_URL)", () => {
     const payload = (head: string) => {
       const p = example<Record<string, any>>("pull_request", "synchronize");
       p.installation ??= { id: 1 };
-      p.repository.clone_url = `file://${bare}`;
+      p.repository.clone_url = cloneUrl(bare);
       Object.assign(p.pull_request.head, { sha: head, ref: "feature" });
       Object.assign(p.pull_request.base, { sha: base, ref: "main" });
       return p;
@@ -53,7 +60,7 @@ describe("two replicas on one Redis (REDIS_URL)", () => {
       .persist()
       .post(/\/app\/installations\/\d+\/access_tokens/)
       .reply(201, { token: "ghs_r", expires_at: new Date(Date.now() + 3600_000).toISOString() })
-      .get(new RegExp(`^${repo}/compare/`))
+      .get(new RegExp(`${repo}/compare/`))
       .query(true)
       .reply(200, { merge_base_commit: { sha: base } })
       .get(`${repo}/issues/${p1.number}/comments`)

@@ -2,14 +2,21 @@ import { generateKeyPairSync } from "node:crypto";
 import { join } from "node:path";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { zip } from "../helpers/zip.js";
 import { createApp } from "../../src/app/index.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
+import { gitHttpServer } from "../helpers/git-http.js";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
 import { example } from "../github/helpers.js";
 
-const API = "https://api.github.com";
+// GitHub's API (mocked with nock) and its git over HTTP (git http-backend) on one loopback origin, as
+// the bot only sends its token to the configured GitHub host (Probot's baseUrl, GHE_HOST).
+const forge = await gitHttpServer();
+afterAll(() => forge.close());
+let served = 0;
+const cloneUrl = (bare: string) => forge.serve(`acme/repo-${++served}.git`, bare);
+const API = `${forge.origin}/api/v3`;
 const BLOBS = "https://pipelines.actions.githubusercontent.example";
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
 const CONFIG = ".mlreview.yml";
@@ -36,14 +43,14 @@ interface RunPayload {
 function runPayload(r: ReturnType<typeof forgeRepo>, path = ".github/workflows/train.yml"): RunPayload {
   const p = example<RunPayload>("workflow_run", "completed");
   p.installation ??= { id: 1 };
-  p.repository.clone_url = `file://${r.bare}`;
+  p.repository.clone_url = cloneUrl(r.bare);
   Object.assign(p.workflow_run, { id: 900, workflow_id: 77, path, conclusion: "success", pull_requests: [{ number: 5, head: { sha: r.head, ref: "feature" }, base: { sha: r.base, ref: "main" } }] });
   return p;
 }
 
 async function load() {
   const mlreview = createApp({ appId: 123, publicUrl: undefined, dataDir: tempDir(), imageKey: "k" });
-  const probot = new Probot({ appId: 123, privateKey, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
+  const probot = new Probot({ baseUrl: API, appId: 123, privateKey, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
   await probot.load(mlreview.app, { cwd: process.cwd(), addHandler: () => {} });
   return { probot, mlreview };
 }

@@ -2,10 +2,15 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { diffRevisions } from "../../src/compare/index.js";
 import { openRemoteRevisions } from "../../src/revisions/remote.js";
+import { gitHttpServer } from "../helpers/git-http.js";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
+
+const forge = await gitHttpServer();
+afterAll(() => forge.close());
+let served = 0;
 
 function du(dir: string): number {
   let n = 0;
@@ -25,7 +30,7 @@ function remoteWithHistory(): { url: string; bare: string; base: string; head: s
   execFileSync("git", ["clone", "-q", "--bare", work, bare]);
   git(bare, "config", "uploadpack.allowFilter", "true");
   git(bare, "config", "uploadpack.allowAnySHA1InWant", "true");
-  return { url: `file://${bare}`, bare, base: git(work, "rev-parse", "HEAD~10").trim(), head: git(work, "rev-parse", "HEAD").trim() };
+  return { url: forge.serve(`acme/repo${served++}.git`, bare), bare, base: git(work, "rev-parse", "HEAD~10").trim(), head: git(work, "rev-parse", "HEAD").trim() };
 }
 
 describe("remote revisions: a blob-less fetch of two commits", () => {
@@ -75,5 +80,26 @@ describe("remote revisions: a blob-less fetch of two commits", () => {
     expect(r.diff.size).toBe(0);
     expect(r.problems).toEqual([]);
     await again.close();
+  });
+});
+
+describe("remote revisions: what reaches git", () => {
+  it("only http(s) URLs without credentials, only object ids as revisions, the token only on the forge's origin", async () => {
+    const remote = remoteWithHistory();
+    const cacheDir = tempDir();
+    const open = (url: string, sha = remote.head, extra: { token?: string; forgeOrigin?: string } = {}) =>
+      openRemoteRevisions({ url, cacheDir, ...extra }, [{ sha, label: "head" }]).then(
+        async (r) => (await r.close(), "opened"),
+        (e: Error) => e.message,
+      );
+    expect(await open(`file://${remote.bare}`)).toBe("clone URL scheme 'file:' refused: only http(s)");
+    expect(await open(`ext::sh -c touch% /tmp/x`)).toMatch(/refused: only http\(s\)|not a URL/);
+    expect(await open(remote.url.replace("://", "://user:pw@"))).toBe("clone URL with credentials refused");
+    expect(await open(remote.url, "--upload-pack=touch /tmp/x;")).toBe("head: '--upload-pack=touch /tmp/x;' is not a commit id (40 or 64 hex digits)");
+    expect(await open(remote.url, remote.head, { token: "t", forgeOrigin: "https://gitlab.example.com" })).toBe(
+      `clone URL ${new URL(remote.url).origin} is not on the forge's origin https://gitlab.example.com: the token is not sent there`,
+    );
+    expect(await open(remote.url, remote.head, { token: "t", forgeOrigin: new URL(remote.url).origin })).toBe("opened");
+    expect(readdirSync(cacheDir).length).toBe(1); // nothing refused left a cache behind
   });
 });

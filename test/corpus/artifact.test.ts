@@ -6,11 +6,12 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import nock from "nock";
 import { createNodeMiddleware, Probot } from "probot";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { zip } from "../helpers/zip.js";
 import { createApp } from "../../src/app/index.js";
 import { readArtifact } from "../../src/revisions/artifact.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
+import { gitHttpServer } from "../helpers/git-http.js";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
 import { title } from "./cases.js";
 import { timed } from "./helpers.js";
@@ -69,9 +70,13 @@ describe("artifact zips: refused with one line, never extracted past the limits"
   }
 });
 
+// GitLab's git over HTTP on loopback, its API on the same origin mocked with nock.
+const forge = await gitHttpServer();
+afterAll(() => forge.close());
+
 describe("a zip bomb through a GitLab Pipeline Hook", () => {
   const unexpected = recordUnexpectedRequests();
-  const GITLAB = "https://gitlab.example.com";
+  const GITLAB = forge.origin;
   const API = `${GITLAB}/api/v4`;
   const SECRET = "hook-secret";
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
@@ -87,12 +92,13 @@ describe("a zip bomb through a GitLab Pipeline Hook", () => {
     const bare = bareRemote(work);
     const hook = JSON.parse(readFileSync(new URL("../fixtures/gitlab/pipeline-hook.json", import.meta.url), "utf8")) as Record<string, any>;
     const project = hook.project.id as number;
-    hook.project.git_http_url = `file://${bare}`;
     hook.object_attributes.sha = head;
     hook.merge_request.source_branch = "feature";
     hook.builds.push({ ...hook.builds[1], id: 381, name: "train", status: "success", artifacts_file: { filename: "mlreview.zip", size: 60_000 } });
     let note = "";
     nock(API)
+      .get(`/projects/${project}`)
+      .reply(200, { id: project, http_url_to_repo: forge.serve("group/repo.git", bare) })
       .get(`/projects/${project}/repository/merge_base`)
       .query(true)
       .reply(200, { id: base })

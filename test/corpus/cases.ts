@@ -170,6 +170,18 @@ export const CASES: readonly CorpusCase[] = [
   c("Q06", "memory", "two reports of 200 KB of images each against a 250 KB store, and an image unused for 100 days (kept 30)", "the store stays under 250 KB: oldest and expired images deleted, the newest report's served; /metrics shows the store's bytes and files"),
   c("Q07", "memory", "GitHub `images: branch`: a report publishing 3 distinct images (one twice) against 2 per report", "the third is refused with one line; the commit holds 2 blobs"),
   c("Q08", "concurrency", "the Redis queue: 20 waiting pull requests of one installation, then 1 of another (worker concurrency 2)", "at most 2 at once; the other installation's task is among the first 3 to start"),
+  // GitLab (issue 10: H1, H2, M1, M2, M5, L6): forged payloads and hostile hosts (gitlab.test.ts, git-env.test.ts).
+  c("L01", "forged payload", "GitLab Merge Request Hook whose project.git_http_url names another host's git server", "that host gets no request; the clone URL is the API's (GET /projects/:id), the token goes only there"),
+  c("L02", "forged payload", "GitLab last_commit.id / Pipeline Hook sha `--upload-pack=touch …;` with a local path as git_http_url", "dropped with one log line naming the field; no command runs, no git and no API call"),
+  c("L03", "forged payload", "GitLab iid `1/../../users`, -1, 1.5; project.id `1/../../users`; a build id with `../`", "dropped with one log line naming the field; not one API request"),
+  c("L04", "forged payload", "GitLab API answering an http_url_to_repo on another origin than GITLAB_URL", "refused before git: that origin gets no request; the task fails with one line naming both origins"),
+  c("L05", "forged payload", "GitHub pull_request whose repository.clone_url is not on the configured GitHub host", "dropped with one log line; that host gets no request"),
+  c("L06", "secrets", "GitLab artifact download redirected to object storage on another origin", "the other origin gets no PRIVATE-TOKEN, Authorization or JOB-TOKEN; the artifact is still read"),
+  c("L07", "time", "GitLab artifact download redirecting forever", "one report line (more than 5 redirects); the committed files still compared, the note posted"),
+  c("L08", "time", "GitLab artifact download that stalls after its headers", "one report line when the deadline passes; the note posted"),
+  c("L09", "secrets", "git children of the bot (config, fetch, cat-file) during a GitLab report, with every secret in the environment", "no PRIVATE_KEY, WEBHOOK_SECRET, GITLAB_TOKEN, AWS secret in any git environment; the token only as the header scoped to the clone URL"),
+  c("L10", "secrets", "git children of the CLI (`mlreview report`, `metrics show --all-branches`) with every secret in the environment", "no secret value in any git environment"),
+  c("L11", "secrets", "GitLab API call answered by a redirect to another origin", "not followed: that origin gets no request and no PRIVATE-TOKEN; the task fails with one line"),
 ];
 
 export function corpusCase(id: string): CorpusCase {

@@ -12,8 +12,17 @@ import { createApp, type MlreviewApp } from "../../src/app/index.js";
 import { MARKER } from "../../src/report/index.js";
 import { example } from "../github/helpers.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
+import { gitHttpServer } from "../helpers/git-http.js";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
 import { title } from "./cases.js";
+
+// GitHub's API (mocked with nock) and its git over HTTP (git http-backend) on one loopback origin, as
+// the bot only sends its token to the configured GitHub host (Probot's baseUrl, GHE_HOST).
+const forge = await gitHttpServer();
+afterAll(() => forge.close());
+let served = 0;
+const cloneUrl = (bare: string) => forge.serve(`acme/repo-${++served}.git`, bare);
+const API = `${forge.origin}/api/v3`;
 
 const SECRET = "github-webhook-secret";
 const GL_SECRET = "gitlab-hook-secret";
@@ -69,7 +78,7 @@ describe("hostile webhook deliveries: a 4xx or a harmless answer, and the server
 
   beforeAll(async () => {
     mlreview = createApp({ appId: 123, publicUrl: undefined, dataDir: tempDir(), imageKey: "k", gitlab: { url: "https://gitlab.example.com", token: "glpat-x", secret: GL_SECRET } });
-    const probot = new Probot({ appId: 123, privateKey, secret: SECRET, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
+    const probot = new Probot({ baseUrl: API, appId: 123, privateKey, secret: SECRET, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
     const middleware = await createNodeMiddleware(mlreview.app, { probot });
     server = createServer((req, res) => void middleware(req, res, () => res.writeHead(404).end()));
     await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
@@ -132,12 +141,12 @@ describe("hostile webhook deliveries: a 4xx or a harmless answer, and the server
     git(work, "commit", "-qam", "better");
     const headSha = git(work, "rev-parse", "HEAD").trim();
     const p = pr();
-    p.repository.clone_url = `file://${bareRemote(work)}`;
+    p.repository.clone_url = cloneUrl(bareRemote(work));
     Object.assign(p.pull_request.head, { sha: headSha, ref: "feature" });
     Object.assign(p.pull_request.base, { sha: baseSha, ref: "main" });
     const repo = `/repos/${p.repository.full_name}`;
     let comment = "";
-    const scope = nock("https://api.github.com")
+    const scope = nock(API)
       .post(`/app/installations/${p.installation.id}/access_tokens`)
       .reply(201, { token: "ghs_x", expires_at: new Date(Date.now() + 3600_000).toISOString() })
       .get(`${repo}/compare/${baseSha}...${headSha}`)

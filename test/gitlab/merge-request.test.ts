@@ -4,14 +4,18 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import nock from "nock";
 import { createNodeMiddleware, Probot } from "probot";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { zip as makeZip } from "../helpers/zip.js";
 import { createApp, type MlreviewApp } from "../../src/app/index.js";
 import { MARKER } from "../../src/report/index.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
+import { gitHttpServer } from "../helpers/git-http.js";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
 
-const GITLAB = "https://gitlab.example.com/gitlab"; // self-managed, behind a sub-path
+// Self-managed, behind a sub-path: git over HTTP on loopback, the API (same origin) mocked with nock.
+const forge = await gitHttpServer();
+afterAll(() => forge.close());
+const GITLAB = `${forge.origin}/gitlab`;
 const API = `${GITLAB}/api/v4`;
 const SECRET = "gitlab-hook-secret";
 const TOKEN = "glpat-test-token";
@@ -32,8 +36,10 @@ function repo(both: Record<string, string> = {}) {
   git(work, "checkout", "-q", "-b", "ms-viewport");
   writeFiles(work, files("0.9", "0.3"));
   git(work, "commit", "-qam", "better");
-  return { bare: bareRemote(work), base, head: git(work, "rev-parse", "HEAD").trim() };
+  const bare = bareRemote(work);
+  return { bare, url: forge.serve(`gitlab/gitlabhq/gitlab-test-${++served}.git`, bare), base, head: git(work, "rev-parse", "HEAD").trim() };
 }
+let served = 0;
 
 async function server(mlreview: MlreviewApp) {
   const probot = new Probot({ appId: 1, privateKey, secret: "unused", logLevel: "fatal" });
@@ -66,12 +72,13 @@ describe("GitLab merge requests", () => {
   it("Merge Request Hook → one note (found on page 2, edited), images uploaded and linked relatively, a commit status", async () => {
     const r = repo();
     const hook = fixture("merge-request-hook.json");
-    hook.project.git_http_url = `file://${r.bare}`; // the test's repository instead of example.com
     hook.object_attributes.last_commit.id = r.head;
     const project = hook.project.id;
     const notes = `/projects/${project}/merge_requests/1/notes`;
     const sent: { uploads: number; note?: string; status?: unknown } = { uploads: 0 };
     const scope = nock(API, { reqheaders: { "private-token": TOKEN } })
+      .get(`/projects/${project}`)
+      .reply(200, { id: project, http_url_to_repo: r.url })
       .get(`/projects/${project}/repository/merge_base`)
       .query({ "refs[]": ["master", r.head] })
       .reply(200, { id: r.base })
@@ -126,7 +133,6 @@ describe("GitLab merge requests", () => {
     const r = repo({ ".gitlab/mlreview.yml": "metrics: [out/metrics.json]\nartifacts: {name: mlreview}\n" });
     const hook = fixture("pipeline-hook.json");
     const project = hook.project.id;
-    hook.project.git_http_url = `file://${r.bare}`;
     hook.object_attributes.sha = r.head;
     hook.merge_request.source_branch = "ms-viewport";
     hook.builds.push({ ...hook.builds[1], id: 381, name: "train", status: "success", artifacts_file: { filename: "mlreview.zip", size: 200 } });
@@ -134,6 +140,8 @@ describe("GitLab merge requests", () => {
     let note = "";
     const zipType = { "content-type": "application/zip" };
     const scope = nock(API)
+      .get(`/projects/${project}`)
+      .reply(200, { id: project, http_url_to_repo: r.url })
       .get(`/projects/${project}/repository/merge_base`)
       .query(true)
       .reply(200, { id: r.base })
@@ -169,13 +177,15 @@ describe("GitLab faults", () => {
   it("a 500 on the note and a 502 on the commit status are retried to completion: one note, one status", async () => {
     const r = repo();
     const hook = fixture("merge-request-hook.json");
-    hook.project.git_http_url = `file://${r.bare}`;
     hook.object_attributes.last_commit.id = r.head;
     const project = hook.project.id;
     const notes = `/projects/${project}/merge_requests/1/notes`;
     const created: string[] = [];
     let statuses = 0;
     const scope = nock(API)
+      .get(`/projects/${project}`)
+      .times(3)
+      .reply(200, { id: project, http_url_to_repo: r.url })
       .get(`/projects/${project}/repository/merge_base`)
       .query(true)
       .times(3)

@@ -1,38 +1,21 @@
 import { GitLabApi } from "../../forges/gitlab/api.js";
 import { GitLabForge } from "../../forges/gitlab/forge.js";
+import { gitlabPath } from "../../forges/gitlab/path.js";
+import { RedirectError } from "../../forges/redirects.js";
 import { CONFIG_FILES } from "../../project/index.js";
 import type { Task, TaskContext, TaskQueue } from "../../queue/task.js";
-import { readArtifactStream } from "../../revisions/artifact.js";
+import { ARTIFACT_DOWNLOAD_DEADLINE_MS, ArtifactError, readArtifactStream } from "../../revisions/artifact.js";
 import { runReportJob, type ArtifactSource } from "../report-job.js";
 import { reposDir, type AppSettings } from "../settings.js";
+import { parseMergeRequestHook, parsePipelineHook, type MergeRequestFields, type PipelineFields } from "./payloads.js";
 
 /** On GitLab the repository config may also live in .gitlab/ (DESIGN §2). */
 export const GITLAB_CONFIG_FILES = [...CONFIG_FILES, ".gitlab/mlreview.yml"] as const;
 
-interface Project {
-  id: number;
-  path_with_namespace: string;
-  git_http_url: string;
-}
+type Build = PipelineFields["builds"][number];
 
-interface MergeRequest {
-  iid: number;
-  source_branch: string;
-  target_branch: string;
-  sha: string;
-}
-
-interface Build {
-  id: number;
-  name: string;
-  status: string;
-  artifacts_file?: { filename: string | null } | null;
-}
-
-/** What a worker needs to report a merge request, as data. */
-interface MergeRequestTaskData {
-  project: Project;
-  mr: MergeRequest;
+/** What a worker needs to report a merge request, as data: validated ids, sha and branch names only. */
+interface MergeRequestTaskData extends MergeRequestFields {
   /** Pipeline Hook: the builds of the successful pipeline, one of which holds the results. */
   builds?: Build[];
 }
@@ -42,27 +25,20 @@ export interface GitLabContext {
   api: GitLabApi;
   forge: GitLabForge;
   token: string;
+  /** How long one artifact download may take, redirects and body included. */
+  artifactDeadlineMs: number;
 }
 
 const key = (project: number, iid: number) => `gitlab:${project}!${iid}`;
 
-function projectOf(payload: Record<string, unknown>): Project | undefined {
-  const p = payload.project as Project | undefined;
-  return p && typeof p.id === "number" && typeof p.git_http_url === "string" ? { id: p.id, path_with_namespace: p.path_with_namespace, git_http_url: p.git_http_url } : undefined;
-}
-
 /** Merge Request Hook: opened, reopened, or updated with new commits → the report of its newest head. */
 export async function onMergeRequestHook(queue: TaskQueue, payload: Record<string, unknown>, delivery: string | undefined): Promise<void> {
-  const project = projectOf(payload);
-  const attrs = payload.object_attributes as
-    | { iid: number; action?: string; oldrev?: string; source_branch: string; target_branch: string; state: string; last_commit?: { id: string } }
-    | undefined;
-  if (!project || !attrs?.last_commit || attrs.state !== "opened") return;
+  const attrs = payload.object_attributes as { action?: unknown; oldrev?: unknown; state?: unknown } | undefined;
+  if (attrs?.state !== "opened") return;
   const codeChanged = attrs.action === "open" || attrs.action === "reopen" || (attrs.action === "update" && attrs.oldrev !== undefined);
   if (!codeChanged) return;
-  const mr = { iid: attrs.iid, source_branch: attrs.source_branch, target_branch: attrs.target_branch, sha: attrs.last_commit.id };
-  const data: MergeRequestTaskData = { project, mr };
-  await queue.submit({ kind: "gitlab.merge_request", key: key(project.id, mr.iid), version: mr.sha, ...(delivery ? { delivery } : {}), data });
+  const data: MergeRequestTaskData = parseMergeRequestHook(payload);
+  await queue.submit({ kind: "gitlab.merge_request", key: key(data.projectId, data.mr.iid), version: data.mr.sha, ...(delivery ? { delivery } : {}), data });
 }
 
 /**
@@ -71,49 +47,63 @@ export async function onMergeRequestHook(queue: TaskQueue, payload: Record<strin
  * same job's artifact from the latest successful pipeline of the target branch.
  */
 export async function onPipelineHook(queue: TaskQueue, payload: Record<string, unknown>, delivery: string | undefined): Promise<void> {
-  const project = projectOf(payload);
-  const attrs = payload.object_attributes as { id: number; status: string; sha: string } | undefined;
-  const mr = payload.merge_request as { iid: number; source_branch: string; target_branch: string; state: string } | null | undefined;
-  if (!project || !attrs || !mr || attrs.status !== "success" || mr.state !== "opened") return;
-  const builds = ((payload.builds ?? []) as Build[]).map((b) => ({ id: b.id, name: b.name, status: b.status, artifacts_file: b.artifacts_file ?? null }));
-  const data: MergeRequestTaskData = { project, mr: { iid: mr.iid, source_branch: mr.source_branch, target_branch: mr.target_branch, sha: attrs.sha }, builds };
-  await queue.submit({ kind: "gitlab.pipeline", key: key(project.id, mr.iid), version: `${attrs.sha}+pipeline${attrs.id}`, ...(delivery ? { delivery } : {}), data });
+  const status = (payload.object_attributes as { status?: unknown } | undefined)?.status;
+  const mrState = (payload.merge_request as { state?: unknown } | null | undefined)?.state;
+  if (status !== "success" || mrState !== "opened") return;
+  const { pipelineId, builds, ...fields } = parsePipelineHook(payload);
+  const data: MergeRequestTaskData = { ...fields, builds };
+  await queue.submit({ kind: "gitlab.pipeline", key: key(data.projectId, data.mr.iid), version: `${data.mr.sha}+pipeline${pipelineId}`, ...(delivery ? { delivery } : {}), data });
 }
 
 /** A worker's side of both hooks: the shared report job, with GitLab's merge-base, token and uploads. */
 export async function runGitLabTask(gl: GitLabContext, task: Task, ctx: TaskContext): Promise<void> {
-  const { project, mr, builds } = task.data as MergeRequestTaskData;
+  const { projectId, mr, builds } = task.data as MergeRequestTaskData;
   const artifacts: ArtifactSource | undefined = builds
     ? async ({ name }) => {
         const headJob = builds.find((b) => matches(b, name));
         if (!headJob) return undefined;
-        const headFiles = await jobArtifact(gl.api, project.id, headJob.id);
-        const base = await gl.api.request<{ id: number }[]>("GET", `/projects/${project.id}/pipelines?ref=${encodeURIComponent(mr.target_branch)}&status=success&per_page=1`);
-        const baseJobs = base[0] ? await gl.api.request<Build[]>("GET", `/projects/${project.id}/pipelines/${base[0].id}/jobs?scope[]=success&per_page=100`) : [];
+        const headFiles = await jobArtifact(gl, projectId, headJob.id);
+        const base = await gl.api.request<{ id: number }[]>("GET", gitlabPath`/projects/${projectId}/pipelines` + `?ref=${encodeURIComponent(mr.target_branch)}&status=success&per_page=1`);
+        const baseJobs = base[0] ? await gl.api.request<Build[]>("GET", gitlabPath`/projects/${projectId}/pipelines/${base[0].id}/jobs` + "?scope[]=success&per_page=100") : [];
         const baseJob = baseJobs.find((b) => matches(b, name));
-        return baseJob ? { head: headFiles, base: await jobArtifact(gl.api, project.id, baseJob.id) } : { head: headFiles };
+        return baseJob ? { head: headFiles, base: await jobArtifact(gl, projectId, baseJob.id) } : { head: headFiles };
       }
     : undefined;
   await runReportJob({
     forge: gl.forge,
-    cr: { repo: String(project.id), number: mr.iid, headSha: mr.sha, baseRef: mr.target_branch },
+    cr: { repo: String(projectId), number: mr.iid, headSha: mr.sha, baseRef: mr.target_branch },
     mergeBase: async () =>
-      (await gl.api.request<{ id: string }>("GET", `/projects/${project.id}/repository/merge_base?refs[]=${encodeURIComponent(mr.target_branch)}&refs[]=${mr.sha}`)).id,
+      (await gl.api.request<{ id: string }>("GET", gitlabPath`/projects/${projectId}/repository/merge_base` + `?refs[]=${encodeURIComponent(mr.target_branch)}&refs[]=${encodeURIComponent(mr.sha)}`)).id,
     labels: { base: mr.target_branch, head: mr.source_branch },
-    // GitLab writes git_http_url from its external URL, so a sub-path and a self-managed host come with it.
-    clone: { url: project.git_http_url, token: async () => gl.token, username: "oauth2", cacheDir: reposDir(gl.settings) },
-    publish: gl.forge.publisher(project.id),
+    // The payload's git_http_url is whatever the sender wrote: the clone URL is the API's, on GITLAB_URL's origin.
+    clone: { url: () => cloneUrl(gl.api, projectId), forgeOrigin: gl.api.origin, token: async () => gl.token, username: "oauth2", cacheDir: reposDir(gl.settings) },
+    publish: gl.forge.publisher(projectId),
     configFiles: GITLAB_CONFIG_FILES,
     ...(artifacts ? { artifacts } : {}),
     ctx,
   });
 }
 
+/** The project's http_url_to_repo (GitLab writes it from its external URL, so a sub-path comes with it). */
+async function cloneUrl(api: GitLabApi, projectId: number): Promise<string> {
+  const project = await api.request<{ http_url_to_repo?: unknown }>("GET", gitlabPath`/projects/${projectId}`);
+  if (typeof project.http_url_to_repo !== "string") throw new Error(`GitLab project ${projectId} has no http_url_to_repo`);
+  return project.http_url_to_repo;
+}
+
 function matches(b: Build, name: string): boolean {
   return b.status === "success" && (b.name === name || b.artifacts_file?.filename === `${name}.zip`);
 }
 
-async function jobArtifact(api: GitLabApi, project: number, job: number): Promise<Map<string, Buffer>> {
-  const res = await api.raw("GET", `/projects/${project}/jobs/${job}/artifacts`);
-  return readArtifactStream(res.body as unknown as AsyncIterable<Uint8Array>);
+/** A job's artifact archive, read in memory under the artifact limits and within the download deadline. */
+async function jobArtifact(gl: GitLabContext, project: number, job: number): Promise<Map<string, Buffer>> {
+  const signal = AbortSignal.timeout(gl.artifactDeadlineMs);
+  try {
+    const res = await gl.api.download(gitlabPath`/projects/${project}/jobs/${job}/artifacts`, signal);
+    return await readArtifactStream(res.body as unknown as AsyncIterable<Uint8Array>);
+  } catch (e) {
+    if (signal.aborted) throw new ArtifactError(`job ${job}'s artifact did not download within ${Math.round(gl.artifactDeadlineMs / 1000)} s`);
+    if (e instanceof RedirectError) throw new ArtifactError(`job ${job}'s artifact: ${e.message}`);
+    throw e;
+  }
 }

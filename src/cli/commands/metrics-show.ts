@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { simpleGit } from "simple-git";
+import { childEnv } from "../../child-env.js";
 import { collect } from "../../compare/index.js";
 import type { Value } from "../../formats/value.js";
 import { metricsShowTable, type ShownRevision } from "../../report/dvc-tables.js";
@@ -31,7 +32,7 @@ export function addShowCommand(metrics: Command): void {
       const dir = flags.repo ?? process.cwd();
       const revs = revArgs.length ? [...revArgs] : [WORKSPACE];
       if (flags.allBranches) {
-        const branches = await simpleGit({ baseDir: await repoRoot(dir) }).branchLocal();
+        const branches = await simpleGit({ baseDir: await repoRoot(dir) }).env(childEnv({}, { network: false })).branchLocal();
         revs.push(...branches.all.filter((b) => !revs.includes(b)));
       }
       const limits = limitsOf(flags);

@@ -1,6 +1,7 @@
 import { MARKER, type Publish } from "../../report/index.js";
 import type { ChangeRequest, CheckResult, Forge } from "../types.js";
-import { GitLabApi } from "./api.js";
+import type { GitLabApi } from "./api.js";
+import { gitlabPath } from "./path.js";
 
 interface Note {
   id: number;
@@ -21,19 +22,19 @@ export class GitLabForge implements Forge {
   constructor(private readonly api: GitLabApi) {}
 
   async upsertReport(cr: ChangeRequest, body: string): Promise<{ id: number; action: "created" | "updated" | "unchanged" }> {
-    const path = `/projects/${GitLabApi.project(cr.repo)}/merge_requests/${cr.number}/notes`;
+    const path = gitlabPath`/projects/${cr.repo}/merge_requests/${cr.number}/notes`;
     const [me, notes] = await Promise.all([this.whoami(), this.api.all<Note>(`${path}?sort=asc&order_by=created_at`)]);
     const [first, ...duplicates] = notes.filter((n) => !n.system && n.author.id === me.id && n.body.includes(MARKER));
-    for (const d of duplicates) await this.api.request("DELETE", `${path}/${d.id}`);
+    for (const d of duplicates) await this.api.request("DELETE", path + gitlabPath`/${d.id}`);
     if (!first) return { id: (await this.api.request<{ id: number }>("POST", path, { body })).id, action: "created" };
     if (first.body === body) return { id: first.id, action: "unchanged" };
-    await this.api.request("PUT", `${path}/${first.id}`, { body });
+    await this.api.request("PUT", path + gitlabPath`/${first.id}`, { body });
     return { id: first.id, action: "updated" };
   }
 
   async setCheck(cr: ChangeRequest, result: CheckResult): Promise<void> {
     const state = result.conclusion === "failure" ? "failed" : "success";
-    await this.api.request("POST", `/projects/${GitLabApi.project(cr.repo)}/statuses/${cr.headSha}`, {
+    await this.api.request("POST", gitlabPath`/projects/${cr.repo}/statuses/${cr.headSha}`, {
       state,
       name: "mlreview",
       description: result.title.slice(0, 255),
@@ -45,7 +46,7 @@ export class GitLabForge implements Forge {
     return async (name, data, type) => {
       const form = new FormData();
       form.append("file", new Blob([data], { type }), name.replace(/[^A-Za-z0-9._-]+/g, "_").slice(-100) || "image.png");
-      const up = await this.api.request<{ url: string }>("POST", `/projects/${GitLabApi.project(project)}/uploads`, form);
+      const up = await this.api.request<{ url: string }>("POST", gitlabPath`/projects/${project}/uploads`, form);
       return up.url;
     };
   }
