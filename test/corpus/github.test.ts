@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import nock from "nock";
 import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app/index.js";
 import { metricsRoute } from "../../src/app/metrics.js";
 import { ASSETS_BRANCH, BranchImages } from "../../src/forges/github/branch-images.js";
@@ -19,11 +19,18 @@ import type { AppSettings } from "../../src/app/settings.js";
 import { MARKER, PublishRefused } from "../../src/report/index.js";
 import { example, testOctokit } from "../github/helpers.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
+import { gitHttpServer } from "../helpers/git-http.js";
 import { git, makeRepo, tempDir, writeFiles, type Files } from "../helpers/git-repo.js";
 import { zip } from "../helpers/zip.js";
 import { title } from "./cases.js";
 
-const API = "https://api.github.com";
+// GitHub's API (nock) and its git over HTTP (git http-backend) on one loopback origin: the bot sends
+// its token only to the configured GitHub host (Probot's baseUrl).
+const forge = await gitHttpServer();
+afterAll(() => forge.close());
+let served = 0;
+const cloneUrl = (bare: string) => forge.serve(`acme/repo-${++served}.git`, bare);
+const API = `${forge.origin}/api/v3`;
 const BLOBS = "https://pipelines.actions.githubusercontent.example";
 const APP_ID = 123;
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
@@ -42,7 +49,7 @@ function forgeRepo(base: Files, head: Files) {
 
 async function load(settings: Partial<AppSettings> = {}) {
   const mlreview = createApp({ appId: APP_ID, publicUrl: undefined, dataDir: tempDir(), imageKey: "k", ...settings });
-  const probot = new Probot({ appId: APP_ID, privateKey, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
+  const probot = new Probot({ baseUrl: API, appId: APP_ID, privateKey, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
   await probot.load(mlreview.app, { cwd: process.cwd(), addHandler: () => {} });
   return { probot, mlreview };
 }
@@ -61,7 +68,7 @@ describe("H5: the base side's artifact comes from this repository's push run of 
     const r = forgeRepo({ ".mlreview.yml": cfg, "train.py": "print(1)\n" }, { "train.py": "print(2)\n" });
     const p = example<{ installation?: { id: number }; repository: Repository; workflow_run: Record<string, unknown> }>("workflow_run", "completed");
     p.installation ??= { id: 1 };
-    p.repository.clone_url = `file://${r.bare}`;
+    p.repository.clone_url = cloneUrl(r.bare);
     Object.assign(p.workflow_run, { id: 900, workflow_id: 77, path: ".github/workflows/train.yml", conclusion: "success", pull_requests: [{ number: 5, head: { sha: r.head, ref: "feature" }, base: { sha: r.base, ref: "main" } }] });
     const repo = `/repos/${p.repository.full_name}`;
     // A fork's pull request from its own branch called main: GitHub lists its run "on main", successful.
@@ -142,7 +149,7 @@ describe("L3: only this app's own comment is the report", () => {
     const r = forgeRepo({ "metrics.json": '{"acc": 0.8}' }, { "metrics.json": '{"acc": 0.85}' });
     const p = example<{ installation?: { id: number }; repository: Repository; pull_request: Record<string, any> }>("pull_request", "opened");
     p.installation ??= { id: 1 };
-    p.repository.clone_url = `file://${r.bare}`;
+    p.repository.clone_url = cloneUrl(r.bare);
     Object.assign(p.pull_request.head, { sha: r.head, ref: "feature" });
     Object.assign(p.pull_request.base, { sha: r.base, ref: "main" });
     const repo = `/repos/${p.repository.full_name}`;
@@ -243,7 +250,7 @@ describe("M9: the image store keeps to its caps", () => {
     const r = forgeRepo({ ".mlreview.yml": `images: [${names.join(", ")}]\n`, "metrics.json": "{}" }, images);
     const p = example<{ installation?: { id: number }; repository: Repository; pull_request: Record<string, any>; number: number }>("pull_request", "opened");
     p.installation ??= { id: 1 };
-    p.repository.clone_url = `file://${r.bare}`;
+    p.repository.clone_url = cloneUrl(r.bare);
     p.number = number;
     p.pull_request.number = number;
     Object.assign(p.pull_request.head, { sha: r.head, ref: `feature-${number}` });
@@ -305,7 +312,7 @@ describe("M9: the image store keeps to its caps", () => {
     const first = imagesPullRequest(1, { "img/a.png": png(100), "img/b.png": png(100) });
     const second = imagesPullRequest(2, { "img/c.png": png(100), "img/d.png": png(100) }, { tokenCached: true });
     const mlreview = createApp({ appId: APP_ID, publicUrl: PUBLIC, dataDir, imageKey: "k", imageLimits: { totalBytes: 250 * KB, maxAgeMs: 30 * 86_400_000 } });
-    const probot = new Probot({ appId: APP_ID, privateKey, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
+    const probot = new Probot({ baseUrl: API, appId: APP_ID, privateKey, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
     const middleware = await createNodeMiddleware(mlreview.app, { probot });
     const metricsHandler = metricsRoute();
     const server = createServer((req, res) => void metricsHandler(req, res).then((done) => done || middleware(req, res, () => res.writeHead(404).end())));
@@ -349,7 +356,7 @@ describe("M9: images committed to a branch keep to the same per-report caps", ()
     await images.publish("b.png", png(2), "image/png");
     await expect(images.publish("c.png", png(3), "image/png")).rejects.toThrow(new PublishRefused("not published: a report publishes at most 2 images"));
     const blobs: string[] = [];
-    const scope = nock(API)
+    const scope = nock("https://api.github.com")
       .get(`${R}/git/ref/heads%2F${ASSETS_BRANCH}`)
       .reply(404, { message: "Not Found" })
       .post(`${R}/git/blobs`, (b: { content: string }) => (blobs.push(b.content), true))
