@@ -39,7 +39,8 @@ export function hasPullRequestFields(payload: unknown): boolean {
   );
 }
 
-function onOrigin(url: string, origin: string): boolean {
+/** Is `url` on `origin` (a forge's own origin)? An unparsable URL is not. */
+export function onOrigin(url: string, origin: string): boolean {
   try {
     return new URL(url).origin === origin;
   } catch {

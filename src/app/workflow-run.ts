@@ -2,9 +2,10 @@ import { posix } from "node:path";
 import type { Context, ProbotOctokit } from "probot";
 import type { ImageStore } from "../forges/image-store.js";
 import type { Task, TaskContext, TaskQueue } from "../queue/task.js";
-import { ARTIFACT_LIMITS, ArtifactError, readArtifactStream } from "../revisions/artifact.js";
-import { headMemory, prKey, type PullRequestTaskData } from "./pull-request.js";
-import { reportPullRequest } from "./github-job.js";
+import { ARTIFACT_DOWNLOAD_DEADLINE_MS, ARTIFACT_LIMITS, ArtifactError, beforeAbort, readArtifactStream } from "../revisions/artifact.js";
+import { isObjectId } from "../revisions/object-id.js";
+import { headMemory, onOrigin, prKey, type PullRequestTaskData } from "./pull-request.js";
+import { gitOrigin, reportPullRequest } from "./github-job.js";
 import type { AppSettings } from "./settings.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -40,8 +41,15 @@ export function onWorkflowRun(queue: TaskQueue) {
       return context.log.warn({ delivery: context.id }, "mlreview: workflow_run delivery without the fields a report needs: ignored");
     }
     if (run.conclusion !== "success") return;
+    // As for pull_request: the token goes to git at clone_url, and the shas reach git's argv.
+    if (!onOrigin(r.clone_url, gitOrigin(context.octokit))) {
+      return context.log.warn({ delivery: context.id }, `mlreview: workflow_run delivery whose clone_url is not on ${gitOrigin(context.octokit)}: ignored`);
+    }
     for (const pr of run.pull_requests ?? []) {
-      if (!pr?.head?.sha || !pr.base?.sha) continue;
+      if (!isObjectId(pr?.head?.sha) || !isObjectId(pr.base?.sha)) {
+        context.log.warn({ delivery: context.id }, "mlreview: workflow_run pull request without valid head and base shas: ignored");
+        continue;
+      }
       const key = prKey(r.full_name, pr.number);
       const known = await queue.recall(headMemory(key));
       if (known !== undefined && known !== pr.head.sha) continue;
@@ -69,12 +77,13 @@ export async function runWorkflowRun(octokit: Octokit, settings: AppSettings, im
     ctx,
     artifacts: async (wanted, sides) => {
       if (wanted.workflow && posix.basename(run.path) !== wanted.workflow) return undefined;
-      const head = await artifactOf(octokit, owner, repo, run.id, wanted.name);
+      const deadlineMs = settings.artifactDeadlineMs ?? ARTIFACT_DOWNLOAD_DEADLINE_MS;
+      const head = await artifactOf(octokit, owner, repo, run.id, wanted.name, deadlineMs);
       if (!head) throw new ArtifactError(`workflow run ${run.id} has no artifact named '${wanted.name}'`);
       const where = `${posix.basename(run.path)} at the merge-base ${sides.base.slice(0, 12)}`;
       const baseRun = await findBaseRun(octokit, { owner, repo, fullName: repository.full_name, id: repositoryId }, run.workflow_id, pr.base.ref, sides.base);
       if (!baseRun) return { head, baseMissing: `no base artifact: no successful push run of ${where} in this repository; the base's committed files are compared` };
-      const base = await artifactOf(octokit, owner, repo, baseRun.id, wanted.name);
+      const base = await artifactOf(octokit, owner, repo, baseRun.id, wanted.name, deadlineMs);
       return base ? { head, base } : { head, baseMissing: `no base artifact: the push run ${baseRun.id} of ${where} has no artifact named '${wanted.name}'` };
     },
   });
@@ -103,13 +112,20 @@ async function findBaseRun(
   );
 }
 
-/** The named artifact of a run, read in memory with the artifact limits; undefined when there is none. */
-async function artifactOf(octokit: Octokit, owner: string, repo: string, runId: number, name: string): Promise<Map<string, Buffer> | undefined> {
+/** The named artifact of a run, read in memory with the artifact limits within the deadline; undefined when there is none. */
+async function artifactOf(octokit: Octokit, owner: string, repo: string, runId: number, name: string, deadlineMs: number): Promise<Map<string, Buffer> | undefined> {
   const { data } = await octokit.rest.actions.listWorkflowRunArtifacts({ owner, repo, run_id: runId, name, per_page: 1 });
   const artifact = data.artifacts.find((a) => a.name === name && !a.expired);
   if (!artifact) return undefined;
   if (artifact.size_in_bytes > ARTIFACT_LIMITS.maxZipBytes) throw new ArtifactError(`artifact '${name}' is ${artifact.size_in_bytes} bytes, over the limit`);
   // The raw stream, read with the cap applied as bytes arrive: the listed size is only what GitHub says.
-  const download = await octokit.rest.actions.downloadArtifact({ owner, repo, artifact_id: artifact.id, archive_format: "zip", request: { parseSuccessResponseBody: false } });
-  return readArtifactStream(download.data as unknown as AsyncIterable<Uint8Array>);
+  const signal = AbortSignal.timeout(deadlineMs);
+  const late = () => new ArtifactError(`artifact '${name}' of run ${runId} did not download within ${Math.round(deadlineMs / 1000)} s`);
+  const read = async () => {
+    const download = await octokit.rest.actions.downloadArtifact({ owner, repo, artifact_id: artifact.id, archive_format: "zip", request: { parseSuccessResponseBody: false, signal } });
+    return readArtifactStream(download.data as unknown as AsyncIterable<Uint8Array>);
+  };
+  return beforeAbort(read(), signal, late).catch((e: unknown) => {
+    throw signal.aborted ? late() : e;
+  });
 }

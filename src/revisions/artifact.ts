@@ -29,6 +29,20 @@ export class ArtifactError extends Error {
 }
 
 /**
+ * `work`, or `onAbort()` as soon as `signal` fires: the signal also goes to fetch, but a transport that
+ * does not honour it (a proxy, an interceptor) must not hold the report past its deadline either.
+ */
+export function beforeAbort<T>(work: Promise<T>, signal: AbortSignal, onAbort: () => Error): Promise<T> {
+  if (signal.aborted) return Promise.reject(onAbort());
+  let stop: () => void = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    stop = () => reject(onAbort());
+    signal.addEventListener("abort", stop, { once: true });
+  });
+  return Promise.race([work, aborted]).finally(() => signal.removeEventListener("abort", stop));
+}
+
+/**
  * The files of an artifact zip, in memory (nothing is written to disk), or an ArtifactError naming the
  * first problem: too large, too many entries, a path that is absolute, climbs out or is a symlink, a
  * size that lies. Checked from the central directory before inflating, and again while inflating.

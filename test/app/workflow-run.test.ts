@@ -1,4 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
@@ -48,8 +50,8 @@ function runPayload(r: ReturnType<typeof forgeRepo>, path = ".github/workflows/t
   return p;
 }
 
-async function load() {
-  const mlreview = createApp({ appId: 123, publicUrl: undefined, dataDir: tempDir(), imageKey: "k" });
+async function load(artifactDeadlineMs?: number) {
+  const mlreview = createApp({ appId: 123, publicUrl: undefined, dataDir: tempDir(), imageKey: "k", ...(artifactDeadlineMs ? { artifactDeadlineMs } : {}) });
   const probot = new Probot({ baseUrl: API, appId: 123, privateKey, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
   await probot.load(mlreview.app, { cwd: process.cwd(), addHandler: () => {} });
   return { probot, mlreview };
@@ -58,7 +60,7 @@ async function load() {
 describe("workflow_run completed: results from CI artifacts", () => {
   const unexpected = recordUnexpectedRequests();
 
-  function mocks(p: RunPayload, r: ReturnType<typeof forgeRepo>, headZip: Buffer, baseZip: Buffer) {
+  function mocks(p: RunPayload, r: ReturnType<typeof forgeRepo>, headZip: Buffer, baseZip: Buffer, headLocation = `${BLOBS}/head.zip`) {
     const repo = `/repos/${p.repository.full_name}`;
     const posted: string[] = [];
     const api = nock(API)
@@ -71,7 +73,7 @@ describe("workflow_run completed: results from CI artifacts", () => {
       .query({ name: "mlreview", per_page: 1 })
       .reply(200, { total_count: 1, artifacts: [{ id: 11, name: "mlreview", size_in_bytes: headZip.length, expired: false }] })
       .get(`${repo}/actions/artifacts/11/zip`)
-      .reply(302, "", { location: `${BLOBS}/head.zip` })
+      .reply(302, "", { location: headLocation })
       .get(`${repo}/actions/workflows/77/runs`)
       .query({ event: "push", status: "success", branch: "main", head_sha: r.base, per_page: 20 })
       .reply(200, { total_count: 1, workflow_runs: [{ id: 800, event: "push", head_sha: r.base, head_branch: "main", conclusion: "success", head_repository: { id: p.repository.id, full_name: p.repository.full_name } }] })
@@ -88,7 +90,8 @@ describe("workflow_run completed: results from CI artifacts", () => {
       .post(`${repo}/check-runs`)
       .reply(201, { id: 1 });
     const zipType = { "content-type": "application/zip" };
-    const blobs = nock(BLOBS).get("/head.zip").reply(200, headZip, zipType).get("/base.zip").reply(200, baseZip, zipType);
+    const blobs = nock(BLOBS).get("/base.zip").reply(200, baseZip, zipType);
+    if (headLocation.startsWith(BLOBS)) blobs.get("/head.zip").reply(200, headZip, zipType);
     return { api, blobs, posted };
   }
 
@@ -136,5 +139,31 @@ describe("workflow_run completed: results from CI artifacts", () => {
     await mlreview.idle();
     expect(posted[0]).toMatch(/feature: artifact 'mlreview': .*\.\.\/metrics\.json/);
     expect(posted[0]).not.toContain("| 1 |");
+  });
+
+  it("an artifact download that stalls is one line in the report, within the deadline, and the report is still posted", async () => {
+    const r = forgeRepo();
+    const p = runPayload(r);
+    // Object storage that sends its headers and the first bytes, then nothing.
+    const stalled = createServer((_req, res) => res.writeHead(200, { "content-type": "application/zip" }).write("PK"));
+    await new Promise<void>((ok) => stalled.listen(0, "127.0.0.1", ok));
+    const { posted } = mocks(p, r, Buffer.alloc(0), await zip({ "results/metrics.json": '{"acc": 0.7}' }), `http://127.0.0.1:${(stalled.address() as AddressInfo).port}/head.zip`);
+    const { probot, mlreview } = await load(300);
+    await probot.receive({ id: "w5", name: "workflow_run", payload: p as never });
+    await mlreview.idle();
+    stalled.closeAllConnections();
+    stalled.close();
+    expect(posted[0]).toMatch(/feature: artifact 'mlreview': .*did not download within/);
+  });
+
+  it("a run whose pull request shas are not object ids is dropped before any API call or git", async () => {
+    const r = forgeRepo();
+    const p = runPayload(r);
+    (p.workflow_run.pull_requests[0] as { head: { sha: string } }).head.sha = "--upload-pack=touch /tmp/mlreview-pwned;";
+    const { probot, mlreview } = await load();
+    await probot.receive({ id: "w6", name: "workflow_run", payload: p as never });
+    await mlreview.idle();
+    expect(unexpected).toEqual([]);
+    expect(forge.requests.filter((q) => q.path.startsWith(new URL(p.repository.clone_url).pathname))).toEqual([]);
   });
 });
