@@ -75,10 +75,11 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '\\t' .. 'held' .. '\\t' .. now 
 return 1
 `;
 
-/** ARGV: channel, key. */
+/** ARGV: channel, key. The key is published: the replica that launched the job learns that it ended. */
 const RELEASE = `${PRELUDE}
 unwait(ARGV[2])
-if redis.call('HDEL', KEYS[1], ARGV[2]) == 1 then redis.call('PUBLISH', ARGV[1], 'freed') end
+redis.call('HDEL', KEYS[1], ARGV[2])
+redis.call('PUBLISH', ARGV[1], ARGV[2])
 return 1
 `;
 
@@ -103,7 +104,7 @@ for i = 1, #all, 2 do
     redis.call('HDEL', KEYS[1], k); dropped = dropped + 1
   end
 end
-if dropped > 0 then redis.call('PUBLISH', ARGV[1], 'freed') end
+if dropped > 0 then redis.call('PUBLISH', ARGV[1], '') end
 return dropped
 `;
 
@@ -118,7 +119,7 @@ export class RedisCapacity implements Capacity {
   private readonly keys: string[];
   private readonly channel: string;
   private readonly limits: Limits;
-  private readonly listeners: (() => void)[] = [];
+  private readonly listeners: ((key: string | undefined) => void)[] = [];
 
   constructor(url: string, config: RunnersConfig, o: RedisCapacityOptions = {}) {
     const prefix = `${o.prefix ?? "mlreview"}:runners`;
@@ -130,8 +131,8 @@ export class RedisCapacity implements Capacity {
     this.redis.on("error", () => {}); // reconnects by itself; the commands that fail say so
     this.subscriber = new Redis(url, { maxRetriesPerRequest: null });
     this.subscriber.on("error", () => {});
-    this.subscriber.on("message", () => {
-      for (const l of this.listeners) l();
+    this.subscriber.on("message", (_channel: string, key: string) => {
+      for (const l of this.listeners) l(key || undefined);
     });
     void this.subscriber.subscribe(this.channel).catch(() => {});
   }
@@ -154,7 +155,7 @@ export class RedisCapacity implements Capacity {
     await this.redis.eval(RECONCILE, 4, ...this.keys, this.channel, ...live.flatMap((l) => [l.key, l.profile]));
   }
 
-  onFreed(listener: () => void): void {
+  onFreed(listener: (key: string | undefined) => void): void {
     this.listeners.push(listener);
   }
 

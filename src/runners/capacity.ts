@@ -38,8 +38,11 @@ export interface Capacity {
   release(key: string): Promise<void>;
   /** Every live managed instance, as the reaper just listed them: they hold slots, nothing else does for long. */
   reconcile(live: readonly LiveSlot[]): Promise<void>;
-  /** Called when any replica frees a slot, so that waiting jobs here try again at once. */
-  onFreed(listener: () => void): void;
+  /**
+   * Called when any replica frees a slot, so that waiting jobs here try again at once; with the job's
+   * key when a job's slot was released (its instance ended, wherever that was noticed).
+   */
+  onFreed(listener: (key: string | undefined) => void): void;
   close(): Promise<void>;
 }
 
@@ -97,7 +100,7 @@ interface Waiter {
 export class MemoryCapacity implements Capacity {
   private readonly slots = new Map<string, Slot>();
   private readonly waiters = new Map<string, Waiter>();
-  private readonly listeners: (() => void)[] = [];
+  private readonly listeners: ((key: string | undefined) => void)[] = [];
   private readonly limits: Limits;
 
   constructor(
@@ -155,7 +158,7 @@ export class MemoryCapacity implements Capacity {
 
   async release(key: string): Promise<void> {
     this.waiters.delete(key);
-    if (this.slots.delete(key)) this.freed();
+    if (this.slots.delete(key)) this.freed(key);
   }
 
   async reconcile(live: readonly LiveSlot[]): Promise<void> {
@@ -173,10 +176,10 @@ export class MemoryCapacity implements Capacity {
       this.slots.delete(k);
       dropped = true;
     }
-    if (dropped) this.freed();
+    if (dropped) this.freed(undefined);
   }
 
-  onFreed(listener: () => void): void {
+  onFreed(listener: (key: string | undefined) => void): void {
     this.listeners.push(listener);
   }
 
@@ -187,8 +190,8 @@ export class MemoryCapacity implements Capacity {
     return this.slots.size;
   }
 
-  private freed(): void {
+  private freed(key: string | undefined): void {
     // Later, not inside the caller's own bookkeeping.
-    for (const l of this.listeners) queueMicrotask(l);
+    for (const l of this.listeners) queueMicrotask(() => l(key));
   }
 }

@@ -1,4 +1,4 @@
-import { MemoryCapacity, type Capacity } from "./capacity.js";
+import { MemoryCapacity, RECONCILE_GRACE_MS, type Capacity } from "./capacity.js";
 import { profileNamed, type RunnersConfig } from "./config.js";
 
 /** A job that asked for a runner, as the scheduler sees it. */
@@ -29,6 +29,7 @@ interface Entry {
   job: QueuedJob;
   phase: Phase;
   instanceId?: string;
+  launchedAt?: number;
   /** `completed` came while the instance was still being launched: end it as soon as it exists. */
   cancelled?: boolean;
   notBefore?: number;
@@ -91,7 +92,15 @@ export class RunnerScheduler {
     capacity?: Capacity,
   ) {
     this.capacity = capacity ?? new MemoryCapacity(config, () => this.now());
-    this.capacity.onFreed(() => this.pump());
+    this.capacity.onFreed((key) => {
+      // Another replica ended this job's instance (the `completed` event went there): it is over here too.
+      const e = key ? this.entries.get(key) : undefined;
+      if (e && e.phase === "running") {
+        if (e.instanceId) this.live.delete(e.instanceId);
+        this.forget(e);
+      }
+      this.pump();
+    });
   }
 
   /** Instances that exist already (found by tag at start-up) hold their capacity. */
@@ -153,6 +162,23 @@ export class RunnerScheduler {
     if (e && e.instanceId === instanceId) this.forget(e);
     if (key) this.track(this.capacity.release(key).catch((err: unknown) => this.capacityFailed(err)));
     this.pump();
+  }
+
+  /**
+   * The reaper listed every live managed instance: an instance of ours missing from the list ended
+   * without telling us (it powered itself off, another replica ended it), so its job is over here.
+   * One launched within the grace period may just not be listed yet.
+   */
+  gone(listed: ReadonlySet<string>): void {
+    const now = this.now();
+    for (const id of [...this.live.keys()]) {
+      if (listed.has(id)) continue;
+      const key = this.byInstance.get(id);
+      const e = key ? this.entries.get(key) : undefined;
+      if (e?.launchedAt !== undefined && e.launchedAt + RECONCILE_GRACE_MS > now) continue;
+      this.live.delete(id);
+      if (e) this.forget(e);
+    }
   }
 
   /** Does the scheduler track the instance of `owner`'s runner (or, with no runner, of this job)? */
@@ -299,6 +325,7 @@ export class RunnerScheduler {
     }
     if ("instanceId" in outcome) {
       e.instanceId = outcome.instanceId;
+      e.launchedAt = this.now();
       e.phase = "running";
       this.live.set(outcome.instanceId, e.job.profile);
       this.byInstance.set(outcome.instanceId, key);

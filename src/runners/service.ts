@@ -112,6 +112,7 @@ export class RunnerService {
     // whose instance is gone (it powered itself off, its replica died) is free again.
     const live = all.filter((i) => !ended.has(i.instanceId) && i.repo && i.job !== undefined).map((i) => ({ key: keyOf(i), profile: i.profile ?? "" }));
     await this.scheduler.capacity.reconcile(live).catch((e: unknown) => this.log.warn({ error: (e as Error).message }, "runner capacity not reconciled"));
+    this.scheduler.gone(new Set(all.filter((i) => !ended.has(i.instanceId)).map((i) => i.instanceId)));
     this.scheduler.wake();
     telemetry.runnerInstances(all.map((i) => ({ profile: i.profile, state: ended.has(i.instanceId) ? "shutting-down" : i.state })));
     return result;

@@ -161,6 +161,19 @@ export const CASES: readonly CorpusCase[] = [
   c("W18", "webhook", "GitLab: JSON array / null body", "400"),
   c("W19", "webhook", "GitLab: Merge Request Hook without its fields", "answered, handled without crashing"),
   c("W20", "webhook", "after all of the above", "/healthz 200 and a good signed delivery still posts its report"),
+  // Runners (issue 10: H8, M3, M4, L4, L5, L8, M13): runners.test.ts.
+  c("U01", "concurrency", "two replicas on one Redis, 8 queued GPU jobs, max_instances 4", "never more than 4 instances at once; the other 4 start, oldest first, as any replica frees a slot; one instance per job"),
+  c("U02", "concurrency", "a runner powers itself off and its completed delivery is lost (max_instances 1, one job waiting)", "the reaper's next pass frees its slot from EC2's listing; the waiting job launches"),
+  c("U03", "other tenants", "repository B's completed workflow_job naming repository A's runner", "no TerminateInstances: runners are matched within their repository"),
+  c("U04", "other tenants", "a job of a pull_request_review run from a fork", "no JIT config, no RunInstances: a fork"),
+  c("U05", "other tenants", "a job of a pull_request_review_comment run from a fork", "no JIT config, no RunInstances: a fork"),
+  c("U06", "other tenants", "a job of a run whose head repository is null (deleted fork)", "no JIT config, no RunInstances: an unknown head is a fork"),
+  c("U07", "other tenants", "a job of a workflow_run run whose head is a fork", "no JIT config, no RunInstances: a fork"),
+  c("U08", "forged payload", "runs-on labels mlreview-constructor, mlreview-__proto__, mlreview-toString", "logged as unknown profiles; no forge or EC2 call"),
+  c("U09", "memory", "20,000 runner jobs queued and completed, then a late duplicate queued", "no job kept once ended; 10,000 ended keys remembered at most; the duplicate launches nothing"),
+  c("U10", "secrets", "GitHub runner bootstrap: the JIT config on argv and in IMDS user data for the job's user", "IMDS rejected for the runner user before it starts; the config in no argv (runner environment only); no block, no runner"),
+  c("U11", "secrets", "GitLab runner bootstrap: the glrt- token on argv and in IMDS user data for the job's user", "IMDS rejected for gitlab-runner before it starts; the token in no argv; no block, no runner"),
+  c("U12", "forged payload", "GitLab Job Hook claiming an allowed project path with another project's project_id", "GET /projects/:id says otherwise: no runner created, no EC2 call"),
 ];
 
 export function corpusCase(id: string): CorpusCase {
