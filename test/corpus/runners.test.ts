@@ -259,7 +259,7 @@ describe("runner corpus (issue 10)", () => {
       await b.mlreview.idle();
       expect(gh.pendingMocks()).toEqual([]);
       expect(ec2.calls.map((c) => c.action)).toEqual(["DescribeInstances"]);
-      expect(b.logs.join("")).toContain("from a fork");
+      expect(b.logs.join("")).toContain("forks may not start runners");
       expect(ec2.done()).toEqual({ pending: [], unexpected: [] });
     });
 
