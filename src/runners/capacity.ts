@@ -64,6 +64,15 @@ export const RECONCILE_GRACE_MS = 2 * 60_000;
 /** A waiting job that its replica stopped renewing (the replica died) no longer holds its place in line. */
 export const WAIT_LEASE_MS = 3 * 60_000;
 
+export interface Leases {
+  launchMs: number;
+  instanceMs: number;
+  graceMs: number;
+  waitMs: number;
+}
+
+export const LEASES: Leases = { launchMs: LAUNCH_LEASE_MS, instanceMs: INSTANCE_LEASE_MS, graceMs: RECONCILE_GRACE_MS, waitMs: WAIT_LEASE_MS };
+
 export interface Limits {
   max: number;
   /** Per-profile max_instances; a profile absent here is bounded by `max` alone. */

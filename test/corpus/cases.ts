@@ -174,6 +174,7 @@ export const CASES: readonly CorpusCase[] = [
   c("U10", "secrets", "GitHub runner bootstrap: the JIT config on argv and in IMDS user data for the job's user", "IMDS rejected for the runner user before it starts; the config in no argv (runner environment only); no block, no runner"),
   c("U11", "secrets", "GitLab runner bootstrap: the glrt- token on argv and in IMDS user data for the job's user", "IMDS rejected for gitlab-runner before it starts; the token in no argv; no block, no runner"),
   c("U12", "forged payload", "GitLab Job Hook claiming an allowed project path with another project's project_id", "GET /projects/:id says otherwise: no runner created, no EC2 call"),
+  c("U13", "concurrency", "a replica dies holding 4 of 4 slots; 2 of its runners then power themselves off", "the other replica's 2 queued jobs wait while the 4 live, then launch after its next reaper pass; never more than 4"),
 ];
 
 export function corpusCase(id: string): CorpusCase {

@@ -12,6 +12,8 @@ import { Probot, ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app/index.js";
 import { MemoryQueue } from "../../src/queue/memory.js";
+import type { Capacity } from "../../src/runners/capacity.js";
+import { RedisCapacity } from "../../src/runners/capacity-redis.js";
 import { parseRunnersConfig } from "../../src/runners/config.js";
 import { Ec2Fleet } from "../../src/runners/ec2.js";
 import { GitLabClient } from "../../src/runners/gitlab.js";
@@ -67,16 +69,19 @@ function jobEvent(action: "queued" | "completed", o: { id?: number; labels?: str
   return p;
 }
 
+/** GitHub is not asked about jobs by the reaper here. */
+const NO_FACTS = { status: async () => undefined, runnerBusy: async () => undefined };
+
 const runnerOf = (p: JobEvent) => `mlreview-gpu-${p.workflow_job.id}-${p.workflow_job.run_attempt}`;
 
 /** One bot as `npm start` runs it, its deliveries handled in process unless REDIS_URL is given. */
-async function bot(file: string, o: { redisUrl?: string } = {}) {
+async function bot(file: string, o: { redisUrl?: string; capacity?: Capacity } = {}) {
   const logs: string[] = [];
   const log = pino({ level: "info" }, new Writable({ write: (c, _e, cb) => (logs.push(c.toString()), cb()) }));
   const mlreview = createApp(
     { appId: 123, publicUrl: undefined, dataDir: tempDir(), imageKey: "k", runnersFile: file, ...(o.redisUrl ? { redisUrl: o.redisUrl } : {}) },
     // Each replica takes the deliveries it receives (no shared queue), so the split between them is the test's.
-    { queue: new MemoryQueue(), runners: { facts: { status: async () => undefined, runnerBusy: async () => undefined } } },
+    { queue: new MemoryQueue(), runners: { facts: NO_FACTS, ...(o.capacity ? { capacity: o.capacity } : {}) } },
   );
   const probot = new Probot({ appId: 123, privateKey, log, Octokit: ProbotOctokit.defaults((x: object) => ({ ...x, retry: { enabled: false }, throttle: { enabled: false } })) });
   await probot.load(mlreview.app, { cwd: process.cwd(), addHandler: () => {} });
@@ -173,6 +178,40 @@ describe("runner corpus (issue 10)", () => {
         expect([...gh.jits].sort()).toEqual(jobs.map(runnerOf).sort());
       } finally {
         for (const r of replicas) r.stop();
+        gh.scope.persist(false);
+      }
+      expect(world.done()).toEqual({ unexpected: [] });
+    }, 60_000);
+
+    it(title("U13"), async () => {
+      redis = await startRedis();
+      const world = new Ec2World(AMI);
+      const gh = github();
+      const file = runnersFile(4);
+      const config = parseRunnersConfig(runnersYaml(4));
+      // A short grace (how long a just-launched instance may be missing from DescribeInstances).
+      const capacity = () => new RedisCapacity(redis!.url, config, { leases: { graceMs: 200 } });
+      const a = await bot(file, { capacity: capacity() });
+      const b = await bot(file, { capacity: capacity() });
+      try {
+        for (let i = 0; i < 4; i++) await a.deliver(jobEvent("queued", { id: 7100 + i }));
+        await a.mlreview.idle();
+        expect(world.live()).toBe(4);
+        a.stop(); // replica A dies; its four runners go on
+        for (let i = 4; i < 6; i++) await b.deliver(jobEvent("queued", { id: 7100 + i }));
+        await b.mlreview.idle();
+        expect(world.runs).toHaveLength(4); // A's slots hold while its instances live
+        // Two of A's runners power themselves off; nobody hears of it but EC2.
+        for (const i of world.instances.slice(0, 2)) i.state = "terminated";
+        await new Promise((r) => setTimeout(r, 250));
+        await b.mlreview.runners()!.service.reapNow(NO_FACTS);
+        await until("B's two launches", () => world.runs.length === 6);
+        await b.mlreview.idle();
+        expect(world.live()).toBe(4);
+        expect(world.maxLive).toBe(4);
+      } finally {
+        a.stop();
+        b.stop();
         gh.scope.persist(false);
       }
       expect(world.done()).toEqual({ unexpected: [] });
