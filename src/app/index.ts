@@ -52,7 +52,7 @@ export function createApp(settings: AppSettings = settingsFromEnv(), deps: AppDe
     probot.on("workflow_run.completed", onWorkflowRun(queue));
     if (settings.runnersFile) {
       const client = settings.gitlab ? new GitLabClient({ url: settings.gitlab.url, token: settings.gitlab.token }) : null;
-      runners = wireRunners(probot, settings.runnersFile, { gitlab: client, ...deps.runners });
+      runners = wireRunners(probot, settings.runnersFile, { gitlab: client, redisUrl: settings.redisUrl, ...deps.runners });
       probot.on("workflow_job", async (context) => {
         const p = context.payload;
         const job = p.workflow_job;

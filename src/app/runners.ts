@@ -1,4 +1,6 @@
 import type { Probot } from "probot";
+import type { Capacity } from "../runners/capacity.js";
+import { RedisCapacity } from "../runners/capacity-redis.js";
 import { loadRunnersConfig } from "../runners/config.js";
 import { Ec2Fleet } from "../runners/ec2.js";
 import { gitlabClientFromEnv, type GitLabClient } from "../runners/gitlab.js";
@@ -25,11 +27,17 @@ const REAP_EVERY_MS = 60_000;
  * and Job Hook tasks are handed to (by the queue's worker, on any replica), and the reaper, at start-up
  * and every minute.
  */
-export function wireRunners(probot: Probot, file: string, o: { fleet?: Ec2Fleet; facts?: JobFacts; gitlab?: GitLabClient | null } = {}): RunnersWiring {
+export function wireRunners(
+  probot: Probot,
+  file: string,
+  o: { fleet?: Ec2Fleet; facts?: JobFacts; gitlab?: GitLabClient | null; capacity?: Capacity; redisUrl?: string | undefined; redisPrefix?: string } = {},
+): RunnersWiring {
   const config = loadRunnersConfig(file);
+  // With REDIS_URL there may be other replicas: max_instances is counted in Redis, across all of them.
+  const capacity = o.capacity ?? (o.redisUrl ? new RedisCapacity(o.redisUrl, config, o.redisPrefix ? { prefix: o.redisPrefix } : {}) : undefined);
   // GitLab from GITLAB_URL/GITLAB_TOKEN unless given; null: no GitLab even if the environment has it.
   const gitlab = o.gitlab === undefined ? gitlabClientFromEnv() : (o.gitlab ?? undefined);
-  const service = new RunnerService(config, o.fleet ?? new Ec2Fleet({ region: config.region }), probot.log, Date.now, { gitlab });
+  const service = new RunnerService(config, o.fleet ?? new Ec2Fleet({ region: config.region }), probot.log, Date.now, { gitlab, ...(capacity ? { capacity } : {}) });
   const facts = o.facts ?? githubFacts(probot);
   const pending = new Set<Promise<unknown>>();
   const track = (p: Promise<unknown>) => {
@@ -50,6 +58,7 @@ export function wireRunners(probot: Probot, file: string, o: { fleet?: Ec2Fleet;
     stop: () => {
       clearInterval(timer);
       service.scheduler.stop();
+      void service.scheduler.capacity.close();
     },
   };
 }

@@ -72,6 +72,14 @@ export function profileOf(labels: readonly string[], config: RunnersConfig): { n
   const label = labels.find((l) => l.startsWith(LABEL_PREFIX));
   if (!label) return undefined;
   const name = label.slice(LABEL_PREFIX.length);
-  const p = config.profiles[name];
+  const p = profileNamed(config, name);
   return p ? { name, profile: p } : { unknown: name };
+}
+
+/**
+ * The operator's profile of that name, never an inherited property: the name comes from a job's
+ * label, and `mlreview-constructor` or `mlreview-__proto__` must not find Object.prototype's members.
+ */
+export function profileNamed(config: RunnersConfig, name: string | undefined): Profile | undefined {
+  return name !== undefined && Object.hasOwn(config.profiles, name) ? config.profiles[name] : undefined;
 }

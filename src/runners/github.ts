@@ -26,12 +26,17 @@ export async function jobStatus(octokit: Octokit, repo: string, jobId: number): 
   }
 }
 
-/** Does this run come from a pull request whose head lives in another repository (a fork)? */
+/**
+ * Does this run's code come from outside the repository (a fork)? Whatever the event (pull_request,
+ * pull_request_review, pull_request_review_comment, workflow_run, …): a head repository other than
+ * this one, or none at all (a deleted fork), counts as a fork. Listing the fork events instead would
+ * let every event not on the list through.
+ */
 export async function isForkRun(octokit: Octokit, repo: string, runId: number): Promise<boolean> {
   const [owner, name] = split(repo);
   const { data } = await octokit.rest.actions.getWorkflowRun({ owner, repo: name, run_id: runId });
-  const pr = data.event === "pull_request" || data.event === "pull_request_target";
-  return pr && data.head_repository?.full_name !== undefined && data.head_repository.full_name !== repo;
+  const head = data.head_repository?.full_name;
+  return typeof head !== "string" || head !== repo;
 }
 
 /** Remove a runner registration (a JIT runner whose instance never came up would otherwise linger). */

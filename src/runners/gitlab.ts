@@ -96,6 +96,15 @@ export class GitLabClient {
     };
   }
 
+  /**
+   * The project's path_with_namespace as GitLab has it for this id, or undefined when it is gone: a
+   * hook's `project.path_with_namespace` is only what the sender claims.
+   */
+  async pathWithNamespace(projectId: number): Promise<string | undefined> {
+    const data = (await this.call("GET", `/projects/${projectPath(projectId)}`, undefined, [404])) as { path_with_namespace?: unknown } | undefined;
+    return typeof data?.path_with_namespace === "string" ? data.path_with_namespace : undefined;
+  }
+
   /** Is the runner running a job now? */
   async runnerBusy(id: number): Promise<boolean> {
     const data = await this.call("GET", gitlabPath`/runners/${id}/jobs` + "?status=running&per_page=1", undefined, [404]);

@@ -8,5 +8,5 @@ export function repoRefusal(config: RunnersConfig, repo: string): string | undef
 }
 
 export function forkRefusal(config: RunnersConfig, fromFork: boolean): string | undefined {
-  return fromFork && !config.fork_pull_requests ? "jobs of pull requests from forks may not start runners (fork_pull_requests: false)" : undefined;
+  return fromFork && !config.fork_pull_requests ? "jobs of code from forks may not start runners, nor jobs whose head repository is unknown (fork_pull_requests: false)" : undefined;
 }

@@ -1,4 +1,4 @@
-import type { RunnersConfig } from "./config.js";
+import { profileNamed, type RunnersConfig } from "./config.js";
 import type { Ec2Fleet, ManagedInstance } from "./ec2.js";
 
 export type ReapReason = "expired" | "untagged" | "job completed" | "job gone" | "idle";
@@ -36,7 +36,7 @@ export async function decide(instances: ManagedInstance[], config: RunnersConfig
     if (status === "completed") out.push({ instance, reason: "job completed" });
     else if (status === "gone") out.push({ instance, reason: "job gone" });
     else if (status === "queued" || status === "waiting" || status === "pending") {
-      const idleMinutes = instance.profile ? (config.profiles[instance.profile]?.idle_minutes ?? 15) : 15;
+      const idleMinutes = profileNamed(config, instance.profile)?.idle_minutes ?? 15;
       const idleSince = now.getTime() - instance.launchTime.getTime();
       if (idleSince > idleMinutes * 60_000 && instance.runner && (await facts.runnerBusy(instance.repo, instance.runner).catch(() => undefined)) === false) {
         out.push({ instance, reason: "idle" });

@@ -1,5 +1,6 @@
 import type { ProbotOctokit } from "probot";
-import { profileOf, type RunnersConfig } from "./config.js";
+import type { Capacity } from "./capacity.js";
+import { profileNamed, profileOf, type RunnersConfig } from "./config.js";
 import { LaunchError, type Ec2Fleet, type ManagedInstance } from "./ec2.js";
 import { githubPlatform } from "./github-platform.js";
 import type { GitLabClient } from "./gitlab.js";
@@ -29,6 +30,8 @@ export interface RunnerLog {
 export interface RunnerServiceOptions {
   /** GitLab (GITLAB_URL, GITLAB_TOKEN): without it, Job Hooks are ignored and GitLab instances are only reaped at expiry. */
   gitlab?: GitLabClient | undefined;
+  /** Where max_instances is counted: Redis for several replicas; by default this process. */
+  capacity?: Capacity;
 }
 
 interface JobMeta {
@@ -73,13 +76,14 @@ export class RunnerService {
       terminate: (id) => this.end(id),
       log: (level, msg, data) => this.log[level](data ?? {}, msg),
       now,
-    });
+      forget: (key) => this.jobs.delete(key),
+    }, o.capacity);
   }
 
   /** Start-up: what is already running holds capacity, and what must end ends now. */
   async start(facts: JobFacts | undefined): Promise<ReapResult> {
     const instances = await this.fleet.managed();
-    this.scheduler.restore(instances.map((i) => ({ instanceId: i.instanceId, profile: i.profile, runner: i.runner, ...(i.repo && i.job !== undefined ? { job: keyOf(i) } : {}) })));
+    this.scheduler.restore(instances.map((i) => ({ instanceId: i.instanceId, profile: i.profile, runner: i.runner, ...(i.repo && i.job !== undefined ? { job: keyOf(i), owner: i.repo } : {}) })));
     for (const i of instances) if (i.forge === "gitlab" && i.runnerId !== undefined) this.gitlabRunners.set(i.instanceId, i.runnerId);
     return this.reapNow(facts, instances);
   }
@@ -101,9 +105,15 @@ export class RunnerService {
     }
     for (const d of result.decisions) {
       this.log.info({ instance: d.instance.instanceId, reason: d.reason, job: d.instance.job, repo: d.instance.repo }, "reaper terminated a runner instance");
-      this.scheduler.released(d.instance.instanceId);
+      this.scheduler.released(d.instance.instanceId, d.instance.repo && d.instance.job !== undefined ? keyOf(d.instance) : undefined);
     }
     const ended = new Set(result.terminated);
+    // The tags are the truth for max_instances on every replica: what lives holds a slot, and a slot
+    // whose instance is gone (it powered itself off, its replica died) is free again.
+    const live = all.filter((i) => !ended.has(i.instanceId) && i.repo && i.job !== undefined).map((i) => ({ key: keyOf(i), profile: i.profile ?? "" }));
+    await this.scheduler.capacity.reconcile(live).catch((e: unknown) => this.log.warn({ error: (e as Error).message }, "runner capacity not reconciled"));
+    this.scheduler.gone(new Set(all.filter((i) => !ended.has(i.instanceId)).map((i) => i.instanceId)));
+    this.scheduler.wake();
     telemetry.runnerInstances(all.map((i) => ({ profile: i.profile, state: ended.has(i.instanceId) ? "shutting-down" : i.state })));
     return result;
   }
@@ -118,22 +128,22 @@ export class RunnerService {
       if ("unknown" in match) return this.log.info({ repo, job: job.id, profile: match.unknown }, "job asks for an unknown runner profile: ignored");
       const refused = repoRefusal(this.config, repo);
       if (refused) return this.log.warn({ repo, job: job.id }, refused);
+      if (!this.scheduler.isNew(key)) return;
       this.jobs.set(key, { platform: githubPlatform(this.config, octokit, repo, job.run_id), repo, id: job.id, attempt: job.run_attempt, labels: job.labels, profile: match.name });
-      this.scheduler.queued({ key, profile: match.name, runnerName: runnerName(match.name, job.id, job.run_attempt), queuedAt: this.now() });
+      this.scheduler.queued({ key, owner: repo, profile: match.name, runnerName: runnerName(match.name, job.id, job.run_attempt), queuedAt: this.now() });
     } else if (payload.action === "in_progress") {
       this.log.info({ repo, job: job.id, runner: job.runner_name }, "runner job started");
     } else if (payload.action === "completed") {
       const ranOn = job.runner_name?.startsWith("mlreview-") ? job.runner_name : undefined;
-      const known = this.scheduler.knows(key, ranOn);
-      await this.scheduler.completed(key, ranOn);
-      this.jobs.delete(key);
+      const known = this.scheduler.knows(key, ranOn, repo);
+      await this.scheduler.completed(key, ranOn, repo);
       if (known || (job.runner_name && !ranOn)) return;
       // After a restart the scheduler does not know the instance: the tags do.
       const tagged = await this.fleet.managed(ranOn ? { runner: ranOn } : { job: job.id });
       const ours = tagged.filter((i) => i.forge !== "gitlab" && i.repo === repo && (ranOn ? i.runner === ranOn : i.job === job.id));
       if (ours.length > 0) {
         await this.fleet.terminate(ours.map((i) => i.instanceId));
-        for (const i of ours) this.scheduler.released(i.instanceId);
+        for (const i of ours) this.scheduler.released(i.instanceId, keyOf(i));
       }
     }
   }
@@ -161,12 +171,18 @@ export class RunnerService {
   }
 
   private async gitlabPending(gitlab: GitLabClient, hook: JobHook, key: string): Promise<void> {
-    if (this.scheduler.knows(key, undefined) || this.lookups.has(key)) return;
+    if (!this.scheduler.isNew(key) || this.lookups.has(key)) return;
     // Before any call to GitLab or AWS: a project outside the allow list costs nothing.
     const refused = repoRefusal(this.config, hook.project);
     if (refused) return this.log.info({ project: hook.project, job: hook.buildId }, refused);
     this.lookups.add(key);
     try {
+      // The runner is created for project_id: the allow list must have been matched against that
+      // project's own path, not the one the payload claims next to it.
+      const path = await gitlab.pathWithNamespace(hook.projectId);
+      if (path !== hook.project) {
+        return this.log.warn({ project: hook.project, projectId: hook.projectId, actual: path ?? null }, "the Job Hook's project path is not its project_id's: ignored");
+      }
       // The hook lacks the job's tags: the jobs API has them, and says whether the job still waits.
       const job = await gitlab.job(hook.projectId, hook.buildId);
       if (!job || job.status !== "pending") return;
@@ -174,17 +190,16 @@ export class RunnerService {
       if (!match) return;
       if ("unknown" in match) return this.log.info({ project: hook.project, job: hook.buildId, profile: match.unknown }, "job asks for an unknown runner profile: ignored");
       this.jobs.set(key, { platform: gitlabPlatform(this.config, gitlab, { projectId: hook.projectId, ref: job.ref }), repo: hook.project, id: hook.buildId, attempt: 1, labels: job.tag_list, profile: match.name });
-      this.scheduler.queued({ key, profile: match.name, runnerName: gitlabRunnerName(match.name, hook.buildId), queuedAt: this.now() });
+      this.scheduler.queued({ key, owner: hook.project, profile: match.name, runnerName: gitlabRunnerName(match.name, hook.buildId), queuedAt: this.now() });
     } finally {
       this.lookups.delete(key);
     }
   }
 
   private async gitlabFinished(hook: JobHook, key: string, ranOn: string | undefined): Promise<void> {
-    const known = this.scheduler.knows(key, ranOn);
+    const known = this.scheduler.knows(key, ranOn, hook.project);
     if (!known && !ranOn && repoRefusal(this.config, hook.project)) return;
-    await this.scheduler.completed(key, ranOn);
-    this.jobs.delete(key);
+    await this.scheduler.completed(key, ranOn, hook.project);
     if (known || (hook.runner && !ranOn)) return;
     // After a restart the scheduler does not know the instance: the tags do.
     const tagged = await this.fleet.managed(ranOn ? { runner: ranOn } : { job: hook.buildId });
@@ -192,7 +207,7 @@ export class RunnerService {
     if (ours.length === 0) return;
     await this.fleet.terminate(ours.map((i) => i.instanceId));
     for (const i of ours) {
-      this.scheduler.released(i.instanceId);
+      this.scheduler.released(i.instanceId, keyOf(i));
       await this.deregisterGitLab(i.instanceId, i.runnerId);
     }
   }
@@ -200,7 +215,7 @@ export class RunnerService {
   private async launch(q: QueuedJob): Promise<LaunchOutcome> {
     const meta = this.jobs.get(q.key);
     if (!meta) return { skipped: "job no longer known" };
-    const profile = this.config.profiles[meta.profile]!;
+    const profile = profileNamed(this.config, meta.profile)!;
     const refused = await meta.platform.refusal();
     if (refused) return { skipped: refused };
     const registered = await meta.platform.register({ runnerName: q.runnerName, labels: meta.labels, profile });

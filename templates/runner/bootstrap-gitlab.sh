@@ -6,7 +6,9 @@
 #   - GitLab Runner 17 or later as `gitlab-runner` on PATH (GitLab's gitlab-runner package), with the
 #     GPU driver, CUDA and whatever the jobs need for the shell executor. Its packaged service may be
 #     enabled or not: it has no runner in its config.toml, so it never takes a job;
-#   - a user "gitlab-runner" (the package creates it; created here if missing): the job never runs as root.
+#   - a user "gitlab-runner" (the package creates it; created here if missing): the job never runs as
+#     root, and the AMI must not give it sudo or the docker group (either makes the job root);
+#   - iptables or nft, to keep the job away from the instance metadata (see imds.sh below).
 #
 # The bot created this runner for one project with POST /api/v4/user/runners: the token below is
 # that runner's authentication token (glrt-…), never a registration token, and the runner is deleted
@@ -20,7 +22,12 @@
 # error, at max runtime, and when no job arrives in time. The bot's reaper is a second line.
 #
 # The token is never echoed, never on a command line (`ps` shows command lines to every user): it
-# reaches gitlab-runner on its standard input and lives on only in that process's environment.
+# reaches gitlab-runner on its standard input and lives on only in that process's environment, and the
+# metadata service will not give the user data to the job's user (block_imds). What cannot be hidden:
+# run-single's shell executor runs the job as gitlab-runner's own user, so the job can read that
+# process's environment (/proc/<pid>/environ, same uid) and with it the token, for as long as the
+# instance lives. The runner it authenticates is this project's only, takes only this job's tags, and
+# the bot deletes it when the instance ends.
 set -euo pipefail
 
 MAX_RUNTIME_MINUTES={{MAX_RUNTIME_MINUTES}}
@@ -37,6 +44,7 @@ job_started() {
   [[ -n "$(ls -A "${BUILDS_DIR}" 2>/dev/null)" ]]
 }
 {{> lifecycle.sh}}
+{{> imds.sh}}
 
 # Read inside a quoted heredoc: the shell expands nothing in it. The renderer already refused any
 # value that is not a glrt- token; checked again here because this file is what runs.
@@ -63,6 +71,7 @@ fi
 mkdir -p "${BUILDS_DIR}"
 chown -R "${RUNNER_USER}:" "${WORK_DIR}"
 RUNNER_HOME="$(getent passwd "${RUNNER_USER}" | cut -d: -f6)"
+block_imds "${RUNNER_USER}" || { log "refusing to start the runner"; exit 1; }
 
 cd "${WORK_DIR}"
 log "starting the runner"

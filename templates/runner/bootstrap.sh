@@ -7,15 +7,23 @@
 #     (bin/installdependencies.sh), plus the GPU driver, CUDA and container toolkit the jobs need.
 #     Baking the runner in saves minutes per job; if it is missing, the pinned version below is
 #     downloaded from GitHub releases and checked against its SHA-256 (x86_64 only, needs curl + tar);
-#   - a user "runner" (created here if missing): the job never runs as root.
+#   - a user "runner" (created here if missing): the job never runs as root, and the AMI must not
+#     give it sudo or the docker group (either makes the job root);
+#   - iptables or nft, to keep the job away from the instance metadata (see imds.sh below).
 #
 # Every way out of this script powers the machine off, and the instance is launched with
 # InstanceInitiatedShutdownBehavior=terminate, so power-off is termination: after the job, on any
 # error, at max runtime, and when no job arrives in time. The bot's reaper is a second line, not the
 # only one.
 #
-# The only secret here is the single-use JIT runner config. It is never echoed, never exported,
-# passed to the runner only as its argument, and removed from cloud-init's copies once read.
+# The only secret here is the single-use JIT runner config. It is never echoed and never on a command
+# line (`ps` shows command lines to every user): it reaches the runner on standard input, becomes the
+# runner's ACTIONS_RUNNER_INPUT_JITCONFIG (which the runner reads as --jitconfig and then unsets), and
+# is removed from cloud-init's copies; the metadata service will not give the user data to the job's
+# user (block_imds). What cannot be hidden: actions/runner runs the job as its own user, so the job
+# can read the runner process's memory and initial environment (/proc/<pid>/environ, same uid) and with
+# them the runner's credentials. They are one ephemeral runner's, bound to this one job: GitHub deletes
+# the runner after its job, and the instance ends with it.
 set -euo pipefail
 
 MAX_RUNTIME_MINUTES={{MAX_RUNTIME_MINUTES}}
@@ -33,6 +41,7 @@ job_started() {
   compgen -G "${RUNNER_DIR}/_diag/Worker_*.log" >/dev/null || pgrep -f Runner.Worker >/dev/null 2>&1
 }
 {{> lifecycle.sh}}
+{{> imds.sh}}
 
 # Read inside a quoted heredoc: the shell expands nothing in it. The renderer already refused any
 # value that is not strict base64; checked again here because this file is what runs.
@@ -70,14 +79,19 @@ if ! id -u "${RUNNER_USER}" >/dev/null 2>&1; then
 fi
 chown -R "${RUNNER_USER}:" "${RUNNER_DIR}"
 RUNNER_HOME="$(getent passwd "${RUNNER_USER}" | cut -d: -f6)"
+block_imds "${RUNNER_USER}" || { log "refusing to start the runner"; exit 1; }
 
 cd "${RUNNER_DIR}"
 log "starting the runner"
 status=0
-# A clean environment: nothing of cloud-init's (or this script's) reaches the job.
+# A clean environment: nothing of cloud-init's (or this script's) reaches the job. The config goes
+# through a here-string (standard input), so it is in no argument list; the inner shell exports it as
+# ACTIONS_RUNNER_INPUT_JITCONFIG, which the runner takes as its --jitconfig and removes from its
+# environment before any job starts.
 runuser -u "${RUNNER_USER}" -- env -i HOME="${RUNNER_HOME}" USER="${RUNNER_USER}" LANG=C.UTF-8 \
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-  ./run.sh --jitconfig "${JIT}" || status=$?
+  bash -c 'IFS= read -r ACTIONS_RUNNER_INPUT_JITCONFIG && export ACTIONS_RUNNER_INPUT_JITCONFIG && exec ./run.sh </dev/null' \
+  mlreview-runner <<<"${JIT}" || status=$?
 unset JIT
 log "runner exited with status ${status}"
 exit "${status}"

@@ -182,6 +182,20 @@ export const CASES: readonly CorpusCase[] = [
   c("L09", "secrets", "git children of the bot (config, fetch, cat-file) during a GitLab report, with every secret in the environment", "no PRIVATE_KEY, WEBHOOK_SECRET, GITLAB_TOKEN, AWS secret in any git environment; the token only as the header scoped to the clone URL"),
   c("L10", "secrets", "git children of the CLI (`mlreview report`, `metrics show --all-branches`) with every secret in the environment", "no secret value in any git environment"),
   c("L11", "secrets", "GitLab API call answered by a redirect to another origin", "not followed: that origin gets no request and no PRIVATE-TOKEN; the task fails with one line"),
+  // Runners (issue 10: H8, M3, M4, L4, L5, L8, M13): runners.test.ts.
+  c("U01", "concurrency", "two replicas on one Redis, 8 queued GPU jobs, max_instances 4", "never more than 4 instances at once; the other 4 start, oldest first, as any replica frees a slot; one instance per job"),
+  c("U02", "concurrency", "a runner powers itself off and its completed delivery is lost (max_instances 1, one job waiting)", "the reaper's next pass frees its slot from EC2's listing; the waiting job launches"),
+  c("U03", "other tenants", "repository B's completed workflow_job naming repository A's runner", "no TerminateInstances: runners are matched within their repository"),
+  c("U04", "other tenants", "a job of a pull_request_review run from a fork", "no JIT config, no RunInstances: a fork"),
+  c("U05", "other tenants", "a job of a pull_request_review_comment run from a fork", "no JIT config, no RunInstances: a fork"),
+  c("U06", "other tenants", "a job of a run whose head repository is null (deleted fork)", "no JIT config, no RunInstances: an unknown head is a fork"),
+  c("U07", "other tenants", "a job of a workflow_run run whose head is a fork", "no JIT config, no RunInstances: a fork"),
+  c("U08", "forged payload", "runs-on labels mlreview-constructor, mlreview-__proto__, mlreview-toString", "logged as unknown profiles; no forge or EC2 call"),
+  c("U09", "memory", "20,000 runner jobs queued and completed, then a late duplicate queued", "no job kept once ended; 10,000 ended keys remembered at most; the duplicate launches nothing"),
+  c("U10", "secrets", "GitHub runner bootstrap: the JIT config on argv and in IMDS user data for the job's user", "IMDS rejected for the runner user before it starts; the config in no argv (runner environment only); no block, no runner"),
+  c("U11", "secrets", "GitLab runner bootstrap: the glrt- token on argv and in IMDS user data for the job's user", "IMDS rejected for gitlab-runner before it starts; the token in no argv; no block, no runner"),
+  c("U12", "forged payload", "GitLab Job Hook claiming an allowed project path with another project's project_id", "GET /projects/:id says otherwise: no runner created, no EC2 call"),
+  c("U13", "concurrency", "a replica dies holding 4 of 4 slots; 2 of its runners then power themselves off", "the other replica's 2 queued jobs wait while the 4 live, then launch after its next reaper pass; never more than 4"),
 ];
 
 export function corpusCase(id: string): CorpusCase {

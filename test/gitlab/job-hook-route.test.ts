@@ -25,7 +25,7 @@ describe("the Job Hook through /gitlab/webhook", () => {
   });
 
   it("a pending GPU job posted to the endpoint gets its GitLab runner and one instance; a bad token gets nothing", async () => {
-    const hook = JSON.parse(readFileSync(new URL("../fixtures/gitlab/job-hook-pending.json", import.meta.url), "utf8")) as { build_id: number; project_id: number };
+    const hook = JSON.parse(readFileSync(new URL("../fixtures/gitlab/job-hook-pending.json", import.meta.url), "utf8")) as { build_id: number; project_id: number; project: { path_with_namespace: string } };
     const file = join(tempDir(), "runners.yml");
     writeFileSync(file, "region: us-east-1\nallow: [gitlab-org/*]\nprofiles:\n  gpu: {instance_types: [g5.xlarge], image: ami-0123456789abcdef0, subnets: [subnet-a]}\n");
     const ec2 = new Ec2Mock()
@@ -34,6 +34,9 @@ describe("the Job Hook through /gitlab/webhook", () => {
       .on("RunInstances", (p) => runInstancesXml(p, "i-0gl"));
     nock.enableNetConnect("127.0.0.1");
     const gl = nock(`${GITLAB}/api/v4`, { reqheaders: { "private-token": TOKEN } })
+      // The allow list is matched against the project's own path, read by project_id (issue 10 M13).
+      .get(`/projects/${hook.project_id}`)
+      .reply(200, { id: hook.project_id, path_with_namespace: hook.project.path_with_namespace })
       .get(`/projects/${hook.project_id}/jobs/${hook.build_id}`)
       .reply(200, { id: hook.build_id, status: "pending", ref: "main", tag_list: ["mlreview-gpu"], pipeline: { id: 1, ref: "main" } })
       .post("/user/runners", (b: { tag_list: string[] }) => b.tag_list.includes("mlreview-gpu"))

@@ -213,3 +213,90 @@ export function launchEssentials(ami: string): Record<string, string> {
     "BlockDeviceMapping.1.Ebs.VolumeSize": "200",
   };
 }
+
+/**
+ * A stateful EC2 for tests with several bots at once (replicas): instances exist from RunInstances
+ * (the same ClientToken gives the same instance, as EC2 does) until TerminateInstances, and
+ * DescribeInstances filters them by tag, state and client token. Any other action is unexpected.
+ */
+export class Ec2World {
+  readonly instances: { id: string; token: string; tags: Record<string, string>; state: string }[] = [];
+  /** RunInstances requests, in order. */
+  readonly runs: URLSearchParams[] = [];
+  readonly unexpected: string[] = [];
+  /** The most instances alive at once. */
+  maxLive = 0;
+  private next = 1;
+  private readonly onNoMatch = (req: { method?: string; href?: string }) => {
+    if (!/^https?:\/\/127\.0\.0\.1[:/]/.test(req.href ?? "")) this.unexpected.push(`${req.method ?? "?"} ${req.href ?? "?"}`);
+  };
+
+  constructor(
+    private readonly ami: string,
+    base = EC2_URL,
+  ) {
+    nock.disableNetConnect();
+    nock.emitter.on("no match", this.onNoMatch);
+    nock(base)
+      .persist()
+      .post("/")
+      .reply((_uri, body) => {
+        const p = new URLSearchParams(typeof body === "string" ? body : "");
+        const [status, xml] = this.answer(p);
+        return [status, xml, { "content-type": "text/xml;charset=UTF-8" }];
+      });
+  }
+
+  live(): number {
+    return this.instances.filter((i) => i.state !== "terminated").length;
+  }
+
+  private answer(p: URLSearchParams): Reply {
+    switch (p.get("Action")) {
+      case "DescribeImages":
+        return describeImagesXml(this.ami, "/dev/sda1");
+      case "RunInstances": {
+        this.runs.push(p);
+        const token = p.get("ClientToken") ?? "";
+        let i = this.instances.find((x) => x.token === token && token !== "");
+        if (!i) {
+          const tags: Record<string, string> = {};
+          for (const [k, v] of p) {
+            const m = /^TagSpecification\.1\.Tag\.(\d+)\.Key$/.exec(k);
+            if (m) tags[v] = p.get(`TagSpecification.1.Tag.${m[1]}.Value`) ?? "";
+          }
+          i = { id: `i-0${String(this.next++).padStart(16, "0")}`, token, tags, state: "pending" };
+          this.instances.push(i);
+        }
+        this.maxLive = Math.max(this.maxLive, this.live());
+        return runInstancesXml(p, i.id);
+      }
+      case "DescribeInstances": {
+        const filters: { name: string; values: string[] }[] = [];
+        for (let n = 1; p.has(`Filter.${n}.Name`); n++) {
+          const values: string[] = [];
+          for (let m = 1; p.has(`Filter.${n}.Value.${m}`); m++) values.push(p.get(`Filter.${n}.Value.${m}`)!);
+          filters.push({ name: p.get(`Filter.${n}.Name`)!, values });
+        }
+        const match = (i: Ec2World["instances"][number]) =>
+          filters.every((f) =>
+            f.name === "instance-state-name" ? f.values.includes(i.state) : f.name === "client-token" ? f.values.includes(i.token) : f.name.startsWith("tag:") ? f.values.includes(i.tags[f.name.slice(4)] ?? "\0") : false,
+          );
+        return describeInstancesXml(this.instances.filter(match).map((i) => ({ id: i.id, state: i.state, tags: i.tags })));
+      }
+      case "TerminateInstances":
+        for (const [k, v] of p) if (k.startsWith("InstanceId.")) for (const i of this.instances) if (i.id === v) i.state = "terminated";
+        return terminateXml(p);
+      default:
+        this.unexpected.push(`EC2 ${p.get("Action")}`);
+        return ec2Error("UnsupportedOperation");
+    }
+  }
+
+  done(): { unexpected: string[] } {
+    nock.emitter.removeListener("no match", this.onNoMatch);
+    nock.cleanAll();
+    nock.enableNetConnect();
+    return { unexpected: [...this.unexpected] };
+  }
+}

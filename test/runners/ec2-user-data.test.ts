@@ -92,7 +92,9 @@ describe("bootstrap.sh, run", () => {
     for (const cmd of ["shutdown", "poweroff", "chown", "useradd"]) stub(cmd, `echo "${cmd} $*" >> "${log}"`);
     stub("sleep", `echo "sleep $*" >> "${log}"; if [ "$1" = "${15 * 60}" ]; then exec /bin/sleep ${o.idleDelay ?? 0}; fi`);
     stub("pgrep", `echo "pgrep $*" >> "${log}"; exit ${o.pgrepFinds === false ? 1 : 0}`);
-    stub("id", "exit 0");
+    stub("id", 'if [ "$1" = "-u" ]; then echo 1000; fi');
+    // The IMDS block for the job's user (imds.sh): recorded, as every machine command here.
+    stub("iptables", `echo "iptables $*" >> "${log}"`);
     stub("getent", 'echo "runner:x:1000:1000::/home/runner:/bin/bash"');
     // runuser -u USER -- cmd...: record the user, then run the command as we are.
     stub("runuser", `echo "runuser $1 $2" >> "${log}"; while [ "$1" != "--" ]; do shift; done; shift; exec "$@"`);
@@ -118,10 +120,12 @@ describe("bootstrap.sh, run", () => {
       const child = execFile("bash", [join(dir, "user-data.sh")], { env: { PATH: `${bin}:/usr/bin:/bin`, SECRET_FROM_CLOUD_INIT: "x" } }, () => resolve(child.exitCode));
     });
     expect(exit).toBe(3);
-    expect(readFileSync(join(dir, "run-args"), "utf8")).toBe(`--jitconfig\n${JIT}\n`);
+    // Issue 10 L8: on no command line (run.sh's arguments were `--jitconfig <config>`, which `ps`
+    // shows every user); the runner takes ACTIONS_RUNNER_INPUT_JITCONFIG as its --jitconfig.
+    expect(readFileSync(join(dir, "run-args"), "utf8")).toBe("\n");
     const env = readFileSync(join(dir, "run-env"), "utf8");
     expect(env).not.toContain("SECRET_FROM_CLOUD_INIT");
-    expect(env).not.toContain(JIT);
+    expect(env).toMatch(new RegExp(`^ACTIONS_RUNNER_INPUT_JITCONFIG=${JIT.replace(/[+/=]/g, "\\$&")}$`, "m"));
     expect(env).toMatch(/^HOME=\/home\/runner$/m);
     const calls = await waitFor(log, /shutdown -h \+360 /);
     expect(calls).toContain("runuser -u runner");

@@ -47,6 +47,8 @@ profiles:
     idle_minutes: 15
 `;
 const config = parseRunnersConfig(RUNNERS_YML);
+/** GET /projects/380: the project's own path, which the allow list is matched against (issue 10 M13). */
+const PROJECT = { id: 380, path_with_namespace: "gitlab-org/gitlab-test" };
 
 /** GET /projects/:id/jobs/:job_id, shaped like the jobs API's documented answer. */
 function jobApi(o: { id?: number; status?: string; tags?: string[]; ref?: string } = {}) {
@@ -125,6 +127,8 @@ describe("GitLab runners from Job Hooks", () => {
   it("pending with tags [mlreview-gpu] → job tags from the API → POST /user/runners → one instance; success → terminate and DELETE /runners/:id", async () => {
     const gl = gitlab();
     gl.scope
+      .get(`${API}/projects/380`)
+      .reply(200, PROJECT)
       .get(`${API}/projects/380/jobs/1977`)
       .reply(200, jobApi())
       .post(`${API}/user/runners`, gl.keep)
@@ -176,6 +180,8 @@ describe("GitLab runners from Job Hooks", () => {
   it("duplicate pending hooks (GitLab's retries, concurrent or late) give one runner and one instance", async () => {
     const gl = gitlab();
     gl.scope
+      .get(`${API}/projects/380`)
+      .reply(200, PROJECT)
       .get(`${API}/projects/380/jobs/1977`)
       .reply(200, jobApi())
       .post(`${API}/user/runners`, gl.keep)
@@ -204,10 +210,16 @@ describe("GitLab runners from Job Hooks", () => {
   it("jobs without a mlreview tag, with an unknown profile, or no longer pending get nothing", async () => {
     const gl = gitlab();
     gl.scope
+      .get(`${API}/projects/380`)
+      .reply(200, PROJECT)
       .get(`${API}/projects/380/jobs/1977`)
       .reply(200, jobApi({ tags: ["docker", "linux"] }))
+      .get(`${API}/projects/380`)
+      .reply(200, PROJECT)
       .get(`${API}/projects/380/jobs/1978`)
       .reply(200, jobApi({ id: 1978, tags: ["mlreview-tpu"] }))
+      .get(`${API}/projects/380`)
+      .reply(200, PROJECT)
       .get(`${API}/projects/380/jobs/1979`)
       .reply(200, jobApi({ id: 1979, status: "canceled" }));
     for (const id of [1977, 1978, 1979]) await service.onGitLabJob({ ...pendingHook(), build_id: id });
@@ -220,6 +232,8 @@ describe("GitLab runners from Job Hooks", () => {
   it("a merge request pipeline from a fork, run in the parent project, gets no runner (fork_pull_requests: false)", async () => {
     const gl = gitlab();
     gl.scope
+      .get(`${API}/projects/380`)
+      .reply(200, PROJECT)
       .get(`${API}/projects/380/jobs/1977`)
       .reply(200, jobApi({ ref: "refs/merge-requests/5/head" }))
       .get(`${API}/projects/380/merge_requests/5`)
@@ -234,6 +248,8 @@ describe("GitLab runners from Job Hooks", () => {
   it("a merge request pipeline from the project itself gets its runner", async () => {
     const gl = gitlab();
     gl.scope
+      .get(`${API}/projects/380`)
+      .reply(200, PROJECT)
       .get(`${API}/projects/380/jobs/1977`)
       .reply(200, jobApi({ ref: "refs/merge-requests/6/merge" }))
       .get(`${API}/projects/380/merge_requests/6`)
@@ -250,12 +266,16 @@ describe("GitLab runners from Job Hooks", () => {
   it("a launch EC2 refuses deletes the runner it created, and GitLab errors never carry the token", async () => {
     const gl = gitlab();
     gl.scope
+      .get(`${API}/projects/380`)
+      .reply(200, PROJECT)
       .get(`${API}/projects/380/jobs/1977`)
       .reply(200, jobApi())
       .post(`${API}/user/runners`)
       .reply(201, { id: 9309, token: RUNNER_TOKEN, token_expires_at: null })
       .delete(`${API}/runners/9309`)
       .reply(204)
+      .get(`${API}/projects/380`)
+      .reply(200, PROJECT)
       .get(`${API}/projects/380/jobs/1980`)
       .reply(200, jobApi({ id: 1980 }))
       .post(`${API}/user/runners`)
@@ -362,6 +382,8 @@ describe("wireRunners(…).onGitLabJob: what the GitLab webhook route calls", ()
       .on("RunInstances", (p) => runInstancesXml(p, "i-0gl0000000000009"))
       .on("TerminateInstances", terminateXml);
     const gl = nock(ORIGIN, { reqheaders: { "private-token": PAT } })
+      .get(`${API}/projects/380`)
+      .reply(200, PROJECT)
       .get(`${API}/projects/380/jobs/1977`)
       .reply(200, jobApi())
       .post(`${API}/user/runners`)

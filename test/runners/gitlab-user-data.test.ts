@@ -87,7 +87,9 @@ describe("bootstrap-gitlab.sh, run", () => {
     };
     for (const cmd of ["shutdown", "poweroff", "chown", "useradd"]) stub(cmd, `echo "${cmd} $*" >> "${log}"`);
     stub("sleep", `echo "sleep $*" >> "${log}"; if [ "$1" = "${15 * 60}" ]; then exec /bin/sleep ${o.idleDelay ?? 0}; fi`);
-    stub("id", "exit 0");
+    stub("id", 'if [ "$1" = "-u" ]; then echo 1000; fi');
+    // The IMDS block for the job's user (imds.sh): recorded, as every machine command here.
+    stub("iptables", `echo "iptables $*" >> "${log}"`);
     stub("getent", `echo "gitlab-runner:x:999:999::${dir}/home:/bin/bash"`);
     // runuser -u USER -- cmd...: record the user, then run the command as we are.
     stub("runuser", `echo "runuser $1 $2" >> "${log}"; while [ "$1" != "--" ]; do shift; done; shift; exec "$@"`);

@@ -11,6 +11,8 @@ profiles:
   cpu: {instance_types: [c7i.large], image: ami-0123456789abcdef0, subnets: [subnet-a]}
 `);
 
+const OWNER = "acme/models";
+
 function harness(outcome: (job: QueuedJob, n: number) => LaunchOutcome = (j) => ({ instanceId: `i-${j.key}` })) {
   const launched: string[] = [];
   const terminated: string[] = [];
@@ -26,7 +28,7 @@ function harness(outcome: (job: QueuedJob, n: number) => LaunchOutcome = (j) => 
     log: () => {},
     now: () => now,
   });
-  const job = (key: string, profile = "gpu", queuedAt = 0): QueuedJob => ({ key, profile, runnerName: `r-${key}`, queuedAt });
+  const job = (key: string, profile = "gpu", queuedAt = 0): QueuedJob => ({ key, owner: OWNER, profile, runnerName: `r-${key}`, queuedAt });
   return { s, launched, terminated, job, advance: (ms: number) => (now += ms) };
 }
 
@@ -41,11 +43,11 @@ describe("runner scheduling", () => {
     await s.idle();
     expect(launched).toEqual(["g1", "g2", "c1"]); // gpu capped at 2, all at 3
     expect(s.waiting()).toBe(2);
-    await s.completed("g1", "r-g1");
+    await s.completed("g1", "r-g1", OWNER);
     await s.idle();
     expect(terminated).toEqual(["i-g1"]);
     expect(launched).toEqual(["g1", "g2", "c1", "g3"]); // g3 (queued before c2) takes the freed slot
-    await s.completed("c1", "r-c1");
+    await s.completed("c1", "r-c1", OWNER);
     await s.idle();
     expect(launched.at(-1)).toBe("c2");
   });
@@ -60,10 +62,10 @@ describe("runner scheduling", () => {
   it("completed before in_progress (or while launching) still ends the instance; completed before queued never launches", async () => {
     const { s, launched, terminated, job } = harness();
     s.queued(job("j1"));
-    await s.completed("j1", undefined); // cancelled while its instance is being started
+    await s.completed("j1", undefined, OWNER); // cancelled while its instance is being started
     await s.idle();
     expect(terminated).toEqual(["i-j1"]);
-    await s.completed("j2", undefined);
+    await s.completed("j2", undefined, OWNER);
     s.queued(job("j2"));
     await s.idle();
     expect(launched).toEqual(["j1"]);
@@ -74,7 +76,7 @@ describe("runner scheduling", () => {
     s.queued(job("a"));
     s.queued(job("b"));
     await s.idle();
-    await s.completed("a", "r-b"); // a was picked up by b's runner
+    await s.completed("a", "r-b", OWNER); // a was picked up by b's runner
     await s.idle();
     expect(terminated).toEqual(["i-b"]);
   });
