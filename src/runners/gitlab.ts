@@ -101,7 +101,7 @@ export class GitLabClient {
    * hook's `project.path_with_namespace` is only what the sender claims.
    */
   async pathWithNamespace(projectId: number): Promise<string | undefined> {
-    const data = (await this.call("GET", `/projects/${projectPath(projectId)}`, undefined, [404])) as { path_with_namespace?: unknown } | undefined;
+    const data = (await this.call("GET", gitlabPath`/projects/${projectId}`, undefined, [404])) as { path_with_namespace?: unknown } | undefined;
     return typeof data?.path_with_namespace === "string" ? data.path_with_namespace : undefined;
   }
 
@@ -125,6 +125,8 @@ export class GitLabClient {
         method,
         headers: { "PRIVATE-TOKEN": this.o.token, accept: "application/json", ...(body === undefined ? {} : { "content-type": "application/json" }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        // fetch keeps PRIVATE-TOKEN on a redirect to another origin (it drops only Authorization): a 3xx is an error.
+        redirect: "manual",
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (e) {

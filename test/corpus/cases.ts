@@ -182,6 +182,7 @@ export const CASES: readonly CorpusCase[] = [
   c("L09", "secrets", "git children of the bot (config, fetch, cat-file) during a GitLab report, with every secret in the environment", "no PRIVATE_KEY, WEBHOOK_SECRET, GITLAB_TOKEN, AWS secret in any git environment; the token only as the header scoped to the clone URL"),
   c("L10", "secrets", "git children of the CLI (`mlreview report`, `metrics show --all-branches`) with every secret in the environment", "no secret value in any git environment"),
   c("L11", "secrets", "GitLab API call answered by a redirect to another origin", "not followed: that origin gets no request and no PRIVATE-TOKEN; the task fails with one line"),
+  c("L12", "secrets", "the runners' GitLab client answered by a redirect to another origin", "not followed: that origin gets no request and no PRIVATE-TOKEN; a clear error"),
   // Runners (issue 10: H8, M3, M4, L4, L5, L8, M13): runners.test.ts.
   c("U01", "concurrency", "two replicas on one Redis, 8 queued GPU jobs, max_instances 4", "never more than 4 instances at once; the other 4 start, oldest first, as any replica frees a slot; one instance per job"),
   c("U02", "concurrency", "a runner powers itself off and its completed delivery is lost (max_instances 1, one job waiting)", "the reaper's next pass frees its slot from EC2's listing; the waiting job launches"),

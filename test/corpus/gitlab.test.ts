@@ -13,6 +13,7 @@ import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
 import { afterAll, describe, expect, it } from "vitest";
 import { createApp, type MlreviewApp } from "../../src/app/index.js";
 import { MemoryQueue } from "../../src/queue/memory.js";
+import { GitLabClient } from "../../src/runners/gitlab.js";
 import { example } from "../github/helpers.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
 import { gitHttpServer } from "../helpers/git-http.js";
@@ -202,6 +203,16 @@ describe("forged GitLab payloads", () => {
     expect(scope.pendingMocks()).toEqual([]);
     expect(evil.requests).toEqual([]);
     expect(errors.at(-1)).toBe("GitLab GET /projects/1/repository/merge_base: 302 redirect not followed");
+  });
+
+  it(title("L12"), async () => {
+    // The runners' GitLab client (runner registration, jobs, projects) follows no redirect either.
+    const client = new GitLabClient({ url: GITLAB, token: TOKEN });
+    const scope = nock(API).get("/projects/380").reply(302, "", { location: `${evil.origin}/api/v4/projects/380` });
+    await expect(client.pathWithNamespace(380)).rejects.toThrow("GitLab GET /projects/380: HTTP 302");
+    expect(unexpected).toEqual([]);
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(evil.requests).toEqual([]);
   });
 
   it(title("L05"), async () => {
