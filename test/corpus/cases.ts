@@ -116,7 +116,7 @@ export const CASES: readonly CorpusCase[] = [
   // Markdown/HTML injection through `mlreview report --out` (report-injection.test.ts).
   c("I01", "injection", "`<script>` in a metric key", "escaped: &lt;script&gt;"),
   c("I02", "injection", "`<img src=x onerror=…>` in a string value", "escaped"),
-  c("I03", "injection", "`@acme/admins` mention in a key", "no @mention: &#64;"),
+  c("I03", "injection", "`@acme/admins` mention in a key", "no @mention: a zero-width joiner after @"),
   c("I04", "injection", "`[x](javascript:alert(1))` in a key", "no link"),
   c("I05", "injection", "`a|b|c` pipes in a key", "table keeps six cells per row"),
   c("I06", "injection", "`-->` in a key (would close our marker comment)", "escaped: --&gt;"),
