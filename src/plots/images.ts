@@ -30,6 +30,7 @@ export async function readImageSide(
   label: string,
   tree: FileTree,
   pool: () => RenderPool,
+  tenant?: object,
 ): Promise<ImageSide> {
   const r = (await tree.read([path])).get(path);
   if (r === undefined || !r.ok) return { label, error: r?.error.message ?? "missing" };
@@ -38,7 +39,7 @@ export async function readImageSide(
   const ext = path.slice(path.lastIndexOf(".")).toLowerCase();
   if (ext === ".svg") {
     try {
-      return { label, data: (await pool().rasterise(data)).data, type: "image/png" };
+      return { label, data: (await pool().rasterise(data, tenant ? { tenant } : {})).data, type: "image/png" };
     } catch (e) {
       return { label, error: `SVG could not be rendered: ${(e as Error).message}` };
     }

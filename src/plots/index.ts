@@ -42,43 +42,77 @@ export function imagePlotPaths(defs: readonly PlotDefinition[]): string[] {
 }
 
 /**
- * Render every data plot of `defs` (image plots are skipped: see imagePlotPaths). Revisions are
- * base first, head second; templates named by path are read from the head. Never throws for a
- * bad plot: it gets `error`. Specs are prepared one by one while earlier ones render.
+ * Plots drawn per report at most: more only cost render time that other reports wait for (8 slow
+ * plots made another repository's one-plot report take 80 s). The rest are listed, not drawn.
  */
-export async function renderPlots(
-  defs: PlotDefinition[],
-  revisions: PlotRevision[],
-  opts: { signal?: AbortSignal; timeoutMs?: number } = {},
-): Promise<RenderedPlot[]> {
+export const MAX_PLOTS_PER_REPORT = 20;
+/** Render time of one report, waiting for a worker included: plots still undrawn past it are listed. */
+export const RENDER_BUDGET_MS = 60_000;
+
+export interface RenderPlotsOptions {
+  signal?: AbortSignal;
+  /** Per plot (the pool's deadline). */
+  timeoutMs?: number;
+  /** For the whole call; default RENDER_BUDGET_MS. */
+  budgetMs?: number;
+  /** Whose renders these are (the pool takes turns between tenants); default: this call. */
+  tenant?: object;
+}
+
+/**
+ * Render every data plot of `defs` (image plots are skipped: see imagePlotPaths), up to
+ * MAX_PLOTS_PER_REPORT and within the render budget. Revisions are base first, head second;
+ * templates named by path are read from the head. Never throws for a bad plot: it gets `error`.
+ * Specs are prepared one by one while earlier ones render.
+ */
+export async function renderPlots(defs: PlotDefinition[], revisions: PlotRevision[], opts: RenderPlotsOptions = {}): Promise<RenderedPlot[]> {
+  const data = defs.filter((d) => !(d.files.length > 0 && d.files.every(isImagePath)));
+  const drawn = data.slice(0, MAX_PLOTS_PER_REPORT);
+  const listed = (d: PlotDefinition, error: string): RenderedPlot => ({ id: d.id, title: d.title ?? d.id, error });
+  const overCap = data.slice(MAX_PLOTS_PER_REPORT).map((d) => listed(d, `not drawn: over the cap of ${MAX_PLOTS_PER_REPORT} plots per report`));
+  const budgetMs = opts.budgetMs ?? RENDER_BUDGET_MS;
+  const outOfBudget = `not drawn: the report's render budget of ${budgetMs / 1000} s was used up`;
+  const budget = new AbortController();
+  const timer = setTimeout(() => budget.abort(), budgetMs);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, budget.signal]) : budget.signal;
+  const render = { signal, tenant: opts.tenant ?? {}, ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }) };
   const results: Array<Promise<RenderedPlot>> = [];
-  for await (const p of preparePlots(defs, revisions)) {
-    if (!p.ok) {
-      results.push(Promise.resolve({ id: p.id, title: p.title, error: p.error }));
-      continue;
+  try {
+    for await (const p of preparePlots(drawn, revisions)) {
+      if (budget.signal.aborted) break;
+      if (!p.ok) {
+        results.push(Promise.resolve({ id: p.id, title: p.title, error: p.error }));
+        continue;
+      }
+      const note = p.note;
+      const started = performance.now();
+      results.push(
+        renderer()
+          .render(p.plot.spec, render)
+          .finally(() => telemetry.renderSeconds((performance.now() - started) / 1000))
+          .then(
+            (r): RenderedPlot => ({ id: p.id, title: p.title, png: r.data, ...(note === undefined ? {} : { note }) }),
+            (e: unknown): RenderedPlot => ({ id: p.id, title: p.title, error: budget.signal.aborted && !opts.signal?.aborted ? outOfBudget : (e as Error).message }),
+          ),
+      );
     }
-    const note = p.note;
-    const started = performance.now();
-    results.push(
-      renderer()
-        .render(p.plot.spec, opts)
-        .finally(() => telemetry.renderSeconds((performance.now() - started) / 1000))
-        .then(
-          (r): RenderedPlot => ({ id: p.id, title: p.title, png: r.data, ...(note === undefined ? {} : { note }) }),
-          (e: unknown): RenderedPlot => ({ id: p.id, title: p.title, error: (e as Error).message }),
-        ),
-    );
+    const done = await Promise.all(results);
+    // Plots the budget ran out before preparing: listed by name, in their place.
+    const unprepared = drawn.slice(done.length).map((d) => listed(d, outOfBudget));
+    return [...done, ...unprepared, ...overCap];
+  } finally {
+    clearTimeout(timer);
   }
-  return Promise.all(results);
 }
 
 /** Each image at each revision (in the order given), for a base | head table. */
-export async function collectImages(paths: string[], revisions: PlotRevision[]): Promise<RenderedImage[]> {
+export async function collectImages(paths: string[], revisions: PlotRevision[], opts: { tenant?: object } = {}): Promise<RenderedImage[]> {
   const unique = [...new Set(paths)];
+  const tenant = opts.tenant ?? {};
   return Promise.all(
     unique.map(async (path) => ({
       path,
-      sides: await Promise.all(revisions.map((r) => readImageSide(path, r.label, r.tree, renderer))),
+      sides: await Promise.all(revisions.map((r) => readImageSide(path, r.label, r.tree, renderer, tenant))),
     })),
   );
 }

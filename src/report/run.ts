@@ -13,6 +13,8 @@ export interface RunReportOptions {
   publish: Publish;
   /** Problems found before the pipeline ran (e.g. a rejected CI artifact), shown with the others. */
   problems?: RevisionProblem[];
+  /** Render time for this report's plots; default RENDER_BUDGET_MS (src/plots/index.ts). */
+  renderBudgetMs?: number;
 }
 
 /**
@@ -34,7 +36,12 @@ export async function runReport(base: FileTree, head: FileTree, opts: RunReportO
     { label: head.label, tree: head },
   ];
   const draw = (opts.drawPlots ?? true) && project !== undefined;
-  const [plots, images] = draw ? await Promise.all([renderPlots(project.plots, revisions), collectImages(project.images, revisions)]) : [[], []];
+  // One tenant for the render pool: this report's plots and SVG images take turns with other reports'.
+  const tenant = {};
+  const budget = opts.renderBudgetMs === undefined ? {} : { budgetMs: opts.renderBudgetMs };
+  const [plots, images] = draw
+    ? await Promise.all([renderPlots(project.plots, revisions, { tenant, ...budget }), collectImages(project.images, revisions, { tenant })])
+    : [[], []];
   const report = await buildReport({
     base: { label: base.label, commit: base.commit },
     head: { label: head.label, commit: head.commit },
