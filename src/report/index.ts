@@ -183,7 +183,7 @@ async function publishShown(input: ReportInput, shown: Counts): Promise<Map<Buff
  * title is kept safe to render too). Both fit GitHub's limits by leaving things out, never by a cut.
  */
 function checkOutput(changed: MetricRow[], paramsChanged: number, breaches: Breach[]): Report["check"] {
-  const line = (top: boolean) => summarize(changed, paramsChanged, breaches, { text: md, bold: (s) => s, top });
+  const line = (top: boolean) => summarize(changed, paramsChanged, breaches, { text: titleText, bold: (s) => s, top });
   const title = [line(true), line(false)].find((t) => t.length <= MAX_CHECK_TITLE_LENGTH) ?? "ML results";
   const head = summarize(changed, paramsChanged, breaches, { text: md, bold: (s) => `**${s}**` });
   if (breaches.length === 0) return { title, summary: head };
@@ -200,6 +200,14 @@ function checkOutput(changed: MetricRow[], paramsChanged: number, breaches: Brea
   const left = breaches.length - lines.length;
   const more = left > 0 ? `\n\n_${left} more crossed thresholds not shown: the check's summary is limited to ${MAX_CHECK_SUMMARY_BYTES.toLocaleString("en-US")} bytes._` : "";
   return { title, summary: `${intro}${lines.join("\n")}${more}` };
+}
+
+/**
+ * The title is also shown as plain text (GitLab's status description is the same title): `val_loss`
+ * reads better than `val\_loss`, and an underscore between two letters or digits is never emphasis.
+ */
+function titleText(s: string): string {
+  return md(s).replace(/(?<=[A-Za-z0-9])\\_(?=[A-Za-z0-9])/g, "_");
 }
 
 const RANK: Record<MetricRow["verdict"], number> = { regressed: 0, removed: 1, improved: 2, added: 3, changed: 4, unchanged: 5 };
