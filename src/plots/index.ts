@@ -2,6 +2,7 @@
  * Plots as `dvc plots diff` shows them, as PNG files for a report: one per plot definition,
  * every revision as a labelled series, rendered in a sandboxed process pool.
  */
+import { setMaxListeners } from "node:events";
 import type { PlotDefinition } from "../project/types.js";
 import type { FileTree } from "../revisions/types.js";
 import { isImagePath } from "./data.js";
@@ -75,6 +76,8 @@ export async function renderPlots(defs: PlotDefinition[], revisions: PlotRevisio
   const budget = new AbortController();
   const timer = setTimeout(() => budget.abort(), budgetMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, budget.signal]) : budget.signal;
+  // One listener per plot in the pool, all of this report's: not a leak.
+  setMaxListeners(MAX_PLOTS_PER_REPORT + 1, signal);
   const render = { signal, tenant: opts.tenant ?? {}, ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }) };
   const results: Array<Promise<RenderedPlot>> = [];
   try {

@@ -2,7 +2,7 @@
  * A small pool of warm render processes (render-worker.ts). Each render has a deadline and each
  * process a capped V8 heap; a process that overruns either is killed and replaced, and only that
  * one render fails. Idle processes are unref'd so that a CLI which forgets `close()` still exits.
- * Waiting renders are served round robin by tenant (one report), not first come first served.
+ * Waiting renders take turns by tenant (one report), not first come first served.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -77,8 +77,15 @@ function workerScript(): string {
 
 export class RenderPool {
   private readonly slots: Slot[] = [];
-  /** Waiting jobs by tenant; the Map's order is the round robin's (a served tenant moves to the end). */
+  /** Waiting jobs by tenant, in order of arrival. */
   private readonly queues = new Map<object, Job[]>();
+  /**
+   * When each tenant was last served (a tick): the one served longest ago goes next, and one never
+   * served goes first. Kept while a tenant's queue is empty, so that a report submitting its plots
+   * one by one is not taken for a newcomer each time.
+   */
+  private readonly served = new WeakMap<object, number>();
+  private tick = 0;
   private readonly size: number;
   private readonly timeoutMs: number;
   private readonly heapMb: number;
@@ -153,12 +160,15 @@ export class RenderPool {
     }
   }
 
-  /** The first job of the tenant whose turn it is; that tenant goes to the back of the line. */
+  /** The first job of the tenant whose turn it is: the one served longest ago (ties: first arrived). */
   private next(): Job {
-    const [tenant, q] = this.queues.entries().next().value as [object, Job[]];
+    const last = (t: object) => this.served.get(t) ?? 0;
+    let turn: [object, Job[]] | undefined;
+    for (const entry of this.queues) if (turn === undefined || last(entry[0]) < last(turn[0])) turn = entry;
+    const [tenant, q] = turn!;
     const job = q.shift()!;
-    this.queues.delete(tenant);
-    if (q.length > 0) this.queues.set(tenant, q);
+    if (q.length === 0) this.queues.delete(tenant);
+    this.served.set(tenant, ++this.tick);
     return job;
   }
 
