@@ -7,10 +7,12 @@ import type { PlotDefinition } from "../project/types.js";
 import type { FileTree } from "../revisions/types.js";
 import { isImagePath } from "./data.js";
 import { readImageSide, type ImageSide } from "./images.js";
+import { RenderBudget } from "./budget.js";
 import { RenderPool } from "./pool.js";
 import { preparePlots } from "./prepare.js";
 import { telemetry } from "../telemetry.js";
 
+export { RenderBudget, RENDER_BUDGET_MS } from "./budget.js";
 export { isImagePath } from "./data.js";
 export { preparePlots, type PreparedDefinition } from "./prepare.js";
 
@@ -47,17 +49,13 @@ export function imagePlotPaths(defs: readonly PlotDefinition[]): string[] {
  * plots made another repository's one-plot report take 80 s). The rest are listed, not drawn.
  */
 export const MAX_PLOTS_PER_REPORT = 20;
-/** Render time of one report, waiting for a worker included: plots still undrawn past it are listed. */
-export const RENDER_BUDGET_MS = 60_000;
 
 export interface RenderPlotsOptions {
   signal?: AbortSignal;
   /** Per plot (the pool's deadline). */
   timeoutMs?: number;
-  /** For the whole call; default RENDER_BUDGET_MS. */
-  budgetMs?: number;
-  /** Whose renders these are (the pool takes turns between tenants); default: this call. */
-  tenant?: object;
+  /** The report's tenant and render budget; default: one of RENDER_BUDGET_MS for this call. */
+  budget?: RenderBudget;
 }
 
 /**
@@ -71,18 +69,15 @@ export async function renderPlots(defs: PlotDefinition[], revisions: PlotRevisio
   const drawn = data.slice(0, MAX_PLOTS_PER_REPORT);
   const listed = (d: PlotDefinition, error: string): RenderedPlot => ({ id: d.id, title: d.title ?? d.id, error });
   const overCap = data.slice(MAX_PLOTS_PER_REPORT).map((d) => listed(d, `not drawn: over the cap of ${MAX_PLOTS_PER_REPORT} plots per report`));
-  const budgetMs = opts.budgetMs ?? RENDER_BUDGET_MS;
-  const outOfBudget = `not drawn: the report's render budget of ${budgetMs / 1000} s was used up`;
-  const budget = new AbortController();
-  const timer = setTimeout(() => budget.abort(), budgetMs);
+  const budget = opts.budget ?? new RenderBudget();
   const signal = opts.signal ? AbortSignal.any([opts.signal, budget.signal]) : budget.signal;
-  // One listener per plot in the pool, all of this report's: not a leak.
-  setMaxListeners(MAX_PLOTS_PER_REPORT + 1, signal);
-  const render = { signal, tenant: opts.tenant ?? {}, ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }) };
+  // Every render of the report listens to it: many listeners are expected, not a leak.
+  setMaxListeners(0, signal);
+  const render = { signal, tenant: budget.tenant, ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }) };
   const results: Array<Promise<RenderedPlot>> = [];
   try {
     for await (const p of preparePlots(drawn, revisions)) {
-      if (budget.signal.aborted) break;
+      if (budget.spent) break;
       if (!p.ok) {
         results.push(Promise.resolve({ id: p.id, title: p.title, error: p.error }));
         continue;
@@ -95,29 +90,33 @@ export async function renderPlots(defs: PlotDefinition[], revisions: PlotRevisio
           .finally(() => telemetry.renderSeconds((performance.now() - started) / 1000))
           .then(
             (r): RenderedPlot => ({ id: p.id, title: p.title, png: r.data, ...(note === undefined ? {} : { note }) }),
-            (e: unknown): RenderedPlot => ({ id: p.id, title: p.title, error: budget.signal.aborted && !opts.signal?.aborted ? outOfBudget : (e as Error).message }),
+            (e: unknown): RenderedPlot => ({ id: p.id, title: p.title, error: budget.spent && !opts.signal?.aborted ? budget.message : (e as Error).message }),
           ),
       );
     }
     const done = await Promise.all(results);
     // Plots the budget ran out before preparing: listed by name, in their place.
-    const unprepared = drawn.slice(done.length).map((d) => listed(d, outOfBudget));
+    const unprepared = drawn.slice(done.length).map((d) => listed(d, budget.message));
     return [...done, ...unprepared, ...overCap];
   } finally {
-    clearTimeout(timer);
+    if (opts.budget === undefined) budget.close();
   }
 }
 
-/** Each image at each revision (in the order given), for a base | head table. */
-export async function collectImages(paths: string[], revisions: PlotRevision[], opts: { tenant?: object } = {}): Promise<RenderedImage[]> {
+/** Each image at each revision (in the order given), for a base | head table; SVGs are rasterised within `budget`. */
+export async function collectImages(paths: string[], revisions: PlotRevision[], opts: { budget?: RenderBudget } = {}): Promise<RenderedImage[]> {
   const unique = [...new Set(paths)];
-  const tenant = opts.tenant ?? {};
-  return Promise.all(
-    unique.map(async (path) => ({
-      path,
-      sides: await Promise.all(revisions.map((r) => readImageSide(path, r.label, r.tree, renderer, tenant))),
-    })),
-  );
+  const budget = opts.budget ?? new RenderBudget();
+  try {
+    return await Promise.all(
+      unique.map(async (path) => ({
+        path,
+        sides: await Promise.all(revisions.map((r) => readImageSide(path, r.label, r.tree, renderer, budget))),
+      })),
+    );
+  } finally {
+    if (opts.budget === undefined) budget.close();
+  }
 }
 
 /** Stop the render processes so that the CLI can exit. */

@@ -1,6 +1,6 @@
 import { diffRevisions, type RevisionProblem } from "../compare/index.js";
 import type { Limits } from "../formats/limits.js";
-import { collectImages, renderPlots, type PlotRevision } from "../plots/index.js";
+import { collectImages, RenderBudget, renderPlots, type PlotRevision } from "../plots/index.js";
 import { discoverProject, type DiscoverOptions } from "../project/index.js";
 import type { FileTree } from "../revisions/types.js";
 import { buildReport, type Publish, type Report } from "./index.js";
@@ -13,7 +13,7 @@ export interface RunReportOptions {
   publish: Publish;
   /** Problems found before the pipeline ran (e.g. a rejected CI artifact), shown with the others. */
   problems?: RevisionProblem[];
-  /** Render time for this report's plots; default RENDER_BUDGET_MS (src/plots/index.ts). */
+  /** Render time for this report's plots and SVG images; default RENDER_BUDGET_MS (src/plots/budget.ts). */
   renderBudgetMs?: number;
 }
 
@@ -36,12 +36,12 @@ export async function runReport(base: FileTree, head: FileTree, opts: RunReportO
     { label: head.label, tree: head },
   ];
   const draw = (opts.drawPlots ?? true) && project !== undefined;
-  // One tenant for the render pool: this report's plots and SVG images take turns with other reports'.
-  const tenant = {};
-  const budget = opts.renderBudgetMs === undefined ? {} : { budgetMs: opts.renderBudgetMs };
-  const [plots, images] = draw
-    ? await Promise.all([renderPlots(project.plots, revisions, { tenant, ...budget }), collectImages(project.images, revisions, { tenant })])
-    : [[], []];
+  // This report's plots and SVG images share one render budget, and take turns with other reports'.
+  const budget = new RenderBudget(opts.renderBudgetMs);
+  const [plots, images] = await Promise.all([
+    draw ? renderPlots(project.plots, revisions, { budget }) : [],
+    draw ? collectImages(project.images, revisions, { budget }) : [],
+  ]).finally(() => budget.close());
   const report = await buildReport({
     base: { label: base.label, commit: base.commit },
     head: { label: head.label, commit: head.commit },
