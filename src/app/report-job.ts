@@ -92,11 +92,7 @@ async function buildAndPost(job: ReportJob): Promise<void> {
     const posted = await job.ctx.publish(async () => {
       await job.beforePost?.();
       await job.forge.upsertReport(job.cr, report.markdown);
-      await job.forge.setCheck(job.cr, {
-        conclusion: report.conclusion,
-        title: report.summary,
-        summary: [report.summary, ...report.breaches.map((b) => `- ${b.reason}`)].join("\n"),
-      });
+      await job.forge.setCheck(job.cr, { conclusion: report.conclusion, ...report.check });
       return true;
     });
     if (posted) metrics.report("built");

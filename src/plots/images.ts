@@ -4,6 +4,7 @@
  * would execute scripts from if served as-is, is rasterised to PNG in the render sandbox.
  */
 import type { FileTree } from "../revisions/types.js";
+import type { RenderBudget } from "./budget.js";
 import type { RenderPool } from "./pool.js";
 
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
@@ -30,6 +31,7 @@ export async function readImageSide(
   label: string,
   tree: FileTree,
   pool: () => RenderPool,
+  budget?: RenderBudget,
 ): Promise<ImageSide> {
   const r = (await tree.read([path])).get(path);
   if (r === undefined || !r.ok) return { label, error: r?.error.message ?? "missing" };
@@ -37,10 +39,11 @@ export async function readImageSide(
   if (data.length > MAX_IMAGE_BYTES) return { label, error: `image is ${mb(data.length)}, over the ${mb(MAX_IMAGE_BYTES)} limit` };
   const ext = path.slice(path.lastIndexOf(".")).toLowerCase();
   if (ext === ".svg") {
+    if (budget?.spent) return { label, error: budget.message };
     try {
-      return { label, data: (await pool().rasterise(data)).data, type: "image/png" };
+      return { label, data: (await pool().rasterise(data, budget ? { tenant: budget.tenant, signal: budget.signal } : {})).data, type: "image/png" };
     } catch (e) {
-      return { label, error: `SVG could not be rendered: ${(e as Error).message}` };
+      return { label, error: budget?.spent ? budget.message : `SVG could not be rendered: ${(e as Error).message}` };
     }
   }
   const sig = SIGNATURES.find(([e]) => e === ext);

@@ -2,14 +2,17 @@
  * Plots as `dvc plots diff` shows them, as PNG files for a report: one per plot definition,
  * every revision as a labelled series, rendered in a sandboxed process pool.
  */
+import { setMaxListeners } from "node:events";
 import type { PlotDefinition } from "../project/types.js";
 import type { FileTree } from "../revisions/types.js";
 import { isImagePath } from "./data.js";
 import { readImageSide, type ImageSide } from "./images.js";
+import { RenderBudget } from "./budget.js";
 import { RenderPool } from "./pool.js";
 import { preparePlots } from "./prepare.js";
 import { telemetry } from "../telemetry.js";
 
+export { RenderBudget, RENDER_BUDGET_MS } from "./budget.js";
 export { isImagePath } from "./data.js";
 export { preparePlots, type PreparedDefinition } from "./prepare.js";
 
@@ -42,45 +45,78 @@ export function imagePlotPaths(defs: readonly PlotDefinition[]): string[] {
 }
 
 /**
- * Render every data plot of `defs` (image plots are skipped: see imagePlotPaths). Revisions are
- * base first, head second; templates named by path are read from the head. Never throws for a
- * bad plot: it gets `error`. Specs are prepared one by one while earlier ones render.
+ * Plots drawn per report at most: more only cost render time that other reports wait for (8 slow
+ * plots made another repository's one-plot report take 80 s). The rest are listed, not drawn.
  */
-export async function renderPlots(
-  defs: PlotDefinition[],
-  revisions: PlotRevision[],
-  opts: { signal?: AbortSignal; timeoutMs?: number } = {},
-): Promise<RenderedPlot[]> {
-  const results: Array<Promise<RenderedPlot>> = [];
-  for await (const p of preparePlots(defs, revisions)) {
-    if (!p.ok) {
-      results.push(Promise.resolve({ id: p.id, title: p.title, error: p.error }));
-      continue;
-    }
-    const note = p.note;
-    const started = performance.now();
-    results.push(
-      renderer()
-        .render(p.plot.spec, opts)
-        .finally(() => telemetry.renderSeconds((performance.now() - started) / 1000))
-        .then(
-          (r): RenderedPlot => ({ id: p.id, title: p.title, png: r.data, ...(note === undefined ? {} : { note }) }),
-          (e: unknown): RenderedPlot => ({ id: p.id, title: p.title, error: (e as Error).message }),
-        ),
-    );
-  }
-  return Promise.all(results);
+export const MAX_PLOTS_PER_REPORT = 20;
+
+export interface RenderPlotsOptions {
+  signal?: AbortSignal;
+  /** Per plot (the pool's deadline). */
+  timeoutMs?: number;
+  /** The report's tenant and render budget; default: one of RENDER_BUDGET_MS for this call. */
+  budget?: RenderBudget;
 }
 
-/** Each image at each revision (in the order given), for a base | head table. */
-export async function collectImages(paths: string[], revisions: PlotRevision[]): Promise<RenderedImage[]> {
+/**
+ * Render every data plot of `defs` (image plots are skipped: see imagePlotPaths), up to
+ * MAX_PLOTS_PER_REPORT and within the render budget. Revisions are base first, head second;
+ * templates named by path are read from the head. Never throws for a bad plot: it gets `error`.
+ * Specs are prepared one by one while earlier ones render.
+ */
+export async function renderPlots(defs: PlotDefinition[], revisions: PlotRevision[], opts: RenderPlotsOptions = {}): Promise<RenderedPlot[]> {
+  const data = defs.filter((d) => !(d.files.length > 0 && d.files.every(isImagePath)));
+  const drawn = data.slice(0, MAX_PLOTS_PER_REPORT);
+  const listed = (d: PlotDefinition, error: string): RenderedPlot => ({ id: d.id, title: d.title ?? d.id, error });
+  const overCap = data.slice(MAX_PLOTS_PER_REPORT).map((d) => listed(d, `not drawn: over the cap of ${MAX_PLOTS_PER_REPORT} plots per report`));
+  const budget = opts.budget ?? new RenderBudget();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, budget.signal]) : budget.signal;
+  // Every render of the report listens to it: many listeners are expected, not a leak.
+  setMaxListeners(0, signal);
+  const render = { signal, tenant: budget.tenant, ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }) };
+  const results: Array<Promise<RenderedPlot>> = [];
+  try {
+    for await (const p of preparePlots(drawn, revisions)) {
+      if (budget.spent) break;
+      if (!p.ok) {
+        results.push(Promise.resolve({ id: p.id, title: p.title, error: p.error }));
+        continue;
+      }
+      const note = p.note;
+      const started = performance.now();
+      results.push(
+        renderer()
+          .render(p.plot.spec, render)
+          .finally(() => telemetry.renderSeconds((performance.now() - started) / 1000))
+          .then(
+            (r): RenderedPlot => ({ id: p.id, title: p.title, png: r.data, ...(note === undefined ? {} : { note }) }),
+            (e: unknown): RenderedPlot => ({ id: p.id, title: p.title, error: budget.spent && !opts.signal?.aborted ? budget.message : (e as Error).message }),
+          ),
+      );
+    }
+    const done = await Promise.all(results);
+    // Plots the budget ran out before preparing: listed by name, in their place.
+    const unprepared = drawn.slice(done.length).map((d) => listed(d, budget.message));
+    return [...done, ...unprepared, ...overCap];
+  } finally {
+    if (opts.budget === undefined) budget.close();
+  }
+}
+
+/** Each image at each revision (in the order given), for a base | head table; SVGs are rasterised within `budget`. */
+export async function collectImages(paths: string[], revisions: PlotRevision[], opts: { budget?: RenderBudget } = {}): Promise<RenderedImage[]> {
   const unique = [...new Set(paths)];
-  return Promise.all(
-    unique.map(async (path) => ({
-      path,
-      sides: await Promise.all(revisions.map((r) => readImageSide(path, r.label, r.tree, renderer))),
-    })),
-  );
+  const budget = opts.budget ?? new RenderBudget();
+  try {
+    return await Promise.all(
+      unique.map(async (path) => ({
+        path,
+        sides: await Promise.all(revisions.map((r) => readImageSide(path, r.label, r.tree, renderer, budget))),
+      })),
+    );
+  } finally {
+    if (opts.budget === undefined) budget.close();
+  }
 }
 
 /** Stop the render processes so that the CLI can exit. */

@@ -2,6 +2,7 @@
  * A small pool of warm render processes (render-worker.ts). Each render has a deadline and each
  * process a capped V8 heap; a process that overruns either is killed and replaced, and only that
  * one render fails. Idle processes are unref'd so that a CLI which forgets `close()` still exits.
+ * Waiting renders take turns by tenant (one report), not first come first served.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -27,6 +28,11 @@ export interface RenderOptions {
   format?: OutputFormat;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * Whose render this is (one report): the pool takes turns between tenants, so that one report's
+   * many slow plots cannot make another report wait for all of them. Default: one shared tenant.
+   */
+  tenant?: object;
 }
 
 export interface RenderResult {
@@ -38,9 +44,12 @@ export interface RenderResult {
 export const DEFAULT_TIMEOUT_MS = 20_000;
 export const DEFAULT_MAX_OLD_SPACE_MB = 384;
 const START_TIMEOUT_MS = 30_000;
+/** The tenant of renders that name none. */
+const SHARED = {};
 
 interface Job {
   req: RenderRequest;
+  tenant: object;
   timeoutMs: number;
   signal: AbortSignal | undefined;
   resolve: (r: RenderResult) => void;
@@ -68,7 +77,15 @@ function workerScript(): string {
 
 export class RenderPool {
   private readonly slots: Slot[] = [];
-  private readonly queue: Job[] = [];
+  /** Waiting jobs by tenant, in order of arrival. */
+  private readonly queues = new Map<object, Job[]>();
+  /**
+   * When each tenant was last served (a tick): the one served longest ago goes next, and one never
+   * served goes first. Kept while a tenant's queue is empty, so that a report submitting its plots
+   * one by one is not taken for a newcomer each time.
+   */
+  private readonly served = new WeakMap<object, number>();
+  private tick = 0;
   private readonly size: number;
   private readonly timeoutMs: number;
   private readonly heapMb: number;
@@ -99,6 +116,7 @@ export class RenderPool {
     return new Promise((resolve, reject) => {
       const job: Job = {
         req: { id: this.nextId++, input, format: opts.format ?? "png" },
+        tenant: opts.tenant ?? SHARED,
         timeoutMs: opts.timeoutMs ?? this.timeoutMs,
         signal: opts.signal,
         resolve,
@@ -108,7 +126,9 @@ export class RenderPool {
         job.onAbort = () => this.fail(job, new RenderError("render cancelled"));
         job.signal.addEventListener("abort", job.onAbort, { once: true });
       }
-      this.queue.push(job);
+      const q = this.queues.get(job.tenant);
+      if (q === undefined) this.queues.set(job.tenant, [job]);
+      else q.push(job);
       this.pump();
     });
   }
@@ -120,12 +140,12 @@ export class RenderPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) this.settle(job, new RenderError("the renderer is closed"));
+    for (const job of this.takeAll()) this.settle(job, new RenderError("the renderer is closed"));
     await Promise.all(this.slots.splice(0).map((s) => stop(s.child)));
   }
 
   private pump(): void {
-    while (this.queue.length > 0) {
+    while (this.queues.size > 0) {
       const slot = this.slots.find((s) => s.ready && s.job === undefined);
       if (slot === undefined) {
         if (this.slots.length + this.starting < this.size && this.starting === 0) {
@@ -136,8 +156,26 @@ export class RenderPool {
         }
         return;
       }
-      this.dispatch(slot, this.queue.shift()!);
+      this.dispatch(slot, this.next());
     }
+  }
+
+  /** The first job of the tenant whose turn it is: the one served longest ago (ties: first arrived). */
+  private next(): Job {
+    const last = (t: object) => this.served.get(t) ?? 0;
+    let turn: [object, Job[]] | undefined;
+    for (const entry of this.queues) if (turn === undefined || last(entry[0]) < last(turn[0])) turn = entry;
+    const [tenant, q] = turn!;
+    const job = q.shift()!;
+    if (q.length === 0) this.queues.delete(tenant);
+    this.served.set(tenant, ++this.tick);
+    return job;
+  }
+
+  private takeAll(): Job[] {
+    const all = [...this.queues.values()].flat();
+    this.queues.clear();
+    return all;
   }
 
   private dispatch(slot: Slot, job: Job): void {
@@ -153,7 +191,7 @@ export class RenderPool {
   /** Nothing can render (the worker script is missing, or processes do not start). */
   private failQueue(err: Error): void {
     if (this.slots.length > 0) return;
-    for (const job of this.queue.splice(0)) this.settle(job, err);
+    for (const job of this.takeAll()) this.settle(job, err);
   }
 
   private async spawn(): Promise<void> {
@@ -236,9 +274,11 @@ export class RenderPool {
 
   /** Fail a job: drop it from the queue, or kill the process running it. */
   private fail(job: Job, err: Error): void {
-    const q = this.queue.indexOf(job);
-    if (q !== -1) {
-      this.queue.splice(q, 1);
+    const q = this.queues.get(job.tenant);
+    const i = q?.indexOf(job) ?? -1;
+    if (q !== undefined && i !== -1) {
+      q.splice(i, 1);
+      if (q.length === 0) this.queues.delete(job.tenant);
       this.settle(job, err);
       return;
     }

@@ -44,8 +44,10 @@ export interface ReportInput {
 
 export interface Report {
   markdown: string;
-  /** One line: what improved, what regressed. */
+  /** One line of plain text: what improved, what regressed (the CLI's --json). */
   summary: string;
+  /** The check run's one-line title and Markdown summary, repository text escaped as in the comment. */
+  check: { title: string; summary: string };
   conclusion: "success" | "failure";
   breaches: Breach[];
   metrics: MetricRow[];
@@ -54,6 +56,37 @@ export interface Report {
 }
 
 const DEFAULT_PRECISION = 5;
+/** GitHub's limits for a check run's output: longer is refused (or cut in the middle of an escape). */
+export const MAX_CHECK_TITLE_LENGTH = 255;
+export const MAX_CHECK_SUMMARY_BYTES = 65_535;
+/**
+ * Room kept for each image link while deciding what fits, before anything is published: only what is
+ * shown is published (thousands of images must not become thousands of uploads). A longer real link
+ * only makes the second fitting pass drop more.
+ */
+const URL_RESERVE = 256;
+/** A metric key in the summary line, a revision label: a 10 kB name must not take the whole budget. */
+const MAX_NAME_IN_LINE = 120;
+
+/** The comment's sections that shrink, in the order they give way when the comment is too long. */
+const SHRINK_ORDER = ["problems", "images", "plots", "params", "metrics", "breaches"] as const;
+type Section = (typeof SHRINK_ORDER)[number];
+type Counts = Record<Section, number>;
+/** First each section down to its floor, so that a huge section does not push a small one out. */
+const FLOORS: Counts = { problems: 10, images: 10, plots: 10, params: 50, metrics: 100, breaches: 20 };
+const ZERO: Counts = { problems: 0, images: 0, plots: 0, params: 0, metrics: 0, breaches: 0 };
+const WHAT: Record<Section, string> = {
+  problems: "unreadable files",
+  images: "images",
+  plots: "plots",
+  params: "changed params",
+  metrics: "changed metrics",
+  breaches: "crossed thresholds",
+};
+
+/** Where a published image is, or why the publisher refused it (a cap): the report says so in its place. */
+type Link = { url: string } | { refused: string };
+type UrlOf = (data: Buffer | undefined) => Link | undefined;
 
 /** The report for one comparison: Markdown for a comment, and the verdict for a check run. */
 export async function buildReport(input: ReportInput): Promise<Report> {
@@ -66,75 +99,70 @@ export async function buildReport(input: ReportInput): Promise<Report> {
   const breaches = checkThresholds(rows, input.settings.thresholds);
   const problems = [...(input.problems ?? []), ...input.metrics.problems, ...input.params.problems];
   const uniqueProblems = [...new Map(problems.map((p) => [`${p.rev}\0${p.path ?? ""}\0${p.message}`, p])).values()];
+  const base = clip(input.base.label);
+  const head = clip(input.head.label);
 
-  // A refused image is one line in its place; any other failure to publish fails the report (retried).
-  const publish = (name: string, data: Buffer, type: string): Promise<{ url?: string; refused?: string }> =>
-    input.publish(name, data, type).then(
-      (url) => ({ url }),
-      (e: unknown) => {
-        if (e instanceof PublishRefused) return { refused: e.message };
-        throw e;
-      },
-    );
-  const plots = await Promise.all(
-    input.plots.map(async (p) => {
-      const { url, refused } = p.png ? await publish(`${p.id}.png`, p.png, "image/png") : {};
-      return { plot: refused ? { ...p, error: refused } : p, url };
-    }),
-  );
-  const images = await Promise.all(
-    input.images.map(async (img) => ({
-      path: img.path,
-      sides: await Promise.all(
-        img.sides.map(async (s) => {
-          const { url, refused } = s.data ? await publish(`${s.label}-${img.path}`, s.data, s.type ?? "image/png") : {};
-          return { label: s.label, error: refused ?? s.error, url };
-        }),
-      ),
-    })),
-  );
-
-  const summary = summarize(changed, params.length, breaches, inert);
-  const sections = {
-    metrics: (n: number) => metricsTable(n >= changed.length ? changed : keepOrder(changed, byImportance.slice(0, n)), input, precision),
-    params: (n: number) => paramsTable(params.slice(0, n), input),
-    problems: (n: number) => uniqueProblems.slice(0, n).map((p) => `- ${md(`${p.rev}: ${p.path ? `${p.path}: ` : ""}${p.message}`)}`).join("\n"),
+  const sections: Record<Section, (n: number, url: UrlOf) => string> = {
+    problems: (n) => uniqueProblems.slice(0, n).map((p) => `- ${md(`${p.rev}: ${p.path ? `${p.path}: ` : ""}${p.message}`)}`).join("\n"),
+    images: (n, url) => imagesTable(input.images.slice(0, n), base, head, url),
+    plots: (n, url) => input.plots.slice(0, n).map((plot) => plotMarkdown(plot, url(plot.png))).join("\n\n"),
+    params: (n) => paramsTable(params.slice(0, n), base, head),
+    metrics: (n) => metricsTable(n >= changed.length ? changed : keepOrder(changed, byImportance.slice(0, n)), base, head, precision),
+    breaches: (n) => breachLines(breaches.slice(0, n)),
   };
-  const counts = { metrics: changed.length, params: params.length, problems: uniqueProblems.length };
+  const counts: Counts = {
+    problems: uniqueProblems.length,
+    images: input.images.length,
+    plots: input.plots.length,
+    params: params.length,
+    metrics: changed.length,
+    breaches: breaches.length,
+  };
   const fixed = {
-    title: `ML results: ${md(input.head.label)} vs ${md(input.base.label)}`,
-    summary: summarize(changed, params.length, breaches, md),
-    breaches: breaches.map((b) => `- ❌ ${md(b.reason)}`).join("\n"),
-    plots: plots.map(({ plot, url }) => plotMarkdown(plot, url)).join("\n\n"),
-    images: imagesTable(images, input),
+    title: `ML results: ${md(head)} vs ${md(base)}`,
+    summary: summarize(changed, params.length, breaches, { text: md, bold: (s) => `**${s}**` }),
     footer: footer(input),
   };
-
-  const render = (shown: typeof counts, omitted: string[]) =>
+  const omittedLines = (shown: Counts) => SHRINK_ORDER.filter((k) => shown[k] < counts[k]).map((k) => omittedLine(k, counts[k] - shown[k]));
+  const render = (shown: Counts, url: UrlOf) =>
     fill(reportTemplate(), {
       ...fixed,
-      metrics: sections.metrics(shown.metrics),
-      params: sections.params(shown.params),
-      problems: sections.problems(shown.problems),
-      omitted: omitted.map((o) => `_${o}_`).join("\n"),
+      ...Object.fromEntries(SHRINK_ORDER.map((k) => [k, sections[k](shown[k], url)])),
+      omitted: omittedLines(shown).map((o) => `_${o}_`).join("\n"),
     });
 
   const budget = input.maxLength ?? MAX_COMMENT_LENGTH;
   const shown = { ...counts };
-  const omittedLines = () => (["problems", "params", "metrics"] as const).filter((k) => shown[k] < counts[k]).map((k) => omittedLine(k, counts[k] - shown[k]));
-  // Shrink order: unreadable files, then params, then metrics, whole rows only; first each down to
-  // a floor, so that a huge section does not push a small one out, then further if still too long.
-  for (const floors of [FLOORS, { problems: 0, params: 0, metrics: 0 }]) {
-    for (const section of ["problems", "params", "metrics"] as const) {
-      if (render(shown, omittedLines()).length <= budget) break;
-      const floor = Math.min(floors[section], shown[section]);
-      let lo = floor;
+  // Decide what fits with a reserved length per link, publish only that, then fit again with the real links.
+  fit((s) => render(s, (d) => (d ? { url: "x".repeat(URL_RESERVE) } : undefined)).length, shown, budget);
+  const links = await publishShown(input, shown);
+  const url: UrlOf = (d) => (d ? links.get(d) : undefined);
+  fit((s) => render(s, url).length, shown, budget);
+  const omitted = omittedLines(shown);
+  const markdown = render(shown, url);
+  return {
+    markdown,
+    summary: summarize(changed, params.length, breaches, { text: inert, bold: (s) => s }),
+    check: checkOutput(changed, params.length, breaches),
+    conclusion: breaches.length > 0 ? "failure" : "success",
+    breaches,
+    metrics: rows,
+    omitted,
+  };
+}
+
+/** Shrink `shown`, whole items only, in SHRINK_ORDER: first each section to its floor, then further. */
+function fit(length: (shown: Counts) => number, shown: Counts, budget: number): void {
+  for (const floors of [FLOORS, ZERO]) {
+    for (const section of SHRINK_ORDER) {
+      if (length(shown) <= budget) return;
+      let lo = Math.min(floors[section], shown[section]);
       let hi = shown[section];
       while (lo < hi) {
         const mid = Math.ceil((lo + hi) / 2);
         const keep = shown[section];
         shown[section] = mid;
-        const fits = render(shown, omittedLines()).length <= budget;
+        const fits = length(shown) <= budget;
         shown[section] = keep;
         if (fits) lo = mid;
         else hi = mid - 1;
@@ -142,12 +170,62 @@ export async function buildReport(input: ReportInput): Promise<Report> {
       shown[section] = lo;
     }
   }
-  const omitted = omittedLines();
-  const markdown = render(shown, omitted);
-  return { markdown, summary, conclusion: breaches.length > 0 ? "failure" : "success", breaches, metrics: rows, omitted };
 }
 
-const FLOORS = { problems: 10, params: 50, metrics: 100 };
+/**
+ * Publish the images of the plots and images that are shown, each buffer once; its link by buffer. A
+ * refused image is one line in its place; any other failure to publish fails the report (retried).
+ */
+async function publishShown(input: ReportInput, shown: Counts): Promise<Map<Buffer, Link>> {
+  const wanted = new Map<Buffer, { name: string; type: string }>();
+  for (const p of input.plots.slice(0, shown.plots)) if (p.png && !wanted.has(p.png)) wanted.set(p.png, { name: `${p.id}.png`, type: "image/png" });
+  for (const img of input.images.slice(0, shown.images)) {
+    for (const s of img.sides) if (s.data && !wanted.has(s.data)) wanted.set(s.data, { name: `${s.label}-${img.path}`, type: s.type ?? "image/png" });
+  }
+  const publish = (data: Buffer, w: { name: string; type: string }): Promise<Link> =>
+    input.publish(w.name, data, w.type).then(
+      (url) => ({ url }),
+      (e: unknown) => {
+        if (e instanceof PublishRefused) return { refused: e.message };
+        throw e;
+      },
+    );
+  const links = await Promise.all([...wanted].map(async ([data, w]) => [data, await publish(data, w)] as const));
+  return new Map(links);
+}
+
+/**
+ * The check run's output, escaped as the comment is: GitHub renders the summary as Markdown (and the
+ * title is kept safe to render too). Both fit GitHub's limits by leaving things out, never by a cut.
+ */
+function checkOutput(changed: MetricRow[], paramsChanged: number, breaches: Breach[]): Report["check"] {
+  const line = (top: boolean) => summarize(changed, paramsChanged, breaches, { text: titleText, bold: (s) => s, top });
+  const title = [line(true), line(false)].find((t) => t.length <= MAX_CHECK_TITLE_LENGTH) ?? "ML results";
+  const head = summarize(changed, paramsChanged, breaches, { text: md, bold: (s) => `**${s}**` });
+  if (breaches.length === 0) return { title, summary: head };
+  const intro = `${head}\n\n**Thresholds crossed**\n\n`;
+  const lines: string[] = [];
+  // Room for the line saying how many were left out.
+  let bytes = Buffer.byteLength(intro) + 200;
+  for (const b of breaches) {
+    const l = breachLines([b]);
+    bytes += Buffer.byteLength(l) + 1;
+    if (bytes > MAX_CHECK_SUMMARY_BYTES) break;
+    lines.push(l);
+  }
+  const left = breaches.length - lines.length;
+  const more = left > 0 ? `\n\n_${left} more crossed thresholds not shown: the check's summary is limited to ${MAX_CHECK_SUMMARY_BYTES.toLocaleString("en-US")} bytes._` : "";
+  return { title, summary: `${intro}${lines.join("\n")}${more}` };
+}
+
+/**
+ * The title is also shown as plain text (GitLab's status description is the same title): `val_loss`
+ * reads better than `val\_loss`, and an underscore between two letters or digits is never emphasis.
+ */
+function titleText(s: string): string {
+  return md(s).replace(/(?<=[A-Za-z0-9])\\_(?=[A-Za-z0-9])/g, "_");
+}
+
 const RANK: Record<MetricRow["verdict"], number> = { regressed: 0, removed: 1, improved: 2, added: 3, changed: 4, unchanged: 5 };
 
 /** The chosen rows, shown in the table's own (path, key) order. */
@@ -156,14 +234,30 @@ function keepOrder(all: MetricRow[], chosen: MetricRow[]): MetricRow[] {
   return all.filter((r) => keep.has(r));
 }
 
-function omittedLine(section: "metrics" | "params" | "problems", n: number): string {
-  const what = section === "problems" ? "unreadable files" : section === "params" ? "changed params" : "changed metrics";
-  return `${n} more ${what} not shown: a comment is limited to ${MAX_COMMENT_LENGTH.toLocaleString("en-US")} characters. Run \`mlreview report\` for the full report.`;
+function omittedLine(section: Section, n: number): string {
+  return `${n} more ${WHAT[section]} not shown: a comment is limited to ${MAX_COMMENT_LENGTH.toLocaleString("en-US")} characters. Run \`mlreview report\` for the full report.`;
 }
 
-/** One line; `text` escapes repository text (the keys) for Markdown, or leaves it for a plain title. */
-function summarize(changed: MetricRow[], paramsChanged: number, breaches: Breach[], text: (s: string) => string): string {
-  const bold = text === md ? (s: string) => `**${s}**` : (s: string) => s;
+/** A name cut to MAX_NAME_IN_LINE characters (before escaping, so that no escape is cut). */
+function clip(s: string): string {
+  return s.length > MAX_NAME_IN_LINE ? `${s.slice(0, MAX_NAME_IN_LINE)}…` : s;
+}
+
+function breachLines(breaches: Breach[]): string {
+  return breaches.map((b) => `- ❌ ${md(b.reason)}`).join("\n");
+}
+
+interface LineStyle {
+  /** Escapes repository text (the keys) for Markdown, or leaves it for plain text. */
+  text: (s: string) => string;
+  bold: (s: string) => string;
+  /** With the largest changes by name (default). */
+  top?: boolean;
+}
+
+/** One line: counts, the largest changes by name, params, thresholds. */
+function summarize(changed: MetricRow[], paramsChanged: number, breaches: Breach[], style: LineStyle): string {
+  const { text, bold } = style;
   const improved = changed.filter((r) => r.verdict === "improved");
   const regressed = changed.filter((r) => r.verdict === "regressed");
   const other = changed.length - improved.length - regressed.length;
@@ -175,20 +269,20 @@ function summarize(changed: MetricRow[], paramsChanged: number, breaches: Breach
   const head = parts.length ? `Metrics: ${parts.join(", ")}` : "No metric changed";
   // Regressions first: they are what a reviewer has to act on.
   const biggest = (rs: MetricRow[]) => rs.filter((r) => r.pct !== undefined).sort((a, b) => Math.abs(b.pct!) - Math.abs(a.pct!));
-  const top = [...biggest(regressed), ...biggest(improved)]
+  const top = style.top === false ? [] : [...biggest(regressed), ...biggest(improved)]
     .slice(0, 3)
-    .map((r) => `${r.verdict === "improved" ? "▲" : "▼"} ${text(r.key)} ${percent(r.pct!)}`);
+    .map((r) => `${r.verdict === "improved" ? "▲" : "▼"} ${text(clip(r.key))} ${percent(r.pct!)}`);
   const paramText = paramsChanged ? `; ${paramsChanged} param${paramsChanged === 1 ? "" : "s"} changed` : "";
   const gate = breaches.length ? `; ${breaches.length} threshold${breaches.length === 1 ? "" : "s"} crossed` : "";
   return `${head}${top.length ? ` (${top.join(", ")})` : ""}${paramText}${gate}.`;
 }
 
-function metricsTable(rows: MetricRow[], input: ReportInput, precision: number): string {
+function metricsTable(rows: MetricRow[], base: string, head: string, precision: number): string {
   if (rows.length === 0) return "";
   const mark = (r: MetricRow) => (r.verdict === "improved" ? "▲ " : r.verdict === "regressed" ? "▼ " : "");
   return markdownTable(
     [
-      ["File", "Metric", md(input.base.label), md(input.head.label), "Change", "%"],
+      ["File", "Metric", md(base), md(head), "Change", "%"],
       ...rows.map((r) => [
         md(r.path),
         md(r.key),
@@ -207,29 +301,30 @@ function paramValue(v: Value): string {
   return v === null ? "-" : md(pyStr(v));
 }
 
-function paramsTable(rows: { path: string; key: string; old: Value; new: Value }[], input: ReportInput): string {
+function paramsTable(rows: { path: string; key: string; old: Value; new: Value }[], base: string, head: string): string {
   if (rows.length === 0) return "";
   return markdownTable(
-    [["File", "Param", md(input.base.label), md(input.head.label)], ...rows.map((r) => [md(r.path), md(r.key), paramValue(r.old), paramValue(r.new)])],
+    [["File", "Param", md(base), md(head)], ...rows.map((r) => [md(r.path), md(r.key), paramValue(r.old), paramValue(r.new)])],
     { alignDelimiters: false },
   );
 }
 
-function plotMarkdown(plot: RenderedPlot, url: string | undefined): string {
-  if (!url) return `⚠️ ${md(plot.title || plot.id)}: ${md(plot.error ?? "not rendered")}`;
-  return `![${alt(plot.title || plot.id)}](${url})${plot.note ? `\n<sub>${md(plot.note)}</sub>` : ""}`;
+function plotMarkdown(plot: RenderedPlot, link: Link | undefined): string {
+  if (!link || "refused" in link) return `⚠️ ${md(plot.title || plot.id)}: ${md((link && "refused" in link ? link.refused : plot.error) ?? "not rendered")}`;
+  return `![${alt(plot.title || plot.id)}](${link.url})${plot.note ? `\n<sub>${md(plot.note)}</sub>` : ""}`;
 }
 
-function imagesTable(images: { path: string; sides: { label: string; error?: string | undefined; url: string | undefined }[] }[], input: ReportInput): string {
+function imagesTable(images: RenderedImage[], base: string, head: string, url: UrlOf): string {
   if (images.length === 0) return "";
-  const cell = (s: { label: string; error?: string | undefined; url: string | undefined }) => (s.url ? `![${alt(s.label)}](${s.url})` : md(s.error ?? "missing"));
-  return markdownTable(
-    [["Image", md(input.base.label), md(input.head.label)], ...images.map((i) => [md(i.path), ...i.sides.map(cell)])],
-    { alignDelimiters: false },
-  );
+  const cell = (s: RenderedImage["sides"][number]) => {
+    const link = url(s.data);
+    if (link && "url" in link) return `![${alt(s.label)}](${link.url})`;
+    return md((link && "refused" in link ? link.refused : s.error) ?? "missing");
+  };
+  return markdownTable([["Image", md(base), md(head)], ...images.map((i) => [md(i.path), ...i.sides.map(cell)])], { alignDelimiters: false });
 }
 
 function footer(input: ReportInput): string {
-  const ref = (r: RevisionRef) => `${md(r.label)}${r.commit ? ` (${r.commit.slice(0, 12)})` : ""}`;
+  const ref = (r: RevisionRef) => `${md(clip(r.label))}${r.commit ? ` (${r.commit.slice(0, 12)})` : ""}`;
   return `Compared ${ref(input.head)} against ${ref(input.base)} by mlreview. ▲ better, ▼ worse, by the configured direction or the metric's name.`;
 }

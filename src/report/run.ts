@@ -1,6 +1,6 @@
 import { diffRevisions, type RevisionProblem } from "../compare/index.js";
 import type { Limits } from "../formats/limits.js";
-import { collectImages, renderPlots, type PlotRevision } from "../plots/index.js";
+import { collectImages, RenderBudget, renderPlots, type PlotRevision } from "../plots/index.js";
 import { discoverProject, type DiscoverOptions } from "../project/index.js";
 import type { FileTree } from "../revisions/types.js";
 import { buildReport, type Publish, type Report } from "./index.js";
@@ -13,6 +13,8 @@ export interface RunReportOptions {
   publish: Publish;
   /** Problems found before the pipeline ran (e.g. a rejected CI artifact), shown with the others. */
   problems?: RevisionProblem[];
+  /** Render time for this report's plots and SVG images; default RENDER_BUDGET_MS (src/plots/budget.ts). */
+  renderBudgetMs?: number;
 }
 
 /**
@@ -34,7 +36,12 @@ export async function runReport(base: FileTree, head: FileTree, opts: RunReportO
     { label: head.label, tree: head },
   ];
   const draw = (opts.drawPlots ?? true) && project !== undefined;
-  const [plots, images] = draw ? await Promise.all([renderPlots(project.plots, revisions), collectImages(project.images, revisions)]) : [[], []];
+  // This report's plots and SVG images share one render budget, and take turns with other reports'.
+  const budget = new RenderBudget(opts.renderBudgetMs);
+  const [plots, images] = await Promise.all([
+    draw ? renderPlots(project.plots, revisions, { budget }) : [],
+    draw ? collectImages(project.images, revisions, { budget }) : [],
+  ]).finally(() => budget.close());
   const report = await buildReport({
     base: { label: base.label, commit: base.commit },
     head: { label: head.label, commit: head.commit },

@@ -116,7 +116,7 @@ export const CASES: readonly CorpusCase[] = [
   // Markdown/HTML injection through `mlreview report --out` (report-injection.test.ts).
   c("I01", "injection", "`<script>` in a metric key", "escaped: &lt;script&gt;"),
   c("I02", "injection", "`<img src=x onerror=…>` in a string value", "escaped"),
-  c("I03", "injection", "`@acme/admins` mention in a key", "no @mention: &#64;"),
+  c("I03", "injection", "`@acme/admins` mention in a key", "no @mention: a zero-width joiner after @"),
   c("I04", "injection", "`[x](javascript:alert(1))` in a key", "no link"),
   c("I05", "injection", "`a|b|c` pipes in a key", "table keeps six cells per row"),
   c("I06", "injection", "`-->` in a key (would close our marker comment)", "escaped: --&gt;"),
@@ -197,6 +197,17 @@ export const CASES: readonly CorpusCase[] = [
   c("U11", "secrets", "GitLab runner bootstrap: the glrt- token on argv and in IMDS user data for the job's user", "IMDS rejected for gitlab-runner before it starts; the token in no argv; no block, no runner"),
   c("U12", "forged payload", "GitLab Job Hook claiming an allowed project path with another project's project_id", "GET /projects/:id says otherwise: no runner created, no EC2 call"),
   c("U13", "concurrency", "a replica dies holding 4 of 4 slots; 2 of its runners then power themselves off", "the other replica's 2 queued jobs wait while the 4 live, then launch after its next reaper pass; never more than 4"),
+
+  // Report (issue 10): what GitHub renders from repository text, the comment's whole budget, plot caps and fair rendering (report.test.ts).
+  c("B01", "injection", "`@acme/admins`, `&#64;octocat`, `#123`, `GH-123`, `owner/repo#1`, `&#35;42` in keys and the branch name (`&#64;`/`\\#` were decoded by GitHub before it finds mentions)", "rendered by GFM's reference renderer: no @mention, no issue reference; every name still readable"),
+  c("B02", "injection", "`www.`, `http://`, `ftp://`, e-mail and `mailto:` autolinks in keys", "rendered: no link at all"),
+  c("B03", "injection", "zero-width, word-joiner, BOM, Arabic letter mark, Mongolian vowel separator and bidi characters in keys", "replaced by U+FFFD; the only U+200D are the report's own, after a trigger; no raw HTML"),
+  c("B04", "injection", "metric named `![x](https://evil/p.png) <img src=x> [link](https://evil)` crossing a threshold: the check run's summary (GitHub bot, strict nock)", "title and summary render to no image, no link, no raw HTML; conclusion failure, the reason readable"),
+  c("B05", "huge or deep", "2,000 images, 2,000 plots and 2,000 crossed thresholds in one report (`mlreview report --out`)", "comment within 65,536 characters, a line per section saying how many were left out; only what is shown is published"),
+  c("B06", "time", "25 plots in one report", "20 drawn; the rest listed: not drawn, over the cap of 20 plots per report"),
+  c("B07", "time", "8 slow plots (about a second each) with a 1.5 s render budget", "plots past the budget listed: not drawn, the render budget was used up; the report is not held up"),
+  c("B08", "other tenants", "a one-plot report arriving while another report's 8 slow plots render", "it is served next: at most two of the other's renders end before it is done (first come first served: all seven)"),
+  c("B09", "other tenants", "a symlink planted at the old predictable fontconfig path in the temp directory", "nothing written through it; the file lives in a private mkdtemp directory, removed at exit"),
 ];
 
 export function corpusCase(id: string): CorpusCase {
