@@ -12,10 +12,11 @@ export class RenderBudget {
   /** The pool's tenant: this object's identity. */
   readonly tenant: object = {};
   private readonly controller = new AbortController();
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: NodeJS.Timeout | undefined;
 
+  /** `Infinity`: no budget (the CLI's `plots diff`, where the user waits for their own plots only). */
   constructor(readonly ms: number = RENDER_BUDGET_MS) {
-    this.timer = setTimeout(() => this.controller.abort(), ms);
+    this.timer = Number.isFinite(ms) ? setTimeout(() => this.controller.abort(), ms) : undefined;
     // Every queued render of the report listens to it: many listeners are expected, not a leak.
     setMaxListeners(0, this.controller.signal);
   }

@@ -56,6 +56,8 @@ export interface RenderPlotsOptions {
   timeoutMs?: number;
   /** The report's tenant and render budget; default: one of RENDER_BUDGET_MS for this call. */
   budget?: RenderBudget;
+  /** Default MAX_PLOTS_PER_REPORT; the CLI's `plots diff` draws every plot, as DVC does. */
+  maxPlots?: number;
 }
 
 /**
@@ -66,9 +68,10 @@ export interface RenderPlotsOptions {
  */
 export async function renderPlots(defs: PlotDefinition[], revisions: PlotRevision[], opts: RenderPlotsOptions = {}): Promise<RenderedPlot[]> {
   const data = defs.filter((d) => !(d.files.length > 0 && d.files.every(isImagePath)));
-  const drawn = data.slice(0, MAX_PLOTS_PER_REPORT);
+  const max = opts.maxPlots ?? MAX_PLOTS_PER_REPORT;
+  const drawn = data.slice(0, max);
   const listed = (d: PlotDefinition, error: string): RenderedPlot => ({ id: d.id, title: d.title ?? d.id, error });
-  const overCap = data.slice(MAX_PLOTS_PER_REPORT).map((d) => listed(d, `not drawn: over the cap of ${MAX_PLOTS_PER_REPORT} plots per report`));
+  const overCap = data.slice(max).map((d) => listed(d, `not drawn: over the cap of ${max} plots per report`));
   const budget = opts.budget ?? new RenderBudget();
   const signal = opts.signal ? AbortSignal.any([opts.signal, budget.signal]) : budget.signal;
   // Every render of the report listens to it: many listeners are expected, not a leak.

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Command } from "commander";
 import { describe, expect, it, vi } from "vitest";
 import { registerPlotsCommand } from "../../src/cli/commands/plots.js";
+import { CLI } from "../helpers/cli.js";
 import { countColour, pixels } from "./helpers.js";
 
 const git = (cwd: string, ...args: string[]) =>
@@ -45,4 +46,18 @@ describe("mlreview plots diff", () => {
     expect(countColour(px, "#945dd6", 10)).toBeGreaterThan(500);
     expect(countColour(px, "#13adc7", 10)).toBeGreaterThan(500);
   });
+
+  it("draws every plot: the bot's per-report cap does not apply to a local plots diff", () => {
+    const repo = mkdtempSync(join(tmpdir(), "mlreview-plots-cli-"));
+    const out = join(repo, "out");
+    git(repo, "init", "-q");
+    const n = 22;
+    execFileSync("mkdir", ["-p", join(repo, "logs")]);
+    writeFileSync(join(repo, "dvc.yaml"), `plots:\n${Array.from({ length: n }, (_, i) => `  - logs/p${i}.csv: {x: step, y: loss}\n`).join("")}`);
+    for (let i = 0; i < n; i++) writeFileSync(join(repo, `logs/p${i}.csv`), `step,loss\n0,${i}\n1,${i + 1}\n`);
+    git(repo, "add", ".");
+    git(repo, "commit", "-qm", "base");
+    execFileSync(process.execPath, [CLI, "plots", "diff", "HEAD", "--out", out], { cwd: repo, stdio: "pipe" });
+    expect(readdirSync(out).length).toBe(n);
+  }, 120_000);
 });

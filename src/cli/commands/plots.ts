@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
-import { closeRenderer, collectImages, imagePlotPaths, renderPlots, type PlotRevision } from "../../plots/index.js";
+import { closeRenderer, collectImages, imagePlotPaths, RenderBudget, renderPlots, type PlotRevision } from "../../plots/index.js";
 import { discoverProject } from "../../project/index.js";
 import { openRevisions, WORKSPACE } from "../../revisions/index.js";
 import { uniqueFileNames } from "../file-names.js";
@@ -36,7 +36,8 @@ export function registerPlotsCommand(plots: Command): void {
           { label: aRev, tree: revs.base },
           { label: bRev, tree: revs.head },
         ];
-        const rendered = await renderPlots(project.plots, revisions);
+        // The bot's caps protect other reports waiting for the pool; here the user waits for their own plots only.
+        const rendered = await renderPlots(project.plots, revisions, { maxPlots: Infinity, budget: new RenderBudget(Infinity) });
         const images = await collectImages([...project.images, ...imagePlotPaths(project.plots)], revisions);
         await mkdir(flags.out, { recursive: true });
         const name = uniqueFileNames();
