@@ -8,6 +8,12 @@ export type VarsLoader = (path: string) => Promise<Ctx | undefined>;
 
 export class TemplateError extends Error {}
 
+/** The revision's stage allowance ran out while expanding (the revision's budget says so once). */
+export class StageBudgetError extends Error {}
+
+/** Pays for each expanded stage; false when the revision's total is spent. */
+export type StageBudget = () => boolean;
+
 /** More stages than this from one foreach/matrix is a denial of service, not a pipeline. */
 export const MAX_EXPANDED_STAGES = 10_000;
 
@@ -23,7 +29,7 @@ const ANY = /\$\{\s*([^}]+?)\s*\}/g;
  * `${a.b}` is replaced in every string (keeping the value's type when it is the whole string);
  * `foreach`/`do` and `matrix` stages are expanded to one stage per item, named "stage@key".
  */
-export async function expandTemplates(raw: Plain, dir: string, load: VarsLoader): Promise<Plain> {
+export async function expandTemplates(raw: Plain, dir: string, load: VarsLoader, stageBudget: StageBudget = () => true): Promise<Plain> {
   if (!isRecord(raw)) return raw;
   // Only a dvc.yaml that interpolates reads params.yaml and vars: a broken params.yaml must not make a
   // plain pipeline unreadable (it is reported by the params diff instead).
@@ -42,6 +48,7 @@ export async function expandTemplates(raw: Plain, dir: string, load: VarsLoader)
       if (interpolates) await addVars(local, def.vars, dir, load);
       for (const [stageName, body, scope] of expandStage(name, def, local)) {
         if (++count > MAX_EXPANDED_STAGES) throw tooMany("stages");
+        if (!stageBudget()) throw new StageBudgetError();
         stages[stageName] = substitute(body, scope, `stages.${stageName}`);
       }
     }
