@@ -171,6 +171,7 @@ export const CASES: readonly CorpusCase[] = [
   c("R07", "memory", "one 40 MB blob under 32 paths matched by `m/*.json` (was 2.8 GB, Invalid string length)", "one line: the revision's 128 MB read budget is spent; what fitted is compared; under 1.2 GB"),
   c("R08", "time", "one dvc.yaml of 10,000 stages under 40 folders (400,000 stages)", "one line: more than 20,000 stages, later dvc.yaml files not read; root metrics still diff"),
   c("R09", "secrets", "workspace symlinks to `.git/config` (holding a CI token) as a metrics file and a plot, and `.git/config` named directly", "refused by name (symlink points into .git, paths inside .git are not read); the token nowhere in stdout, stderr or the out dir; no plot drawn"),
+  c("R10", "time", "the server builds R01's report (a pull request with `direction: {\"(a+)+b\": higher}` and a 40-`a` key)", "/healthz answers throughout; the comment names the refused pattern"),
 ];
 
 export function corpusCase(id: string): CorpusCase {
