@@ -84,16 +84,17 @@ function* expandStage(name: string, def: Record<string, unknown>, ctx: Ctx): Gen
     return;
   }
   if (isRecord(def.matrix)) {
-    let combos: Record<string, unknown>[] = [{}];
+    let combos: { item: Record<string, unknown>; key: string[] }[] = [{ item: {}, key: [] }];
     for (const [axis, values] of Object.entries(def.matrix)) {
       const list = substitute(values, ctx, `stages.${name}.matrix.${axis}`);
       if (!Array.isArray(list)) continue;
       if (combos.length * list.length > MAX_EXPANDED_STAGES) throw tooMany(`stages.${name}.matrix`);
-      combos = combos.flatMap((c) => list.map((v) => ({ ...c, [axis]: v })));
+      // A mapping or list value is named by its axis and position, as DVC does (it has no str() worth using).
+      combos = combos.flatMap((c) => list.map((v, i) => ({ item: { ...c.item, [axis]: v }, key: [...c.key, isScalar(v) ? String(v) : `${axis}${i}`] })));
     }
     const body = { ...def };
     delete body.matrix;
-    for (const item of combos) yield [`${name}@${Object.values(item).map(String).join("-")}`, body, { ...ctx, item }];
+    for (const { item, key } of combos) yield [`${name}@${key.join("-")}`, body, { ...ctx, item, key: key.join("-") }];
     return;
   }
   yield [name, def, ctx];
