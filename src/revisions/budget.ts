@@ -40,19 +40,19 @@ export class RevisionBudget extends Budget<RevisionBudgetKind> {
 
   /** One line per kind that ran out, for the report's problems. */
   problems(): string[] {
-    return this.spentKinds().map((k) => `${describe(k, this.limits[k])}; the rest of the revision was not ${DONE[k]}`);
+    return this.spentKinds().map((k) => `${describe(k, this.limits[k])}; ${CONSEQUENCE[k]}`);
   }
 }
 
-const DONE: Record<RevisionBudgetKind, string> = {
-  treeEntries: "listed (tree bomb?)",
-  walkMs: "listed",
-  filesRead: "read",
-  bytesRead: "read",
-  stages: "expanded (later dvc.yaml files are ignored)",
-  plots: "drawn",
-  images: "shown",
-  matchSteps: "matched",
+const CONSEQUENCE: Record<RevisionBudgetKind, string> = {
+  treeEntries: "the rest was not listed (a tree bomb?)",
+  walkMs: "the rest was not listed",
+  filesRead: "the rest was not read",
+  bytesRead: "the rest was not read",
+  stages: "later dvc.yaml files were not read",
+  plots: "the rest are not drawn",
+  images: "the rest are not shown",
+  matchSteps: "the rest of its paths and keys were not matched",
 };
 
 function describe(kind: RevisionBudgetKind, limit: number): string {
