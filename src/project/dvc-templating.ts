@@ -110,7 +110,7 @@ function substitute(v: unknown, ctx: Ctx, where: string): unknown {
     if (whole) return lookup(ctx, whole[1]!, where);
     let length = v.length;
     return v.replace(ANY, (_, expr: string) => {
-      const s = String(lookup(ctx, expr, where));
+      const s = toStr(lookup(ctx, expr, where));
       // "${big}${big}..." must not build a gigabyte string out of a small file.
       if ((length += s.length) > MAX_INTERPOLATED_LENGTH) throw new TemplateError(`${where}: interpolated string is longer than ${MAX_INTERPOLATED_LENGTH.toLocaleString("en-US")} characters`);
       return s;
@@ -133,6 +133,23 @@ function lookup(ctx: Ctx, expr: string, where: string): unknown {
     else throw new TemplateError(`${where}: could not find '${expr}' to interpolate`);
   }
   return cur;
+}
+
+/**
+ * DVC's `to_str` (dvc/parsing/interpolate.py): a list inside a string is its items joined by spaces, a
+ * mapping becomes `--key value` flags (a true boolean a bare `--key`); used in `cmd`, which real pipelines do.
+ */
+function toStr(v: unknown): string {
+  if (Array.isArray(v)) return v.map(toStr).join(" ");
+  if (isRecord(v)) {
+    const flags: string[] = [];
+    for (const [k, x] of Object.entries(v)) {
+      if (x === true) flags.push(`--${k}`);
+      else if (x !== false) flags.push(`--${k} ${toStr(x)}`);
+    }
+    return flags.join(" ");
+  }
+  return String(v);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
