@@ -10,8 +10,9 @@ import type { StepBudget } from "./budget.js";
  * `[!abc]`/`[^abc]` (fnmatch's negation: `!` or `^` right after `[`); `**` as a whole path segment
  * (any number of segments); `\x` for a literal x. `**` next to other characters is `*`, as in bash.
  * Extglob, regex and brace syntax (`( ) | + @ ! { }` outside a class) is not syntax here: the matcher
- * takes it literally (as Python's fnmatch, so dvc.yaml keeps DVC's meaning), and `.mlreview.yml`
- * refuses it with a line naming the key (see globProblem), since a user who wrote it meant something else.
+ * takes it literally (as Python's fnmatch, so dvc.yaml keeps DVC's meaning and `run (1).json` is a file
+ * name), and `.mlreview.yml` refuses it in key patterns (`direction`, `thresholds`, params keys) with a
+ * line naming the key (see globProblem), since a user who wrote it there meant something else.
  */
 
 /** Longer patterns are not globs but text compared as is: no one writes a kilobyte of wildcards. */

@@ -127,7 +127,8 @@ function capped<T>(items: T[], budget: RevisionBudget, kind: "plots" | "images")
 /** Matched without regular expressions (formats/glob.ts), each step paid from the revision's budget. */
 async function expandPath(tree: FileTree, path: string, budget: RevisionBudget): Promise<string[]> {
   const glob = compileGlob(path);
-  if (glob.isGlob) return (await tree.list(glob.base)).filter((f) => glob.match(f, budget));
+  // A file whose name looks like a glob (`img/[a] (1).png`) is itself first.
+  if (glob.isGlob) return (await tree.list(glob.base)).filter((f) => f === path || glob.match(f, budget));
   const below = await tree.list(path);
   return below.length > 0 ? below : [path];
 }

@@ -5,7 +5,11 @@ import { globProblem } from "../formats/glob.js";
 
 const path = z.string().min(1, "expected a non-empty path");
 
-/** A glob the repository writes (formats/glob.ts): extglob and regex syntax is refused, naming the pattern. */
+/**
+ * A key glob the repository writes (formats/glob.ts): extglob and regex syntax is refused, naming the
+ * pattern. Paths are not: file names hold `(`, `+` and `@` (`run (1).json`, `c++.json`), which the
+ * matcher takes literally.
+ */
 const pattern = (empty: string) =>
   z
     .string()
@@ -14,10 +18,8 @@ const pattern = (empty: string) =>
       const why = globProblem(p);
       if (why) ctx.addIssue({ code: "custom", message: `'${p.length > 80 ? `${p.slice(0, 80)}…` : p}': ${why}` });
     });
-const pathPattern = pattern("expected a non-empty path");
 const keyPattern = pattern("expected a non-empty key");
 const stringList = z.union([path, z.array(path)]);
-const patternList = z.union([pathPattern, z.array(pathPattern)]);
 
 export const TEMPLATES = [
   "linear", "simple", "scatter", "smooth", "confusion", "confusion_normalized", "bar_horizontal", "bar_horizontal_sorted",
@@ -49,10 +51,10 @@ const threshold = z
   });
 
 export const configSchema = z.strictObject({
-  metrics: patternList.optional(),
+  metrics: stringList.optional(),
   params: z.array(z.union([path, z.record(path, z.array(keyPattern).nullable())])).optional(),
   plots: z.array(z.union([path, plot])).optional(),
-  images: patternList.optional(),
+  images: stringList.optional(),
   direction: z.record(keyPattern, z.enum(["higher", "lower"])).optional(),
   thresholds: z.array(threshold).optional(),
   artifacts: z.strictObject({ name: z.string().min(1).default("mlreview"), workflow: z.string().optional() }).optional(),

@@ -163,7 +163,7 @@ export const CASES: readonly CorpusCase[] = [
   c("W20", "webhook", "after all of the above", "/healthz 200 and a good signed delivery still posts its report"),
   // Core (issue 10: C1, H6, H7, M6): core.test.ts.
   c("R01", "time", "`.mlreview.yml` `direction: {\"(a+)+b\": higher}` and a metric key of 40 `a`s (`report`)", "one line naming direction and the pattern: not glob syntax; answers in about a second"),
-  c("R02", "time", "`.mlreview.yml` `metrics: [\"(a+)+b\"]` and a file named with 40 `a`s (`metrics diff`)", "one line naming metrics[0]: not glob syntax; no hang"),
+  c("R02", "time", "`.mlreview.yml` `metrics: [\"(a+)+b\", \"*(a+)+b\"]` and a file named with 40 `a`s (`metrics diff`)", "taken literally (file names hold parentheses): one line, no such file; no hang; metrics.json still diffs"),
   c("R03", "time", "`.mlreview.yml` `thresholds: [{metric: \"(a+)+b\"}]` and a 40-`a` key (`report`)", "one line naming thresholds[0].metric; no hang"),
   c("R04", "time", "`.mlreview.yml` params key glob `(a+)+b` and a 40-`a` params key (`params diff`)", "one line naming the params key; no hang"),
   c("R05", "time", "dvc.yaml stage params `(a+)+b` and a 40-`a` key", "taken literally, as DVC's fnmatch does: no match, no hang, no error"),

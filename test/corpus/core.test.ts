@@ -39,9 +39,10 @@ function mlreviewMeasured(args: string[], cwd: string): CliResult & { peakMb: nu
 describe("C1: repository patterns are globs, matched in linear time", () => {
   // Each config is committed and in the workspace; the key (or file name) of 40 a's made picomatch's RegExp backtrack for hours.
   const metrics = (v: number) => JSON.stringify({ [A40]: v, acc: v });
-  const cases: { id: string; config: string; args: string[]; extra?: Files; line: RegExp }[] = [
+  const cases: { id: string; config: string; args: string[]; extra?: Files; line: RegExp; stdout?: RegExp }[] = [
     { id: "R01", config: 'direction: {"(a+)+b": higher}\n', args: ["report", "--base", "HEAD"], line: /\.mlreview\.yml: direction\.\(a\+\)\+b: '\(a\+\)\+b': '\(' is not glob syntax/ },
-    { id: "R02", config: 'metrics: ["(a+)+b", metrics.json]\n', args: ["metrics", "diff", "--md"], extra: { [A40]: "{}" }, line: /\.mlreview\.yml: metrics\[0\]: '\(a\+\)\+b': '\(' is not glob syntax/ },
+    // Paths take the characters literally (file names hold parentheses): no such file, and no hang.
+    { id: "R02", config: 'metrics: ["(a+)+b", "*(a+)+b", metrics.json]\n', args: ["metrics", "diff", "--md"], extra: { [A40]: "{}" }, line: /^mlreview: workspace: \(a\+\)\+b: no such file$/m, stdout: /^\| metrics\.json +\| acc +\| 1 +\| 2 +\| 1 +\|$/m },
     { id: "R03", config: 'thresholds: [{metric: "(a+)+b", min: 0}]\n', args: ["report", "--base", "HEAD"], line: /\.mlreview\.yml: thresholds\\?\[0\\?\]\.metric: '\(a\+\)\+b': '\(' is not glob syntax/ },
     { id: "R04", config: 'params: [{params.yaml: ["(a+)+b"]}]\n', args: ["params", "diff", "--md"], line: /\.mlreview\.yml: params\[0\]\.params\.yaml\[0\]: '\(a\+\)\+b': '\(' is not glob syntax/ },
   ];
@@ -53,6 +54,7 @@ describe("C1: repository patterns are globs, matched in linear time", () => {
       expect(r.code, r.stderr).toBe(0);
       expect(ms).toBeLessThan(20_000); // a guard against the hang: it answers in about a second
       expect(`${r.stdout}\n${r.stderr}`).toMatch(c.line);
+      if (c.stdout) expect(r.stdout).toMatch(c.stdout);
     }, 70_000);
   }
 
