@@ -2,6 +2,7 @@ import { parseStructured, type Limits } from "../formats/index.js";
 import { DEFAULT_LIMITS } from "../formats/limits.js";
 import { isObj, type Value } from "../formats/value.js";
 import { discoverProject, type DiscoverOptions, type Discovered } from "../project/discover.js";
+import { budgetOf } from "../revisions/budget.js";
 import type { FileTree } from "../revisions/types.js";
 import { extractMetrics, formatParams } from "./extract.js";
 import { DuplicateKeyError, flatten } from "./flatten.js";
@@ -53,6 +54,8 @@ export async function collect(kind: Kind, tree: FileTree, opts: CollectOptions =
     const r = contents.get(path)!;
     if (!r.ok) {
       if (r.error.code === "missing" && optional.has(path)) continue;
+      // One line for the revision says the budget ran out; a line per file left unread would bury the report.
+      if (r.error.code === "over-budget") continue;
       out.problems.push({ rev: tree.label, path, message: r.error.message });
       continue;
     }
@@ -63,7 +66,7 @@ export async function collect(kind: Kind, tree: FileTree, opts: CollectOptions =
     }
     let value: Value;
     try {
-      value = kind === "metrics" ? extractMetrics(parsed.value) : formatParams(keys ? selectKeys(parsed.value, keys) : parsed.value);
+      value = kind === "metrics" ? extractMetrics(parsed.value) : formatParams(keys ? selectKeys(parsed.value, keys, budgetOf(tree)) : parsed.value);
       if (isObj(value)) flatten(value);
     } catch (e) {
       if (!(e instanceof DuplicateKeyError) && !(e instanceof SelectError)) throw e;

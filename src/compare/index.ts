@@ -1,4 +1,5 @@
 import type { Discovered } from "../project/discover.js";
+import { budgetProblems } from "../revisions/budget.js";
 import type { FileTree } from "../revisions/types.js";
 import { collect, type CollectOptions, type Kind, type RevisionProblem } from "./collect.js";
 import { diffFiles, type Diff } from "./diff.js";
@@ -23,5 +24,6 @@ export interface DiffOptions extends CollectOptions {
 /** `dvc metrics diff` / `dvc params diff` between two trees. */
 export async function diffRevisions(kind: Kind, base: FileTree, head: FileTree, opts: DiffOptions = {}): Promise<DiffResult> {
   const [a, b] = await Promise.all([collect(kind, base, opts, opts.projects?.base), collect(kind, head, opts, opts.projects?.head)]);
-  return { diff: diffFiles(a.files, b.files, opts.all ?? false), problems: [...a.problems, ...b.problems] };
+  const problems = [...a.problems, ...b.problems, ...budgetProblems(base), ...budgetProblems(head)];
+  return { diff: diffFiles(a.files, b.files, opts.all ?? false), problems };
 }

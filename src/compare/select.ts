@@ -1,21 +1,22 @@
-import picomatch from "picomatch";
+import { Budget, type StepBudget } from "../formats/budget.js";
+import { compileGlob } from "../formats/glob.js";
 import { isObj, newObj, type Obj, type Value } from "../formats/value.js";
 
 /**
  * `dpath.search(config, key, separator=".")` merged over every tracked key, as DVC reads stage params:
  * the result keeps the nesting of the file; a segment may be a glob (`train.*`), `**` spans levels.
  */
-export function selectKeys(config: Value, keys: readonly string[]): Obj {
+export function selectKeys(config: Value, keys: readonly string[], steps?: StepBudget): Obj {
   const out = newObj();
   if (!isObj(config)) return out;
   for (const key of new Set(keys)) {
     // "**.**" is "**"; several "**" in a row would otherwise walk the tree once per way of splitting it.
     const segments = key.split(".").filter((s, i, all) => !(s === "**" && all[i - 1] === "**"));
-    const budget = { left: MAX_SEARCH_STEPS };
+    const budget: Search = { visits: new Budget({ visits: MAX_SEARCH_STEPS }), steps };
     try {
       search(config, segments, out, budget);
     } catch (e) {
-      if (e === budget) throw new SelectError(`key pattern '${key}' needs more than ${MAX_SEARCH_STEPS.toLocaleString("en-US")} steps to match`);
+      if (e === budget.visits) throw new SelectError(`key pattern '${key}' needs more than ${MAX_SEARCH_STEPS.toLocaleString("en-US")} steps to match`);
       throw e;
     }
   }
@@ -29,8 +30,14 @@ export class SelectError extends Error {
   override readonly name = "SelectError";
 }
 
-function search(node: Obj, segments: string[], out: Obj, budget: { left: number }): void {
-  if (--budget.left < 0) throw budget;
+/** Node visits for this key pattern; glob steps from the revision's budget (the segment globs are the repository's). */
+interface Search {
+  visits: Budget<"visits">;
+  steps: StepBudget | undefined;
+}
+
+function search(node: Obj, segments: string[], out: Obj, budget: Search): void {
+  if (!budget.visits.take("visits")) throw budget.visits;
   const [head, ...rest] = segments;
   if (head === undefined) return;
   if (head === "**") {
@@ -42,9 +49,9 @@ function search(node: Obj, segments: string[], out: Obj, budget: { left: number 
     prune(out);
     return;
   }
-  const match = picomatch.scan(head).isGlob ? picomatch(head, { dot: true }) : (k: string) => k === head;
+  const glob = compileGlob(head);
   for (const k of Object.keys(node)) {
-    if (!match(k)) continue;
+    if (!glob.match(k, budget.steps)) continue;
     const child = node[k]!;
     if (rest.length === 0) out[k] = child;
     else if (isObj(child)) {

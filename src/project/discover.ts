@@ -1,12 +1,14 @@
 import ignore from "ignore";
-import picomatch from "picomatch";
+import { Budget } from "../formats/budget.js";
+import { compileGlob } from "../formats/glob.js";
 import { parseStructured } from "../formats/index.js";
 import { DEFAULT_LIMITS, type Limits } from "../formats/limits.js";
 import { toPlain } from "../formats/value.js";
+import { budgetOf, type RevisionBudget } from "../revisions/budget.js";
 import type { FileTree } from "../revisions/types.js";
 import { fromConfig } from "./from-config.js";
 import { fromDvcYamls, type DvcFile } from "./from-dvc.js";
-import { expandTemplates, TemplateError } from "./dvc-templating.js";
+import { expandTemplates, StageBudgetError, TemplateError } from "./dvc-templating.js";
 import { configSchema, describeIssues, dvcYamlSchema } from "./schema.js";
 import type { Project } from "./types.js";
 
@@ -46,16 +48,22 @@ export async function discoverProject(tree: FileTree, opts: DiscoverOptions = {}
   if (dvcFiles.length > 0) {
     const contents = await tree.read(dvcFiles);
     const parsedFiles: DvcFile[] = [];
+    // Counted per discovery (a tree may be discovered twice, e.g. under a CI artifact), reported by the tree's budget.
+    const stages = new Budget({ stages: budgetOf(tree).limits.stages });
+    const stageBudget = () => stages.take("stages") || (budgetOf(tree).take("stages", Infinity), false);
     for (const file of dvcFiles) {
       const r = contents.get(file)!;
+      // Past the revision's budget the pipeline is what the files read so far declare; the budget's line says so.
+      if (!r.ok && r.error.code === "over-budget") break;
       if (!r.ok) return { error: `${file}: ${r.error.message}` };
       const parsed = parseStructured(file, r.data, limits);
       if (!parsed.ok) return { error: `${file}: ${parsed.error}` };
       const dir = file.includes("/") ? file.slice(0, file.lastIndexOf("/")) : "";
       let expanded: unknown;
       try {
-        expanded = await expandTemplates(parsed.value === null ? {} : toPlain(parsed.value), dir, (p) => loadVars(tree, p, limits));
+        expanded = await expandTemplates(parsed.value === null ? {} : toPlain(parsed.value), dir, (p) => loadVars(tree, p, limits), stageBudget);
       } catch (e) {
+        if (e instanceof StageBudgetError) break;
         if (e instanceof TemplateError) return { error: `${file}: ${e.message}` };
         throw e;
       }
@@ -97,20 +105,30 @@ async function findDvcYamls(tree: FileTree): Promise<string[]> {
   return candidates.filter((p) => !rules.ignores(p));
 }
 
-/** Globs become the files they match; metrics directories become their files; plot directories one plot per file. */
+/**
+ * Globs become the files they match; metrics directories become their files; plot directories one plot
+ * per file. Plots and images past the revision's budget are dropped (its line says so).
+ */
 async function expand(tree: FileTree, p: Project | { error: string }): Promise<Discovered> {
   if ("error" in p) return p;
-  const metrics = (await Promise.all(p.metrics.map((m) => expandPath(tree, m)))).flat();
-  const images = (await Promise.all(p.images.map((m) => expandPath(tree, m)))).flat();
-  return { ...p, metrics: [...new Set(metrics)], images: [...new Set(images)] };
+  const budget = budgetOf(tree);
+  const metrics = (await Promise.all(p.metrics.map((m) => expandPath(tree, m, budget)))).flat();
+  const images = (await Promise.all(p.images.map((m) => expandPath(tree, m, budget)))).flat();
+  return { ...p, metrics: [...new Set(metrics)], images: capped([...new Set(images)], budget, "images"), plots: capped(p.plots, budget, "plots") };
 }
 
-async function expandPath(tree: FileTree, path: string): Promise<string[]> {
-  if (picomatch.scan(path).isGlob) {
-    const { base } = picomatch.scan(path);
-    const match = picomatch(path, { dot: true });
-    return (await tree.list(base)).filter((f) => match(f));
-  }
+function capped<T>(items: T[], budget: RevisionBudget, kind: "plots" | "images"): T[] {
+  const limit = budget.limits[kind];
+  if (items.length <= limit) return items;
+  budget.take(kind, Infinity);
+  return items.slice(0, limit);
+}
+
+/** Matched without regular expressions (formats/glob.ts), each step paid from the revision's budget. */
+async function expandPath(tree: FileTree, path: string, budget: RevisionBudget): Promise<string[]> {
+  const glob = compileGlob(path);
+  // A file whose name looks like a glob (`img/[a] (1).png`) is itself first.
+  if (glob.isGlob) return (await tree.list(glob.base)).filter((f) => f === path || glob.match(f, budget));
   const below = await tree.list(path);
   return below.length > 0 ? below : [path];
 }

@@ -8,6 +8,12 @@ export type VarsLoader = (path: string) => Promise<Ctx | undefined>;
 
 export class TemplateError extends Error {}
 
+/** The revision's stage allowance ran out while expanding (the revision's budget says so once). */
+export class StageBudgetError extends Error {}
+
+/** Pays for each expanded stage; false when the revision's total is spent. */
+export type StageBudget = () => boolean;
+
 /** More stages than this from one foreach/matrix is a denial of service, not a pipeline. */
 export const MAX_EXPANDED_STAGES = 10_000;
 
@@ -23,7 +29,7 @@ const ANY = /\$\{\s*([^}]+?)\s*\}/g;
  * `${a.b}` is replaced in every string (keeping the value's type when it is the whole string);
  * `foreach`/`do` and `matrix` stages are expanded to one stage per item, named "stage@key".
  */
-export async function expandTemplates(raw: Plain, dir: string, load: VarsLoader): Promise<Plain> {
+export async function expandTemplates(raw: Plain, dir: string, load: VarsLoader, stageBudget: StageBudget = () => true): Promise<Plain> {
   if (!isRecord(raw)) return raw;
   // Only a dvc.yaml that interpolates reads params.yaml and vars: a broken params.yaml must not make a
   // plain pipeline unreadable (it is reported by the params diff instead).
@@ -42,6 +48,7 @@ export async function expandTemplates(raw: Plain, dir: string, load: VarsLoader)
       if (interpolates) await addVars(local, def.vars, dir, load);
       for (const [stageName, body, scope] of expandStage(name, def, local)) {
         if (++count > MAX_EXPANDED_STAGES) throw tooMany("stages");
+        if (!stageBudget()) throw new StageBudgetError();
         stages[stageName] = substitute(body, scope, `stages.${stageName}`);
       }
     }
@@ -77,16 +84,17 @@ function* expandStage(name: string, def: Record<string, unknown>, ctx: Ctx): Gen
     return;
   }
   if (isRecord(def.matrix)) {
-    let combos: Record<string, unknown>[] = [{}];
+    let combos: { item: Record<string, unknown>; key: string[] }[] = [{ item: {}, key: [] }];
     for (const [axis, values] of Object.entries(def.matrix)) {
       const list = substitute(values, ctx, `stages.${name}.matrix.${axis}`);
       if (!Array.isArray(list)) continue;
       if (combos.length * list.length > MAX_EXPANDED_STAGES) throw tooMany(`stages.${name}.matrix`);
-      combos = combos.flatMap((c) => list.map((v) => ({ ...c, [axis]: v })));
+      // A mapping or list value is named by its axis and position, as DVC does (it has no str() worth using).
+      combos = combos.flatMap((c) => list.map((v, i) => ({ item: { ...c.item, [axis]: v }, key: [...c.key, isScalar(v) ? String(v) : `${axis}${i}`] })));
     }
     const body = { ...def };
     delete body.matrix;
-    for (const item of combos) yield [`${name}@${Object.values(item).map(String).join("-")}`, body, { ...ctx, item }];
+    for (const { item, key } of combos) yield [`${name}@${key.join("-")}`, body, { ...ctx, item, key: key.join("-") }];
     return;
   }
   yield [name, def, ctx];
@@ -102,7 +110,7 @@ function substitute(v: unknown, ctx: Ctx, where: string): unknown {
     if (whole) return lookup(ctx, whole[1]!, where);
     let length = v.length;
     return v.replace(ANY, (_, expr: string) => {
-      const s = String(lookup(ctx, expr, where));
+      const s = toStr(lookup(ctx, expr, where));
       // "${big}${big}..." must not build a gigabyte string out of a small file.
       if ((length += s.length) > MAX_INTERPOLATED_LENGTH) throw new TemplateError(`${where}: interpolated string is longer than ${MAX_INTERPOLATED_LENGTH.toLocaleString("en-US")} characters`);
       return s;
@@ -125,6 +133,23 @@ function lookup(ctx: Ctx, expr: string, where: string): unknown {
     else throw new TemplateError(`${where}: could not find '${expr}' to interpolate`);
   }
   return cur;
+}
+
+/**
+ * DVC's `to_str` (dvc/parsing/interpolate.py): a list inside a string is its items joined by spaces, a
+ * mapping becomes `--key value` flags (a true boolean a bare `--key`); used in `cmd`, which real pipelines do.
+ */
+function toStr(v: unknown): string {
+  if (Array.isArray(v)) return v.map(toStr).join(" ");
+  if (isRecord(v)) {
+    const flags: string[] = [];
+    for (const [k, x] of Object.entries(v)) {
+      if (x === true) flags.push(`--${k}`);
+      else if (x !== false) flags.push(`--${k} ${toStr(x)}`);
+    }
+    return flags.join(" ");
+  }
+  return String(v);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

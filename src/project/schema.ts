@@ -1,8 +1,24 @@
 import { z } from "zod";
+import { globProblem } from "../formats/glob.js";
 
 /** The repository config file (.mlreview.yml), DESIGN §2. Strict: a misspelt key is an error, not ignored. */
 
 const path = z.string().min(1, "expected a non-empty path");
+
+/**
+ * A key glob the repository writes (formats/glob.ts): extglob and regex syntax is refused, naming the
+ * pattern. Paths are not: file names hold `(`, `+` and `@` (`run (1).json`, `c++.json`), which the
+ * matcher takes literally.
+ */
+const pattern = (empty: string) =>
+  z
+    .string()
+    .min(1, empty)
+    .superRefine((p, ctx) => {
+      const why = globProblem(p);
+      if (why) ctx.addIssue({ code: "custom", message: `'${p.length > 80 ? `${p.slice(0, 80)}…` : p}': ${why}` });
+    });
+const keyPattern = pattern("expected a non-empty key");
 const stringList = z.union([path, z.array(path)]);
 
 export const TEMPLATES = [
@@ -24,7 +40,7 @@ const plot = z.strictObject({
 
 const threshold = z
   .strictObject({
-    metric: z.string().min(1),
+    metric: keyPattern,
     max_drop: z.number().nonnegative().optional(),
     max_rise: z.number().nonnegative().optional(),
     min: z.number().optional(),
@@ -36,10 +52,10 @@ const threshold = z
 
 export const configSchema = z.strictObject({
   metrics: stringList.optional(),
-  params: z.array(z.union([path, z.record(path, z.array(z.string()).nullable())])).optional(),
+  params: z.array(z.union([path, z.record(path, z.array(keyPattern).nullable())])).optional(),
   plots: z.array(z.union([path, plot])).optional(),
   images: stringList.optional(),
-  direction: z.record(z.string(), z.enum(["higher", "lower"])).optional(),
+  direction: z.record(keyPattern, z.enum(["higher", "lower"])).optional(),
   thresholds: z.array(threshold).optional(),
   artifacts: z.strictObject({ name: z.string().min(1).default("mlreview"), workflow: z.string().optional() }).optional(),
   precision: z.number().int().min(1).max(15).optional(),
@@ -85,6 +101,8 @@ function humanize(issue: z.core.$ZodIssue): string {
       return `expected one of ${issue.values.map((v) => String(v)).join(", ")}`;
     case "invalid_union":
       return "not one of the accepted forms (see the documentation of this key)";
+    case "invalid_key":
+      return issue.issues[0] ? humanize(issue.issues[0]) : issue.message;
     default:
       return issue.message.replace(/^Invalid input: /, "");
   }

@@ -8,6 +8,7 @@ import { alt, inert, md } from "./escape.js";
 import { cellValue, metricRows, percent, signed, type MetricRow } from "./rows.js";
 import { fill, reportTemplate } from "./template.js";
 import { checkThresholds, type Breach } from "./thresholds.js";
+import { keyMatchProblems } from "./direction.js";
 
 export { metricRows, type MetricRow, type Verdict } from "./rows.js";
 export type { Breach } from "./thresholds.js";
@@ -97,7 +98,8 @@ export async function buildReport(input: ReportInput): Promise<Report> {
   const byImportance = [...changed].sort((a, b) => RANK[a.verdict] - RANK[b.verdict] || Math.abs(b.pct ?? 0) - Math.abs(a.pct ?? 0));
   const params = [...input.params.diff].flatMap(([path, entries]) => [...entries].map(([key, e]) => ({ path, key, old: e.old, new: e.new })));
   const breaches = checkThresholds(rows, input.settings.thresholds);
-  const problems = [...(input.problems ?? []), ...input.metrics.problems, ...input.params.problems];
+  const settingsProblems: RevisionProblem[] = keyMatchProblems({ direction: input.settings.direction, thresholds: input.settings.thresholds }).map((message) => ({ rev: input.head.label, message }));
+  const problems = [...(input.problems ?? []), ...input.metrics.problems, ...input.params.problems, ...settingsProblems];
   const uniqueProblems = [...new Map(problems.map((p) => [`${p.rev}\0${p.path ?? ""}\0${p.message}`, p])).values()];
   const base = clip(input.base.label);
   const head = clip(input.head.label);

@@ -2,6 +2,7 @@ import { diffRevisions, type RevisionProblem } from "../compare/index.js";
 import type { Limits } from "../formats/limits.js";
 import { collectImages, RenderBudget, renderPlots, type PlotRevision } from "../plots/index.js";
 import { discoverProject, type DiscoverOptions } from "../project/index.js";
+import { budgetProblems } from "../revisions/budget.js";
 import type { FileTree } from "../revisions/types.js";
 import { buildReport, type Publish, type Report } from "./index.js";
 
@@ -51,7 +52,8 @@ export async function runReport(base: FileTree, head: FileTree, opts: RunReportO
     images,
     settings: project?.settings ?? ("error" in baseProject ? { direction: {}, thresholds: [] } : baseProject.settings),
     publish: opts.publish,
-    ...(opts.problems ? { problems: opts.problems } : {}),
+    // After every read (plots and images included), so that each budget that ran out is said once.
+    problems: [...(opts.problems ?? []), ...budgetProblems(base), ...budgetProblems(head)],
   });
   return { ...report, plotCount: project?.plots.length ?? 0 };
 }

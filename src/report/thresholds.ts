@@ -1,5 +1,5 @@
 import type { Threshold } from "../project/types.js";
-import { keyMatches } from "./direction.js";
+import { keyBudget, keyMatches } from "./direction.js";
 import type { MetricRow } from "./rows.js";
 
 export interface Breach {
@@ -14,8 +14,9 @@ export interface Breach {
  */
 export function checkThresholds(rows: readonly MetricRow[], thresholds: readonly Threshold[]): Breach[] {
   const breaches: Breach[] = [];
+  const budget = keyBudget(thresholds);
   for (const t of thresholds) {
-    const matching = rows.filter((r) => keyMatches(t.metric, r.key));
+    const matching = rows.filter((r) => keyMatches(t.metric, r.key, budget));
     if (matching.length === 0) {
       breaches.push({ metric: t.metric, path: "", reason: `${t.metric}: no such metric in the head revision` });
       continue;

@@ -3,13 +3,21 @@ import type { CatFile } from "./cat-file.js";
 import { unsafePathReason } from "./paths.js";
 import type { FileTree, ReadResult } from "./types.js";
 import { memo } from "./memo.js";
+import { revisionBudget, type RevisionBudget } from "./budget.js";
 
 /** Makes the blobs of a partial clone present before they are read (one fetch for many files). */
 export type Prefetch = (oids: string[]) => Promise<void>;
 
-/** The files of one commit, read through a shared cat-file process. */
+/** Paths asked of cat-file at once: the bytes in flight are at most this many files over the budget. */
+const READ_BATCH = 4;
+
+type TreeEntry = { mode: string; name: string; oid: string };
+
+/** The files of one commit, read through a shared cat-file process and paid for from the revision's budget. */
 export class GitTree implements FileTree {
   private readonly listings = new Map<string, Promise<string[]>>();
+  /** Parsed tree objects by id: a tree bomb repeats a few trees under many names, each is fetched once. */
+  private readonly trees = new Map<string, TreeEntry[]>();
 
   constructor(
     private readonly git: CatFile,
@@ -17,6 +25,7 @@ export class GitTree implements FileTree {
     readonly commit: string,
     private readonly maxFileBytes: number,
     private readonly prefetch?: Prefetch,
+    readonly budget: RevisionBudget = revisionBudget(maxFileBytes),
   ) {}
 
   async read(paths: readonly string[]): Promise<Map<string, ReadResult>> {
@@ -24,11 +33,22 @@ export class GitTree implements FileTree {
     const wanted = [...new Set(paths)].filter((p) => {
       const why = unsafePathReason(p);
       if (why) out.set(p, { ok: false, error: { code: "escapes", message: why } });
-      return !why;
+      else if (!this.budget.take("filesRead")) out.set(p, overBudget(this.budget, "filesRead"));
+      return !why && !out.has(p);
     });
     if (this.prefetch && wanted.length > 0) await this.prefetch(await this.blobIds(wanted));
-    const answers = await this.git.requestMany(wanted.map((p) => `${this.commit}:${p}`), this.maxFileBytes);
-    wanted.forEach((p, i) => out.set(p, toResult(answers[i]!, this.maxFileBytes)));
+    // In small batches, each capped by what is left: 32 paths of one 40 MB blob must not all be in memory at once.
+    for (let i = 0; i < wanted.length; i += READ_BATCH) {
+      const batch = wanted.slice(i, i + READ_BATCH);
+      const cap = Math.min(this.maxFileBytes, this.budget.remaining("bytesRead"));
+      const answers = await this.git.requestMany(batch.map((p) => `${this.commit}:${p}`), cap);
+      batch.forEach((p, j) => {
+        const a = answers[j]!;
+        const fits = a.kind !== "object" || a.type !== "blob" || a.size > this.maxFileBytes || (a.data !== undefined && this.budget.take("bytesRead", a.size));
+        if (!fits && a.kind === "object" && !a.data) this.budget.take("bytesRead", a.size);
+        out.set(p, fits ? toResult(a, this.maxFileBytes) : overBudget(this.budget, "bytesRead"));
+      });
+    }
     return out;
   }
 
@@ -49,30 +69,57 @@ export class GitTree implements FileTree {
     return paths.flatMap((p) => ids.get(p) ?? []);
   }
 
-  /** Breadth-first over tree objects, one pipelined batch per directory level. */
+  /**
+   * Breadth-first over tree objects, one pipelined batch per directory level for the trees not seen yet.
+   * Every entry is paid from the revision's treeEntries, the time from its walkMs: past either, the
+   * listing stops where it is (the budget reports it once).
+   */
   private async walk(dir: string): Promise<string[]> {
     if (dir && unsafePathReason(dir)) return [];
+    const started = Date.now();
     const root = await this.git.request(dir ? `${this.commit}:${dir}` : `${this.commit}^{tree}`);
     if (root.kind !== "object" || root.type !== "tree" || !root.data) return [];
-    const files: string[] = [];
-    let level: { prefix: string; data: Buffer }[] = [{ prefix: dir ? `${dir}/` : "", data: root.data }];
     const oidBytes = root.oid.length / 2;
-    while (level.length > 0) {
-      const subdirs: { prefix: string; oid: string }[] = [];
-      for (const { prefix, data } of level) {
-        for (const e of parseTree(data, oidBytes)) {
-          if (e.mode === "40000") subdirs.push({ prefix: `${prefix}${e.name}/`, oid: e.oid });
+    this.trees.set(root.oid, [...parseTree(root.data, oidBytes)]);
+    const files: string[] = [];
+    let level: { prefix: string; oid: string }[] = [{ prefix: dir ? `${dir}/` : "", oid: root.oid }];
+    let stopped = false;
+    let sinceClock = 0;
+    while (level.length > 0 && !stopped) {
+      const unseen = [...new Set(level.map((l) => l.oid))].filter((o) => !this.trees.has(o));
+      const answers = await this.git.requestMany(unseen);
+      unseen.forEach((o, i) => {
+        const a = answers[i]!;
+        this.trees.set(o, a.kind === "object" && a.type === "tree" && a.data ? [...parseTree(a.data, oidBytes)] : []);
+      });
+      const next: { prefix: string; oid: string }[] = [];
+      for (const { prefix, oid } of level) {
+        for (const e of this.trees.get(oid)!) {
+          if (!this.budget.take("treeEntries") || (++sinceClock % 10_000 === 0 && this.outOfTime(started))) {
+            stopped = true;
+            break;
+          }
+          if (e.mode === "40000") next.push({ prefix: `${prefix}${e.name}/`, oid: e.oid });
           else if (e.mode !== "160000") files.push(prefix + e.name);
         }
+        if (stopped) break;
       }
-      const answers = await this.git.requestMany(subdirs.map((s) => s.oid));
-      level = subdirs.flatMap((s, i) => {
-        const a = answers[i]!;
-        return a.kind === "object" && a.data ? [{ prefix: s.prefix, data: a.data }] : [];
-      });
+      if (!stopped && this.outOfTime(started)) stopped = true;
+      level = next;
     }
+    if (!stopped) this.budget.take("walkMs", Date.now() - started);
     return files.sort();
   }
+
+  /** True (and the walk budget spent) when this walk has used up what is left of the revision's walking time. */
+  private outOfTime(started: number): boolean {
+    const elapsed = Date.now() - started;
+    return elapsed > this.budget.remaining("walkMs") && !this.budget.take("walkMs", elapsed);
+  }
+}
+
+function overBudget(budget: RevisionBudget, kind: "filesRead" | "bytesRead"): ReadResult {
+  return { ok: false, error: { code: "over-budget", message: budget.refusal(kind) } };
 }
 
 function toResult(a: Awaited<ReturnType<CatFile["request"]>>, maxBytes: number): ReadResult {
@@ -95,7 +142,7 @@ function toResult(a: Awaited<ReturnType<CatFile["request"]>>, maxBytes: number):
 }
 
 /** Git's binary tree format: "<mode> <name>\0<raw oid>" repeated. */
-function* parseTree(data: Buffer, oidBytes: number): Generator<{ mode: string; name: string; oid: string }> {
+function* parseTree(data: Buffer, oidBytes: number): Generator<TreeEntry> {
   let i = 0;
   while (i < data.length) {
     const space = data.indexOf(32, i);

@@ -1,3 +1,4 @@
+import { budgetOf, type RevisionBudget } from "./budget.js";
 import { unsafePathReason } from "./paths.js";
 import type { FileTree, ReadResult } from "./types.js";
 
@@ -14,6 +15,11 @@ export class OverlayTree implements FileTree {
 
   get commit(): string | undefined {
     return this.under.commit;
+  }
+
+  /** The commit's budget: the artifact's files are already in memory and capped by the artifact's limits. */
+  get budget(): RevisionBudget {
+    return budgetOf(this.under);
   }
 
   async read(paths: readonly string[]): Promise<Map<string, ReadResult>> {

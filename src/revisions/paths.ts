@@ -5,7 +5,10 @@ export function unsafePathReason(p: string): string | undefined {
   if (p.length === 0) return "empty path";
   if (/[\0\n\r]/.test(p)) return "path contains a control character";
   if (p.startsWith("/") || p.startsWith("\\") || /^[A-Za-z]:/.test(p)) return "absolute paths are not allowed";
-  if (p.split(/[\\/]/).includes("..")) return "path leaves the repository";
+  const segments = p.split(/[\\/]/);
+  if (segments.includes("..")) return "path leaves the repository";
+  // git's own files (and, in CI, the token actions/checkout keeps in .git/config) are never results.
+  if (segments.some((s) => s.toLowerCase() === ".git")) return "paths inside .git are not read";
   return undefined;
 }
 

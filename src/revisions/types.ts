@@ -1,3 +1,5 @@
+import type { RevisionBudget } from "./budget.js";
+
 /** One side of a comparison: the files of a repository at a revision (or the workspace). */
 export interface FileTree {
   /** The revision as the user named it ("HEAD~1", "main", "workspace"); used as a column header. */
@@ -8,11 +10,14 @@ export interface FileTree {
   read(paths: readonly string[]): Promise<Map<string, ReadResult>>;
   /** Every file below `dir` ("" for the root), repository-relative, sorted. */
   list(dir: string): Promise<string[]>;
+  /** What reading this revision may still cost (see budget.ts); read it through budgetOf(tree). */
+  readonly budget?: RevisionBudget;
 }
 
 export type ReadResult = { ok: true; data: Buffer } | { ok: false; error: FileError };
 
-export type FileErrorCode = "missing" | "too-large" | "escapes" | "not-a-file" | "unreadable";
+/** "over-budget": not read because the revision's budget ran out; the budget says so once, in its own line. */
+export type FileErrorCode = "missing" | "too-large" | "escapes" | "not-a-file" | "unreadable" | "over-budget";
 
 export interface FileError {
   code: FileErrorCode;

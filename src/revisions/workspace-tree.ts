@@ -4,9 +4,12 @@ import { formatBytes } from "../formats/limits.js";
 import { unsafePathReason } from "./paths.js";
 import { WORKSPACE, type FileTree, type ReadResult } from "./types.js";
 import { memo } from "./memo.js";
+import { revisionBudget, type RevisionBudget } from "./budget.js";
 
 /** Directories never walked: VCS and DVC internals, and the usual dependency folders. */
 const SKIP_DIRS = new Set([".git", ".dvc", "node_modules", ".venv", "__pycache__"]);
+
+const isGitDir = (segment: string) => segment.toLowerCase() === ".git";
 
 /** The files on disk, as DVC's "workspace" revision. Symlinks may point anywhere inside the repository only. */
 export class WorkspaceTree implements FileTree {
@@ -19,6 +22,7 @@ export class WorkspaceTree implements FileTree {
   constructor(
     private readonly root: string,
     private readonly maxFileBytes: number,
+    readonly budget: RevisionBudget = revisionBudget(maxFileBytes),
   ) {}
 
   async read(paths: readonly string[]): Promise<Map<string, ReadResult>> {
@@ -29,6 +33,7 @@ export class WorkspaceTree implements FileTree {
   private async readOne(p: string): Promise<ReadResult> {
     const why = unsafePathReason(p);
     if (why) return { ok: false, error: { code: "escapes", message: why } };
+    if (!this.budget.take("filesRead")) return { ok: false, error: { code: "over-budget", message: this.budget.refusal("filesRead") } };
     const abs = join(this.root, p);
     try {
       const real = await realpath(abs);
@@ -37,11 +42,15 @@ export class WorkspaceTree implements FileTree {
       if (rel.startsWith(`..${sep}`) || rel === ".." || rel.startsWith(sep)) {
         return { ok: false, error: { code: "escapes", message: "symlink points outside the repository" } };
       }
+      // In CI, .git/config holds the checkout's token (actions/checkout's http.extraheader).
+      if (rel.split(sep).some(isGitDir)) return { ok: false, error: { code: "escapes", message: "symlink points into .git" } };
       const st = await stat(real);
       if (!st.isFile()) return { ok: false, error: { code: "not-a-file", message: st.isDirectory() ? "is a directory, not a file" : "not a regular file" } };
       if (st.size > this.maxFileBytes) {
         return { ok: false, error: { code: "too-large", message: `file is ${formatBytes(st.size)}, over the ${formatBytes(this.maxFileBytes)} limit` } };
       }
+      // Reserved before reading, so the bytes held never pass the budget.
+      if (!this.budget.take("bytesRead", st.size)) return { ok: false, error: { code: "over-budget", message: this.budget.refusal("bytesRead") } };
       return { ok: true, data: await readFile(real) };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
@@ -58,10 +67,18 @@ export class WorkspaceTree implements FileTree {
     return memo(this.listings, dir, () => this.walk(dir));
   }
 
+  /** Every entry is paid from the revision's treeEntries and the time from its walkMs, as for a commit. */
   private async walk(dir: string): Promise<string[]> {
     if (dir && unsafePathReason(dir)) return [];
     const out: string[] = [];
+    const started = Date.now();
+    let stopped = false;
     const walk = async (rel: string): Promise<void> => {
+      if (stopped) return;
+      if (Date.now() - started > this.budget.remaining("walkMs") && !this.budget.take("walkMs", Date.now() - started)) {
+        stopped = true;
+        return;
+      }
       let entries;
       try {
         entries = await readdir(join(this.root, rel), { withFileTypes: true });
@@ -70,6 +87,10 @@ export class WorkspaceTree implements FileTree {
       }
       await Promise.all(
         entries.map(async (e) => {
+          if (stopped || !this.budget.take("treeEntries")) {
+            stopped = true;
+            return;
+          }
           const child = rel ? `${rel}/${e.name}` : e.name;
           if (e.isDirectory()) {
             if (!SKIP_DIRS.has(e.name)) await walk(child);
@@ -80,6 +101,7 @@ export class WorkspaceTree implements FileTree {
       );
     };
     await walk(dir);
+    if (!stopped) this.budget.take("walkMs", Date.now() - started);
     return out.sort();
   }
 }

@@ -208,6 +208,17 @@ export const CASES: readonly CorpusCase[] = [
   c("B07", "time", "8 slow plots (about a second each) with a 1.5 s render budget", "plots past the budget listed: not drawn, the render budget was used up; the report is not held up"),
   c("B08", "other tenants", "a one-plot report arriving while another report's 8 slow plots render", "it is served next: at most two of the other's renders end before it is done (first come first served: all seven)"),
   c("B09", "other tenants", "a symlink planted at the old predictable fontconfig path in the temp directory", "nothing written through it; the file lives in a private mkdtemp directory, removed at exit"),
+  // Core (issue 10: C1, H6, H7, M6): core.test.ts.
+  c("R01", "time", "`.mlreview.yml` `direction: {\"(a+)+b\": higher}` and a metric key of 40 `a`s (`report`)", "one line naming direction and the pattern: not glob syntax; answers in about a second"),
+  c("R02", "time", "`.mlreview.yml` `metrics: [\"(a+)+b\", \"*(a+)+b\"]` and a file named with 40 `a`s (`metrics diff`)", "taken literally (file names hold parentheses): one line, no such file; no hang; metrics.json still diffs"),
+  c("R03", "time", "`.mlreview.yml` `thresholds: [{metric: \"(a+)+b\"}]` and a 40-`a` key (`report`)", "one line naming thresholds[0].metric; no hang"),
+  c("R04", "time", "`.mlreview.yml` params key glob `(a+)+b` and a 40-`a` params key (`params diff`)", "one line naming the params key; no hang"),
+  c("R05", "time", "dvc.yaml stage params `(a+)+b` and a 40-`a` key", "taken literally, as DVC's fnmatch does: no match, no hang, no error"),
+  c("R06", "memory", "tree bomb: 9 tree objects naming the next ten times (10^8 paths) in a commit", "one line: lists more than 1,000,000 files; root metrics still diff; peak memory under 1 GB"),
+  c("R07", "memory", "one 40 MB blob under 32 paths matched by `m/*.json` (was 2.8 GB, Invalid string length)", "one line: the revision's 128 MB read budget is spent; what fitted is compared; under 1.2 GB"),
+  c("R08", "time", "one dvc.yaml of 10,000 stages under 40 folders (400,000 stages)", "one line: more than 20,000 stages, later dvc.yaml files not read; root metrics still diff"),
+  c("R09", "secrets", "workspace symlinks to `.git/config` (holding a CI token) as a metrics file and a plot, and `.git/config` named directly", "refused by name (symlink points into .git, paths inside .git are not read); the token nowhere in stdout, stderr or the out dir; no plot drawn"),
+  c("R10", "time", "the server builds R01's report (a pull request with `direction: {\"(a+)+b\": higher}` and a 40-`a` key)", "/healthz answers throughout; the comment names the refused pattern"),
 ];
 
 export function corpusCase(id: string): CorpusCase {
