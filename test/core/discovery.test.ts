@@ -159,6 +159,30 @@ describe("dvc.yaml templating (vars, ${...}, foreach, matrix)", () => {
     expect(paths({ ...files, ...old }, neu)).toEqual([...metricFiles].sort());
   });
 
+  it("a list or mapping inside a string is DVC's to_str (items joined, --key flags); matrix values may be mappings", () => {
+    const files = {
+      "params.yaml": "names: [x, y]\nflags: {lr: 0.1, fast: true, slow: false}\n",
+      "dvc.yaml": [
+        "stages:",
+        "  train:",
+        "    cmd: python train.py ${flags} --names ${names}",
+        "    metrics:",
+        "      - out/${names}.json",
+        "      - out/${flags}.json",
+        "  grid:",
+        "    matrix:",
+        "      cfg: [{a: 1}, {a: 2}]",
+        "    cmd: python grid.py",
+        "    metrics:",
+        "      - grid/${item.cfg.a}.json",
+      ].join("\n"),
+    };
+    const metricFiles = ["out/x y.json", "out/--lr 0.1 --fast.json", "grid/1.json", "grid/2.json"];
+    const old = Object.fromEntries(metricFiles.map((f) => [f, m(1)]));
+    const neu = Object.fromEntries(metricFiles.map((f) => [f, m(2)]));
+    expect(paths({ ...files, ...old }, neu)).toEqual([...metricFiles].sort());
+  });
+
   it("an unknown variable is one error line for that revision", () => {
     const dir = makeRepo({ commits: [{ "dvc.yaml": "metrics: [a.json]\n", "a.json": m(1) }], workspace: { "dvc.yaml": 'metrics: ["${nope}/a.json"]\n', "a.json": m(2) } });
     const r = mlreview(["metrics", "diff"], { cwd: dir });

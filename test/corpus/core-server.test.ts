@@ -12,12 +12,17 @@ import { createApp, type MlreviewApp } from "../../src/app/index.js";
 import { MARKER } from "../../src/report/index.js";
 import { example } from "../github/helpers.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
+import { gitHttpServer } from "../helpers/git-http.js";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
 import { title } from "./cases.js";
 
 const SECRET = "github-webhook-secret";
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
 const A40 = "a".repeat(40);
+// GitHub's API (nock) and its git over HTTP on one loopback origin: the token goes only to the configured host.
+const forge = await gitHttpServer();
+afterAll(() => forge.close());
+const API = `${forge.origin}/api/v3`;
 
 describe("C1 on the server", () => {
   const unexpected = recordUnexpectedRequests();
@@ -27,7 +32,7 @@ describe("C1 on the server", () => {
 
   beforeAll(async () => {
     mlreview = createApp({ appId: 123, publicUrl: undefined, dataDir: tempDir(), imageKey: "k" });
-    const probot = new Probot({ appId: 123, privateKey, secret: SECRET, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
+    const probot = new Probot({ baseUrl: API, appId: 123, privateKey, secret: SECRET, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
     const middleware = await createNodeMiddleware(mlreview.app, { probot });
     server = createServer((req, res) => void middleware(req, res, () => res.writeHead(404).end()));
     await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
@@ -45,12 +50,12 @@ describe("C1 on the server", () => {
     const headSha = git(work, "rev-parse", "HEAD").trim();
     const p = example<Record<string, any>>("pull_request", "opened");
     p.installation ??= { id: 1 };
-    p.repository.clone_url = `file://${bareRemote(work)}`;
+    p.repository.clone_url = forge.serve("acme/r10.git", bareRemote(work));
     Object.assign(p.pull_request.head, { sha: headSha, ref: "feature" });
     Object.assign(p.pull_request.base, { sha: baseSha, ref: "main" });
     const repo = `/repos/${p.repository.full_name}`;
     let comment = "";
-    const scope = nock("https://api.github.com")
+    const scope = nock(API)
       .post(`/app/installations/${p.installation.id}/access_tokens`)
       .reply(201, { token: "ghs_x", expires_at: new Date(Date.now() + 3600_000).toISOString() })
       .get(`${repo}/compare/${baseSha}...${headSha}`)
