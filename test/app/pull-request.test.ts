@@ -12,17 +12,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app/index.js";
 import { MARKER } from "../../src/report/index.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
-import { gitHttpServer } from "../helpers/git-http.js";
+import { gitHttpServer, githubOnLoopback } from "../helpers/git-http.js";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
 import { example } from "../github/helpers.js";
 
-// GitHub's API (mocked with nock) and its git over HTTP (git http-backend) on one loopback origin, as
-// the bot only sends its token to the configured GitHub host (Probot's baseUrl, GHE_HOST).
-const forge = await gitHttpServer();
-afterAll(() => forge.close());
-let served = 0;
-const cloneUrl = (bare: string) => forge.serve(`acme/repo-${++served}.git`, bare);
-const API = `${forge.origin}/api/v3`;
+const { forge, api: API, cloneUrl } = await githubOnLoopback();
 const SECRET = "webhook-secret";
 const TOKEN = "ghs_installationtoken123";
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });

@@ -19,18 +19,12 @@ import type { AppSettings } from "../../src/app/settings.js";
 import { MARKER, PublishRefused } from "../../src/report/index.js";
 import { example, testOctokit } from "../github/helpers.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
-import { gitHttpServer } from "../helpers/git-http.js";
+import { githubOnLoopback } from "../helpers/git-http.js";
 import { git, makeRepo, tempDir, writeFiles, type Files } from "../helpers/git-repo.js";
 import { zip } from "../helpers/zip.js";
 import { title } from "./cases.js";
 
-// GitHub's API (nock) and its git over HTTP (git http-backend) on one loopback origin: the bot sends
-// its token only to the configured GitHub host (Probot's baseUrl).
-const forge = await gitHttpServer();
-afterAll(() => forge.close());
-let served = 0;
-const cloneUrl = (bare: string) => forge.serve(`acme/repo-${++served}.git`, bare);
-const API = `${forge.origin}/api/v3`;
+const { forge, api: API, cloneUrl } = await githubOnLoopback();
 const BLOBS = "https://pipelines.actions.githubusercontent.example";
 const APP_ID = 123;
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });

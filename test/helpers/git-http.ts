@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { basename, dirname } from "node:path";
+import { afterAll } from "vitest";
 
 /** One request git made to a served repository, as the server saw it. */
 export interface GitRequest {
@@ -84,4 +85,16 @@ function backend(bare: string, rest: string, query: string, req: IncomingMessage
     res.write(head.subarray(end + 4));
   });
   cgi.on("close", () => (headersDone ? res.end() : res.writeHead(500).end()));
+}
+
+/**
+ * GitHub on loopback for a test file: its API (mocked with nock at `api`) and its git over HTTP on one
+ * origin, as the bot only sends its token to the configured GitHub host (Probot's baseUrl, GHE_HOST).
+ * `cloneUrl` serves a bare repository under a fresh name. Closed after the file's tests.
+ */
+export async function githubOnLoopback(): Promise<{ forge: GitHttpServer; api: string; cloneUrl: (bare: string) => string }> {
+  const forge = await gitHttpServer();
+  afterAll(() => forge.close());
+  let served = 0;
+  return { forge, api: `${forge.origin}/api/v3`, cloneUrl: (bare) => forge.serve(`acme/repo-${++served}.git`, bare) };
 }
