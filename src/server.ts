@@ -3,10 +3,14 @@
  *
  * 1. Reads `.env` (as `probot run` does; `MLREVIEW_ENV_FILE` names another file) and validates the
  *    whole configuration: each problem is one line on stderr (`mlreview: …`), then exit 1.
- * 2. Without APP_ID outside production: Probot's setup mode (create the GitHub App from app.yml).
- * 3. Otherwise Probot's own server (`run()`: HOST, PORT, LOG_LEVEL, LOG_FORMAT, GHE_*, WEBHOOK_PATH,
- *    WEBHOOK_PROXY_URL as Probot reads them) with the app, `GET /healthz` and `GET /metrics`.
- * 4. SIGTERM or SIGINT: /healthz turns 503, no new connections, the queue's worker stops taking
+ * 2. One logger for everything (src/app/log.ts): Probot's format and LOG_* variables, every line
+ *    redacted of credentials; stdout and stderr too.
+ * 3. Without APP_ID outside production: Probot's setup mode (create the GitHub App from app.yml).
+ * 4. Otherwise Probot (createProbot: APP_ID, the private key, WEBHOOK_SECRET, GHE_*, WEBHOOK_PATH as
+ *    Probot reads them) on mlreview's own HTTP listener (src/app/http-server.ts: HOST, PORT, the
+ *    timeouts, connection cap and body caps of src/app/http-limits.ts), with the app, `GET /healthz`
+ *    and `GET /metrics`.
+ * 5. SIGTERM or SIGINT: /healthz turns 503, no new connections, the queue's worker stops taking
  *    tasks and finishes the running ones (waiting tasks stay in Redis for the other replicas), timers
  *    stop, render workers end; exit 0, or 1 after 25 s with a log line saying what was left. A
  *    second signal exits at once.
@@ -14,12 +18,17 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseEnv } from "node:util";
-import { run, type ApplicationFunction, type Probot } from "probot";
-import { gracefulShutdown, type ShutdownLog } from "./app/lifecycle.js";
+import { createNodeMiddleware, createProbot, run, type ApplicationFunction } from "probot";
+import { httpLimitsFromEnv } from "./app/http-limits.js";
+import { startHttpServer } from "./app/http-server.js";
+import { gracefulShutdown } from "./app/lifecycle.js";
+import { createLogger, redactStdio } from "./app/log.js";
 import { isSetupMode, normalizeEnv, validateEnv } from "./app/validate.js";
 
 /** Docker's default stop timeout is 10 s: run with --stop-timeout 30 (compose: stop_grace_period). */
 export const SHUTDOWN_TIMEOUT_MS = 25_000;
+/** Probot's default path for GitHub deliveries (@octokit/webhooks'). */
+const DEFAULT_WEBHOOK_PATH = "/api/github/webhooks";
 
 async function main(): Promise<void> {
   const env = process.env;
@@ -34,6 +43,14 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
+  const { log, redactor } = await createLogger({ env });
+  redactStdio(redactor);
+  // A crash's message and stack go through the logger too (Node would print them raw).
+  process.on("uncaughtException", (e) => {
+    log.fatal({ err: e }, "mlreview: uncaught exception");
+    setTimeout(() => process.exit(1), 100);
+  });
+
   // REDIS_URL is mlreview's queue. Probot would also use it for its own rate-limit clustering and
   // fetch ioredis at run time with npx to do so: not in a locked-down image, so Probot does not see it.
   const probotEnv: NodeJS.ProcessEnv = { ...env };
@@ -41,7 +58,7 @@ async function main(): Promise<void> {
 
   if (setup) {
     // Probot serves /probot, GitHub creates the app from app.yml, and the credentials land in the env file.
-    const server = await run(() => {}, { env: probotEnv, updateEnv: (values) => writeEnvFile(envFile, values) });
+    const server = await run(() => {}, { env: probotEnv, log, updateEnv: (values) => writeEnvFile(envFile, values) });
     const stop = () => void server.stop().finally(() => process.exit(0));
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
@@ -52,22 +69,22 @@ async function main(): Promise<void> {
   const [{ createApp }, { metrics, metricsRoute }, { closeRenderer }] = await Promise.all([import("./app/index.js"), import("./app/metrics.js"), import("./plots/index.js")]);
   const mlreview = createApp();
   metrics.queueDepth(() => mlreview.queue.depth());
-  let log: Probot["log"] | undefined;
   const app: ApplicationFunction = async (probot, options) => {
-    log = probot.log;
     probot.onAny((ctx) => metrics.webhook(ctx.name));
     options.addHandler(metricsRoute(env.MLREVIEW_METRICS_TOKEN || undefined));
     await mlreview.app(probot, options);
   };
 
-  // run() adds a SIGINT listener that exits at once; ours replaces it.
-  const before = new Set(process.listeners("SIGINT"));
-  const server = await run(app, { env: probotEnv });
-  for (const l of process.listeners("SIGINT")) if (!before.has(l)) process.off("SIGINT", l);
+  const webhookPath = env.WEBHOOK_PATH || DEFAULT_WEBHOOK_PATH;
+  const probot = createProbot({ env: probotEnv, overrides: { log } });
+  const handler = await createNodeMiddleware(app, { probot, webhooksPath: webhookPath });
+  if (env.WEBHOOK_PROXY_URL) log.warn("mlreview: WEBHOOK_PROXY_URL is for Probot's development server and is ignored here: run the smee client beside this server, or deliver to it directly");
+  const server = await startHttpServer({ host: env.HOST || "localhost", port: Number(env.PORT) || 3000, limits: httpLimitsFromEnv(env), log, webhookPath, handler });
+  log.info(`mlreview: listening on ${server.url}`);
 
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
-    const logger: ShutdownLog = log ?? consoleLog;
+    const logger = log;
     if (stopping) {
       logger.error({ signal }, "mlreview: second signal during shutdown: exiting now");
       process.exit(1);
@@ -101,11 +118,6 @@ async function main(): Promise<void> {
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
 }
-
-const consoleLog: ShutdownLog = {
-  info: (obj, msg) => process.stderr.write(`${msg} ${JSON.stringify(obj)}\n`),
-  error: (obj, msg) => process.stderr.write(`${msg} ${JSON.stringify(obj, (_k, v: unknown) => (v instanceof Error ? v.message : v))}\n`),
-};
 
 /** Probot's semantics: the file's values override the environment's. A missing file is no error. */
 function loadEnvFile(path: string): void {

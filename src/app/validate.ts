@@ -7,6 +7,7 @@ import { accessSync, constants, readFileSync, readdirSync, statSync } from "node
 import { dirname, resolve } from "node:path";
 import { parseRunnersConfig } from "../runners/config.js";
 import { numberSettingProblems } from "./settings.js";
+import { httpLimitProblems } from "./http-limits.js";
 
 export interface ValidateOptions {
   /** Where relative paths (PRIVATE_KEY_PATH, MLREVIEW_RUNNERS, a lone *.pem) are resolved; default process.cwd(). */
@@ -49,6 +50,7 @@ export function validateEnv(env: EnvInput, o: ValidateOptions = {}): string[] {
   if (set("GHE_HOST") && !/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(env.GHE_HOST!)) problems.push("GHE_HOST must be a host name (and optional :port) without a scheme or path, e.g. github.example.com");
   if (set("GHE_PROTOCOL") && env.GHE_PROTOCOL !== "https" && env.GHE_PROTOCOL !== "http") problems.push("GHE_PROTOCOL must be https or http");
   if (set("WEBHOOK_PROXY_URL") && !isHttpUrl(env.WEBHOOK_PROXY_URL!)) problems.push("WEBHOOK_PROXY_URL must be an http(s) URL");
+  problems.push(...httpLimitProblems(env));
 
   // mlreview's own.
   if (set("MLREVIEW_PUBLIC_URL") && !isHttpUrl(env.MLREVIEW_PUBLIC_URL!)) problems.push("MLREVIEW_PUBLIC_URL must be an http(s) URL, e.g. https://mlreview.example.com");

@@ -219,6 +219,19 @@ export const CASES: readonly CorpusCase[] = [
   c("R08", "time", "one dvc.yaml of 10,000 stages under 40 folders (400,000 stages)", "one line: more than 20,000 stages, later dvc.yaml files not read; root metrics still diff"),
   c("R09", "secrets", "workspace symlinks to `.git/config` (holding a CI token) as a metrics file and a plot, and `.git/config` named directly", "refused by name (symlink points into .git, paths inside .git are not read); the token nowhere in stdout, stderr or the out dir; no plot drawn"),
   c("R10", "time", "the server builds R01's report (a pull request with `direction: {\"(a+)+b\": higher}` and a 40-`a` key)", "/healthz answers throughout; the comment names the refused pattern"),
+  // Server: the HTTP edge of node dist/server.js — logs, body cap, timeouts, connection cap (server-edge.test.ts).
+  c("N01", "secrets", "GitLab hooks with the right and a wrong X-Gitlab-Token, at LOG_LEVEL=trace", "X-Gitlab-Token logged as [REDACTED]; neither token nor any configured secret in stdout/stderr"),
+  c("N02", "secrets", "GET /metrics with the bearer token, a wrong bearer and a cookie, at trace", "Authorization and Cookie logged as [REDACTED]; no token in the log"),
+  c("N03", "secrets", "GitHub deliveries with X-Hub-Signature-256 and X-Hub-Signature, good and forged, at trace", "signatures logged as [REDACTED]; WEBHOOK_SECRET never"),
+  c("N04", "secrets", "a GitHub and a GitLab report that fail: the forges echo the bot's credentials in their error bodies", "failures logged with their status; neither the app's JWT nor GITLAB_TOKEN nor any configured secret in the log"),
+  c("N05", "secrets", "every configured secret (and each line of the private key) in request URLs; every answer given", "the URL logged with [REDACTED] in place of the value; no response body echoes a secret"),
+  c("N06", "memory", "GitHub: Content-Length of 26 MB, no body sent", "413 at once, connection closed, nothing read"),
+  c("N07", "memory", "GitHub: a chunked body growing to 200 MB", "413 once past 25 MB, connection closed; RSS grows by less than 150 MB"),
+  c("N08", "memory", "after N06 and N07", "/healthz 200; a signed delivery, and a 24 MB one, still taken"),
+  c("N09", "time", "headers trickled one every 300 ms, never finished (headers timeout 2 s by env)", "connection closed within 5 s (was 60 s)"),
+  c("N10", "time", "a body trickled a byte every 300 ms (request timeout 3 s by env)", "connection closed within 8 s (was 300 s)"),
+  c("N11", "time", "a body that stops after 10 bytes (idle timeout 1 s by env)", "connection closed before the request timeout"),
+  c("N12", "concurrency", "4 slow clients hold every connection (cap 4 by env), a fifth connects", "the fifth is closed unanswered while the 4 are held; /healthz 200 once they are cut"),
 ];
 
 export function corpusCase(id: string): CorpusCase {

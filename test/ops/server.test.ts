@@ -1,59 +1,16 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { copyFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseEnv } from "node:util";
 import { sign } from "@octokit/webhooks-methods";
 import { describe, expect, it } from "vitest";
 import { normalizeEnv, validateEnv } from "../../src/app/validate.js";
 import { tempDir } from "../helpers/git-repo.js";
+import { freePort, ROOT, startServer, waitFor } from "../helpers/server.js";
 
-/** The production entry point as `npm start` and the Docker image run it: node dist/server.js (built by `npm run build`). */
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const SERVER = join(ROOT, "dist", "server.js");
 const SECRET = "server-test-webhook-secret";
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-interface Started {
-  child: ChildProcess;
-  out: () => string;
-  err: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-}
-
-function start(env: NodeJS.ProcessEnv, cwd: string): Started {
-  const child = spawn(process.execPath, [SERVER], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
-  child.stderr!.on("data", (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal, at: Date.now() })));
-  return { child, out: () => out, err: () => err, exited };
-}
-
-async function waitFor(url: string, status: number, ms: number, s: Started): Promise<Response> {
-  const until = Date.now() + ms;
-  for (;;) {
-    if (s.child.exitCode !== null) throw new Error(`server exited ${s.child.exitCode}: ${s.err()} ${s.out()}`);
-    const r = await fetch(url).catch(() => undefined);
-    if (r?.status === status) return r;
-    if (Date.now() > until) throw new Error(`${url} never answered ${status}: ${s.err()} ${s.out()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const start = startServer;
 
 describe("node dist/server.js", () => {
   it("serves /healthz and /metrics, counts a signed webhook, and exits 0 on SIGTERM well within the deadline", async () => {

@@ -1,33 +1,35 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { BodyTooLarge, MAX_GITLAB_BODY_BYTES, readCapped, refuseTooLarge } from "../http-limits.js";
 import { metrics } from "../metrics.js";
 
 export const GITLAB_WEBHOOK_PATH = "/gitlab/webhook";
-/** A merge request hook with its commits is a few hundred KB at most; anything larger is refused unread. */
-const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 export type GitLabEvent = (event: string, payload: Record<string, unknown>, delivery: string | undefined) => void;
 
 /**
  * POST /gitlab/webhook: `X-Gitlab-Token` must equal the secret (compared in constant time: hashes of
  * both, so neither length nor content leaks), else 401. The delivery is answered at once and handled
- * behind, because GitLab disables hooks that answer slowly.
+ * behind, because GitLab disables hooks that answer slowly. The body is read only once the token
+ * matched, under MAX_GITLAB_BODY_BYTES (the server's one capped reader).
  */
 export function gitlabWebhook(secret: string, onEvent: GitLabEvent) {
   const expected = digest(secret);
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     if ((req.url ?? "").split("?")[0] !== GITLAB_WEBHOOK_PATH) return false;
     const reply = (status: number, message: string) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ message }));
-    if (req.method !== "POST") return reply(405, "POST only"), true;
+    // Refused unread: close after, so that Node does not read the body to reuse the connection.
+    const refuse = (status: number, message: string) => (res.setHeader("connection", "close"), reply(status, message));
+    if (req.method !== "POST") return refuse(405, "POST only"), true;
     const token = req.headers["x-gitlab-token"];
-    if (typeof token !== "string" || !timingSafeEqual(digest(token), expected)) return reply(401, "bad or missing X-Gitlab-Token"), true;
-    if (Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES) return reply(413, "payload too large"), true;
+    if (typeof token !== "string" || !timingSafeEqual(digest(token), expected)) return refuse(401, "bad or missing X-Gitlab-Token"), true;
     let body: Buffer;
     try {
-      body = await readCapped(req, MAX_BODY_BYTES);
-    } catch {
-      res.setHeader("connection", "close");
-      return reply(413, "payload too large"), true;
+      body = await readCapped(req, MAX_GITLAB_BODY_BYTES);
+    } catch (e) {
+      if (e instanceof BodyTooLarge) refuseTooLarge(req, res, MAX_GITLAB_BODY_BYTES);
+      else req.destroy();
+      return true;
     }
     let payload: unknown;
     try {
@@ -48,25 +50,4 @@ export function gitlabWebhook(secret: string, onEvent: GitLabEvent) {
 
 function digest(s: string): Buffer {
   return createHash("sha256").update(s).digest();
-}
-
-function readCapped(req: IncomingMessage, max: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (c: Buffer) => {
-      size += c.length;
-      if (size > max) {
-        // Stop keeping the body but let it drain, so that the 413 can still be sent; the caller
-        // closes the connection after answering.
-        req.off("data", onData);
-        req.resume();
-        chunks.length = 0;
-        reject(new Error("too large"));
-      } else chunks.push(c);
-    };
-    req.on("data", onData);
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
 }
