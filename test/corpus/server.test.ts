@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp, type MlreviewApp } from "../../src/app/index.js";
 import { MARKER } from "../../src/report/index.js";
 import { example } from "../github/helpers.js";
-import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
+import { bareRemote, mockGitHubReport, recordUnexpectedRequests } from "../helpers/forge.js";
 import { gitHttpServer } from "../helpers/git-http.js";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
 import { title } from "./cases.js";
@@ -144,28 +144,14 @@ describe("hostile webhook deliveries: a 4xx or a harmless answer, and the server
     p.repository.clone_url = cloneUrl(bareRemote(work));
     Object.assign(p.pull_request.head, { sha: headSha, ref: "feature" });
     Object.assign(p.pull_request.base, { sha: baseSha, ref: "main" });
-    const repo = `/repos/${p.repository.full_name}`;
-    let comment = "";
-    const scope = nock(API)
-      .post(`/app/installations/${p.installation.id}/access_tokens`)
-      .reply(201, { token: "ghs_x", expires_at: new Date(Date.now() + 3600_000).toISOString() })
-      .get(`${repo}/compare/${baseSha}...${headSha}`)
-      .query(true)
-      .reply(200, { merge_base_commit: { sha: baseSha } })
-      .get(`${repo}/issues/${p.pull_request.number}/comments`)
-      .query(true)
-      .reply(200, [])
-      .post(`${repo}/issues/${p.pull_request.number}/comments`, (b: { body: string }) => ((comment = b.body), true))
-      .reply(201, { id: 1 })
-      .post(`${repo}/check-runs`)
-      .reply(201, { id: 1 });
+    const { scope, comment: posted } = mockGitHubReport(API, p, baseSha, headSha);
     const good = JSON.stringify(p);
     expect((await send(GH, gh("pull_request", await sha256(good)), good)).status).toBe(200);
     await mlreview.idle();
     expect(unexpected).toEqual([]);
     expect(scope.pendingMocks()).toEqual([]);
-    expect(comment.startsWith(MARKER)).toBe(true);
-    expect(comment).toContain("| metrics.json | acc | 0.8 | 0.9 | ▲ +0.1 | +12.5% |");
+    expect(posted().startsWith(MARKER)).toBe(true);
+    expect(posted()).toContain("| metrics.json | acc | 0.8 | 0.9 | ▲ +0.1 | +12.5% |");
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
 });
