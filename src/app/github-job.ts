@@ -5,7 +5,7 @@ import type { ImageStore } from "../forges/image-store.js";
 import type { Publish } from "../report/index.js";
 import type { TaskContext } from "../queue/task.js";
 import { runReportJob, type ArtifactSource } from "./report-job.js";
-import { reposDir, type AppSettings } from "./settings.js";
+import { dvcSources, reposDir, type AppSettings } from "./settings.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -39,6 +39,7 @@ export async function reportPullRequest(job: PullRequestJob): Promise<void> {
     publish,
     ...(branch ? { beforePost: () => branch.flush() } : {}),
     ...(job.artifacts ? { artifacts: job.artifacts } : {}),
+    dvc: dvcSources(job.settings),
     ctx: job.ctx,
   });
 }

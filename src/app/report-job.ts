@@ -8,6 +8,11 @@ import { OverlayTree } from "../revisions/overlay.js";
 import { openRemoteRevisions } from "../revisions/remote.js";
 import type { FileTree } from "../revisions/types.js";
 import type { TaskContext } from "../queue/task.js";
+import { DEFAULT_LIMITS } from "../formats/limits.js";
+import { ObjectCache } from "../revisions/dvc/cache.js";
+import { ObjectFetcher } from "../revisions/dvc/fetcher.js";
+import { DvcTree } from "../revisions/dvc/tree.js";
+import type { DvcRemoteRule } from "../sources/config.js";
 import { metrics } from "./metrics.js";
 
 /**
@@ -38,6 +43,8 @@ export interface ReportJob {
   beforePost?(): Promise<void>;
   configFiles?: readonly string[];
   artifacts?: ArtifactSource;
+  /** DVC remotes the operator allowed (MLREVIEW_SOURCES) and the object cache (MLREVIEW_DATA_DIR/dvc-objects). */
+  dvc: { rules: readonly DvcRemoteRule[]; objectCacheDir: string };
   /** The queue's context: stale work is dropped, and the post happens only for the newest head, once. */
   ctx: TaskContext;
 }
@@ -82,6 +89,11 @@ async function buildAndPost(job: ReportJob): Promise<void> {
         problems.push({ rev: job.labels.head, path: `artifact '${wanted.name}'`, message: message.replace(/\s+/g, " ").slice(0, 300) });
       }
     }
+    // DVC-tracked results last, over the artifact: a file the CI run produced wins over the lock's hash.
+    const fetcher = new ObjectFetcher(new ObjectCache(job.dvc.objectCacheDir));
+    const access = { kind: "operator", rules: job.dvc.rules } as const;
+    baseTree = new DvcTree(baseTree, { access, fetcher, maxFileBytes: DEFAULT_LIMITS.maxFileBytes });
+    headTree = new DvcTree(headTree, { access, fetcher, maxFileBytes: DEFAULT_LIMITS.maxFileBytes });
     const report = await runReport(baseTree, headTree, {
       drawPlots: job.publish !== undefined,
       publish: job.publish ?? (async () => ""),

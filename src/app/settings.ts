@@ -2,6 +2,7 @@ import { createHmac } from "node:crypto";
 import { join, resolve } from "node:path";
 import { IMAGE_STORE_LIMITS, type ImageStoreLimits } from "../forges/image-store.js";
 import { DEFAULT_CONCURRENCY } from "../queue/task.js";
+import { loadSourcesConfig, NO_SOURCES, type SourcesConfig } from "../sources/config.js";
 
 /** The bot's own settings (DESIGN §4, §7), from the environment; Probot reads its own variables itself. */
 export interface AppSettings {
@@ -23,6 +24,8 @@ export interface AppSettings {
   redisUrl?: string;
   /** MLREVIEW_CONCURRENCY: tasks one replica runs at once, shared fairly between installations (default 4). */
   concurrency?: number;
+  /** MLREVIEW_SOURCES: the DVC remotes and trackers the bot may contact (DESIGN §9); unset, none. */
+  sources?: SourcesConfig;
   /** The image store's caps and retention (MLREVIEW_REPORT_IMAGES…, MLREVIEW_IMAGE_STORE_…); unset fields: IMAGE_STORE_LIMITS. */
   imageLimits?: Partial<ImageStoreLimits>;
 }
@@ -73,6 +76,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): AppSettin
     ...(env.MLREVIEW_RUNNERS ? { runnersFile: env.MLREVIEW_RUNNERS } : {}),
     ...(gitlab ? { gitlab } : {}),
     ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
+    // Validated at start-up (validate.ts), so a broken file never gets this far in a running server.
+    sources: env.MLREVIEW_SOURCES ? loadSourcesConfig(resolve(env.MLREVIEW_SOURCES)) : NO_SOURCES,
     concurrency: numberSetting(env, "MLREVIEW_CONCURRENCY"),
     imageLimits: {
       reportFiles: numberSetting(env, "MLREVIEW_REPORT_IMAGES"),
@@ -85,3 +90,5 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): AppSettin
 
 export const reposDir = (s: AppSettings) => join(s.dataDir, "repos");
 export const imagesDir = (s: AppSettings) => join(s.dataDir, "images");
+/** What the bot may fetch DVC objects from, and where it keeps them (verified, by hash). */
+export const dvcSources = (s: AppSettings) => ({ rules: (s.sources ?? NO_SOURCES).dvc_remotes, objectCacheDir: join(s.dataDir, "dvc-objects") });

@@ -6,6 +6,7 @@ import { createPrivateKey } from "node:crypto";
 import { accessSync, constants, readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseRunnersConfig } from "../runners/config.js";
+import { parseSourcesConfig, type SourcesConfig } from "../sources/config.js";
 import { numberSettingProblems } from "./settings.js";
 import { httpLimitProblems } from "./http-limits.js";
 
@@ -73,24 +74,9 @@ export function validateEnv(env: EnvInput, o: ValidateOptions = {}): string[] {
   else if (given.length === 0 && set("GITLAB_URL")) problems.push("GITLAB_URL is set but GITLAB_TOKEN and GITLAB_WEBHOOK_SECRET are not: set all three, or none");
   if (set("GITLAB_URL") && !isHttpUrl(env.GITLAB_URL!)) problems.push("GITLAB_URL must be an http(s) URL, e.g. https://gitlab.com or https://git.example.com/gitlab");
 
-  // GPU runners.
-  if (set("MLREVIEW_RUNNERS")) {
-    const file = resolve(cwd, env.MLREVIEW_RUNNERS!);
-    let text: string | undefined;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      problems.push(`MLREVIEW_RUNNERS: ${env.MLREVIEW_RUNNERS}: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "not readable (permission denied)" : code === "EISDIR" ? "is a directory" : "cannot be read"}`);
-    }
-    if (text !== undefined) {
-      try {
-        parseRunnersConfig(text, env.MLREVIEW_RUNNERS);
-      } catch (e) {
-        problems.push(`MLREVIEW_RUNNERS: ${oneLine((e as Error).message)}`);
-      }
-    }
-  }
+  // The operator's files: GPU runners, and the sources (DVC remotes, trackers) the bot may contact.
+  problems.push(...operatorFileProblems(env, "MLREVIEW_RUNNERS", cwd, (text) => void parseRunnersConfig(text, env.MLREVIEW_RUNNERS)));
+  problems.push(...operatorFileProblems(env, "MLREVIEW_SOURCES", cwd, (text) => sourcesEnvProblems(parseSourcesConfig(text, env.MLREVIEW_SOURCES), env)));
 
   // The queue (REDIS_URL unset: in-process, one replica).
   if (set("REDIS_URL") && !isRedisUrl(env.REDIS_URL!)) problems.push("REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://redis:6379");
@@ -202,4 +188,41 @@ function oneLine(s: string): string {
 export function normalizeEnv(env: EnvInput): void {
   const key = env.PRIVATE_KEY;
   if (key && key.length >= 2 && key.startsWith('"') && key.endsWith('"')) env.PRIVATE_KEY = key.slice(1, -1);
+}
+
+/** A file the operator names in `name`: readable, and `check` (which throws, or returns problems) passes. */
+function operatorFileProblems(env: EnvInput, name: string, cwd: string, check: (text: string) => string[] | void): string[] {
+  const value = env[name];
+  if (value === undefined || value === "") return [];
+  let text: string;
+  try {
+    text = readFileSync(resolve(cwd, value), "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return [`${name}: ${value}: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "not readable (permission denied)" : code === "EISDIR" ? "is a directory" : "cannot be read"}`];
+  }
+  try {
+    return (check(text) ?? []).map((p) => `${name}: ${p}`);
+  } catch (e) {
+    return [`${name}: ${oneLine((e as Error).message)}`];
+  }
+}
+
+/** Every environment variable a sources entry names must be set: a missing secret found at start-up, not on a PR. */
+function sourcesEnvProblems(config: SourcesConfig, env: EnvInput): string[] {
+  const problems: string[] = [];
+  const need = (where: string, key: string, name: string | undefined) => {
+    if (name !== undefined && !env[name]) problems.push(`${where}.${key} names ${name}, which is not set`);
+  };
+  config.dvc_remotes.forEach((r, i) => {
+    need(`dvc_remotes[${i}]`, "password_env", r.password_env);
+    need(`dvc_remotes[${i}]`, "connection_string_env", r.connection_string_env);
+  });
+  for (const kind of ["mlflow", "wandb", "comet"] as const) {
+    config[kind].forEach((t, i) => {
+      need(`${kind}[${i}]`, "token_env", t.token_env);
+      need(`${kind}[${i}]`, "api_key_env", t.api_key_env);
+    });
+  }
+  return problems;
 }

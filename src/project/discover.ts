@@ -85,8 +85,8 @@ export async function discoverProject(tree: FileTree, opts: DiscoverOptions = {}
   };
 }
 
-/** A params/vars file as interpolation context; a broken one is an error for the dvc.yaml using it. */
-async function loadVars(tree: FileTree, path: string, limits: Limits): Promise<Record<string, unknown> | undefined> {
+/** A params/vars file as interpolation context; a broken one is an error for the dvc.yaml using it (also the DVC layer's wdir lookup). */
+export async function loadVars(tree: FileTree, path: string, limits: Limits): Promise<Record<string, unknown> | undefined> {
   const r = (await tree.read([path])).get(path)!;
   if (!r.ok) return undefined;
   const parsed = parseStructured(path, r.data, limits);

@@ -2,7 +2,13 @@ import { simpleGit } from "simple-git";
 import { UsageError } from "../errors.js";
 import { childEnv } from "../child-env.js";
 import { DEFAULT_LIMITS } from "../formats/limits.js";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { CatFile } from "./cat-file.js";
+import { USER_ACCESS } from "./dvc/access.js";
+import { defaultObjectCacheDir, ObjectCache } from "./dvc/cache.js";
+import { ObjectFetcher } from "./dvc/fetcher.js";
+import { DvcTree } from "./dvc/tree.js";
 import { GitTree } from "./git-tree.js";
 import { WORKSPACE, type FileTree } from "./types.js";
 import { WorkspaceTree } from "./workspace-tree.js";
@@ -24,6 +30,8 @@ export interface LabelledRev {
 
 export interface OpenOptions {
   maxFileBytes?: number;
+  /** Where fetched DVC objects are kept (default: defaultObjectCacheDir()). */
+  objectCacheDir?: string;
 }
 
 /** The repository's top level, or a UsageError when `dir` is not inside a git work tree. */
@@ -43,12 +51,17 @@ export async function openRevisionList(dir: string, revs: readonly (string | Lab
   const root = await repoRoot(dir);
   const maxFileBytes = opts.maxFileBytes ?? DEFAULT_LIMITS.maxFileBytes;
   const git = new CatFile(root);
+  // DVC-tracked results, as `dvc metrics diff` reads them without a pull: the checkout's cache, then the
+  // remote its config names, with the user's own configuration and credentials.
+  const fetcher = new ObjectFetcher(new ObjectCache(opts.objectCacheDir ?? defaultObjectCacheDir()));
+  const localConfig = await readFile(join(root, ".dvc", "config.local"), "utf8").catch(() => undefined);
+  const dvc = (tree: FileTree) => new DvcTree(tree, { access: USER_ACCESS, fetcher, maxFileBytes, repoRoot: root, ...(localConfig !== undefined ? { localConfig } : {}) });
   try {
     const trees = await Promise.all(
       revs.map(async (r): Promise<FileTree> => {
         const { rev, label } = typeof r === "string" ? { rev: r, label: r } : r;
-        if (rev === WORKSPACE) return new WorkspaceTree(root, maxFileBytes);
-        return new GitTree(git, label, await resolveCommit(git, root, rev), maxFileBytes);
+        if (rev === WORKSPACE) return dvc(new WorkspaceTree(root, maxFileBytes));
+        return dvc(new GitTree(git, label, await resolveCommit(git, root, rev), maxFileBytes));
       }),
     );
     return { root, trees, close: async () => git.close() };

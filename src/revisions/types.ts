@@ -16,8 +16,12 @@ export interface FileTree {
 
 export type ReadResult = { ok: true; data: Buffer } | { ok: false; error: FileError };
 
-/** "over-budget": not read because the revision's budget ran out; the budget says so once, in its own line. */
-export type FileErrorCode = "missing" | "too-large" | "escapes" | "not-a-file" | "unreadable" | "over-budget";
+/**
+ * "over-budget": not read because the revision's budget ran out; the budget says so once, in its own line.
+ * "unavailable": DVC-tracked, and no cache or remote that may be asked has it (not pushed, not allowed,
+ * the remote failed). "corrupt": a copy was found but does not match its recorded hash.
+ */
+export type FileErrorCode = "missing" | "too-large" | "escapes" | "not-a-file" | "unreadable" | "over-budget" | "unavailable" | "corrupt";
 
 export interface FileError {
   code: FileErrorCode;

@@ -6,7 +6,7 @@ import { CONFIG_FILES } from "../../project/index.js";
 import type { Task, TaskContext, TaskQueue } from "../../queue/task.js";
 import { ARTIFACT_DOWNLOAD_DEADLINE_MS, ArtifactError, readArtifactStream } from "../../revisions/artifact.js";
 import { runReportJob, type ArtifactSource } from "../report-job.js";
-import { reposDir, type AppSettings } from "../settings.js";
+import { dvcSources, reposDir, type AppSettings } from "../settings.js";
 import { parseMergeRequestHook, parsePipelineHook, type MergeRequestFields, type PipelineFields } from "./payloads.js";
 
 /** On GitLab the repository config may also live in .gitlab/ (DESIGN §2). */
@@ -80,6 +80,7 @@ export async function runGitLabTask(gl: GitLabContext, task: Task, ctx: TaskCont
     publish: gl.forge.publisher(projectId),
     configFiles: GITLAB_CONFIG_FILES,
     ...(artifacts ? { artifacts } : {}),
+    dvc: dvcSources(gl.settings),
     ctx,
   });
 }

@@ -1,0 +1,98 @@
+import { formatBytes } from "../../formats/limits.js";
+import type { FileError } from "../types.js";
+import type { ObjectCache } from "./cache.js";
+import { matches, type ObjectRef, objectKey } from "./objects.js";
+import { ObjectTooLarge, StoreError, type ObjectStore } from "./stores/types.js";
+
+/** Objects fetched at once across both sides of a report: a pipeline of 200 plots must not open 200 connections. */
+export const MAX_CONCURRENT_FETCHES = 8;
+
+export type Fetched = { ok: true; data: Buffer } | { ok: false; error: FileError };
+
+/** A store to try, or why the one that should have been tried cannot be (a remote not allowed). */
+export type Source = { store: ObjectStore } | { refused: string };
+
+/** What was fetched over the network (not from a cache), for the bench and the logs. */
+export interface FetchStats {
+  objects: number;
+  bytes: number;
+  fromCache: number;
+}
+
+/**
+ * Gets verified objects for every tree of one run: the disk cache first, then each source in order;
+ * one request per object (concurrent asks for the same object share it), a bounded number at a time.
+ */
+export class ObjectFetcher {
+  readonly stats: FetchStats = { objects: 0, bytes: 0, fromCache: 0 };
+  private readonly inflight = new Map<string, Promise<Fetched>>();
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly cache: ObjectCache | undefined,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  get(ref: ObjectRef, sources: readonly Source[], maxBytes: number, what: string): Promise<Fetched> {
+    const key = `${ref.legacy ? "2" : "3"}:${ref.md5}`;
+    let p = this.inflight.get(key);
+    if (!p) {
+      p = this.fetch(ref, sources, maxBytes, what);
+      this.inflight.set(key, p);
+    }
+    return p;
+  }
+
+  private async fetch(ref: ObjectRef, sources: readonly Source[], maxBytes: number, what: string): Promise<Fetched> {
+    const cached = await this.cache?.get(ref, maxBytes);
+    if (cached) {
+      this.stats.fromCache++;
+      return { ok: true, data: cached };
+    }
+    const failures: string[] = [];
+    const absentFrom: string[] = [];
+    for (const source of sources) {
+      if ("refused" in source) {
+        failures.push(source.refused);
+        continue;
+      }
+      const { store } = source;
+      let data: Buffer | undefined;
+      try {
+        data = await this.limited(() => store.get(objectKey(ref), maxBytes, this.signal));
+      } catch (e) {
+        if (e instanceof ObjectTooLarge) return { ok: false, error: { code: "too-large", message: `${what} is over the ${formatBytes(maxBytes)} limit` } };
+        failures.push(`${store.describe}: ${e instanceof StoreError ? e.message : "cannot be read"}`);
+        continue;
+      }
+      if (data === undefined) {
+        absentFrom.push(store.describe);
+        continue;
+      }
+      this.stats.objects++;
+      this.stats.bytes += data.length;
+      if (!matches(ref, data)) {
+        failures.push(`the copy in ${store.describe} does not match its md5 ${ref.md5.slice(0, 12)}…: not used`);
+        continue;
+      }
+      await this.cache?.put(ref, data);
+      return { ok: true, data };
+    }
+    const parts = [...failures];
+    if (absentFrom.length) parts.push(`not in ${absentFrom.join(" nor in ")}`);
+    if (parts.length === 0) parts.push("no DVC remote is configured (core.remote in .dvc/config)");
+    return { ok: false, error: { code: failures.some((f) => f.includes("does not match")) ? "corrupt" : "unavailable", message: `${what}: ${parts.join("; ")}` } };
+  }
+
+  private async limited<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.active >= MAX_CONCURRENT_FETCHES) await new Promise<void>((r) => this.waiting.push(r));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
