@@ -3,7 +3,7 @@ import { DEFAULT_LIMITS } from "../formats/limits.js";
 import { isObj, type Value } from "../formats/value.js";
 import { discoverProject, type DiscoverOptions, type Discovered } from "../project/discover.js";
 import { budgetOf } from "../revisions/budget.js";
-import type { FileTree } from "../revisions/types.js";
+import type { FileErrorCode, FileTree } from "../revisions/types.js";
 import { extractMetrics, formatParams } from "./extract.js";
 import { DuplicateKeyError, flatten } from "./flatten.js";
 import { SelectError, selectKeys } from "./select.js";
@@ -13,6 +13,8 @@ export interface RevisionProblem {
   rev: string;
   path?: string;
   message: string;
+  /** Why the file was not read, when it was not ("missing" is a file a side simply lacks). */
+  code?: FileErrorCode;
 }
 
 /** The metrics or params of one revision: path → value, for the files that could be read. */
@@ -56,7 +58,7 @@ export async function collect(kind: Kind, tree: FileTree, opts: CollectOptions =
       if (r.error.code === "missing" && optional.has(path)) continue;
       // One line for the revision says the budget ran out; a line per file left unread would bury the report.
       if (r.error.code === "over-budget") continue;
-      out.problems.push({ rev: tree.label, path, message: r.error.message });
+      out.problems.push({ rev: tree.label, path, message: r.error.message, code: r.error.code });
       continue;
     }
     const parsed = parseStructured(path, r.data, limits);

@@ -49,7 +49,8 @@ export interface Report {
   summary: string;
   /** The check run's one-line title and Markdown summary, repository text escaped as in the comment. */
   check: { title: string; summary: string };
-  conclusion: "success" | "failure";
+  /** "neutral": a side's metrics could not be read, so the comparison cannot pass (thresholds crossed still fail). */
+  conclusion: "success" | "failure" | "neutral";
   breaches: Breach[];
   metrics: MetricRow[];
   /** What the size budget left out, one line per section. */
@@ -103,6 +104,7 @@ export async function buildReport(input: ReportInput): Promise<Report> {
   const uniqueProblems = [...new Map(problems.map((p) => [`${p.rev}\0${p.path ?? ""}\0${p.message}`, p])).values()];
   const base = clip(input.base.label);
   const head = clip(input.head.label);
+  const unavailable = unavailableLine(input.metrics.problems, [input.base.label, input.head.label]);
 
   const sections: Record<Section, (n: number, url: UrlOf) => string> = {
     problems: (n) => uniqueProblems.slice(0, n).map((p) => `- ${md(`${p.rev}: ${p.path ? `${p.path}: ` : ""}${p.message}`)}`).join("\n"),
@@ -122,7 +124,7 @@ export async function buildReport(input: ReportInput): Promise<Report> {
   };
   const fixed = {
     title: `ML results: ${md(head)} vs ${md(base)}`,
-    summary: summarize(changed, params.length, breaches, { text: md, bold: (s) => `**${s}**` }),
+    summary: summarize(changed, params.length, breaches, { text: md, bold: (s) => `**${s}**`, unavailable }),
     footer: footer(input),
   };
   const omittedLines = (shown: Counts) => SHRINK_ORDER.filter((k) => shown[k] < counts[k]).map((k) => omittedLine(k, counts[k] - shown[k]));
@@ -144,9 +146,9 @@ export async function buildReport(input: ReportInput): Promise<Report> {
   const markdown = render(shown, url);
   return {
     markdown,
-    summary: summarize(changed, params.length, breaches, { text: inert, bold: (s) => s }),
-    check: checkOutput(changed, params.length, breaches),
-    conclusion: breaches.length > 0 ? "failure" : "success",
+    summary: summarize(changed, params.length, breaches, { text: inert, bold: (s) => s, unavailable }),
+    check: checkOutput(changed, params.length, breaches, unavailable),
+    conclusion: breaches.length > 0 ? "failure" : unavailable ? "neutral" : "success",
     breaches,
     metrics: rows,
     omitted,
@@ -200,10 +202,10 @@ async function publishShown(input: ReportInput, shown: Counts): Promise<Map<Buff
  * The check run's output, escaped as the comment is: GitHub renders the summary as Markdown (and the
  * title is kept safe to render too). Both fit GitHub's limits by leaving things out, never by a cut.
  */
-function checkOutput(changed: MetricRow[], paramsChanged: number, breaches: Breach[]): Report["check"] {
-  const line = (top: boolean) => summarize(changed, paramsChanged, breaches, { text: titleText, bold: (s) => s, top });
-  const title = [line(true), line(false)].find((t) => t.length <= MAX_CHECK_TITLE_LENGTH) ?? "ML results";
-  const head = summarize(changed, paramsChanged, breaches, { text: md, bold: (s) => `**${s}**` });
+function checkOutput(changed: MetricRow[], paramsChanged: number, breaches: Breach[], unavailable: Unavailable | undefined): Report["check"] {
+  const line = (top: boolean, brief = false) => summarize(changed, paramsChanged, breaches, { text: titleText, bold: (s) => s, top, unavailable, brief });
+  const title = [line(true), line(false), line(false, true)].find((t) => t.length <= MAX_CHECK_TITLE_LENGTH) ?? (unavailable ? "ML results: metrics unavailable" : "ML results");
+  const head = summarize(changed, paramsChanged, breaches, { text: md, bold: (s) => `**${s}**`, unavailable });
   if (breaches.length === 0) return { title, summary: head };
   const intro = `${head}\n\n**Thresholds crossed**\n\n`;
   const lines: string[] = [];
@@ -255,6 +257,32 @@ interface LineStyle {
   bold: (s: string) => string;
   /** With the largest changes by name (default). */
   top?: boolean;
+  unavailable?: Unavailable | undefined;
+  /** Without the reason a side was unavailable (a check's title has 255 characters; the summary says why). */
+  brief?: boolean;
+}
+
+/** Which side's metrics could not be read, and the first reason: the summary says so before anything else. */
+interface Unavailable {
+  revs: string[];
+  first: string;
+  more: number;
+}
+
+/** A reason in the summary line is cut here; the full line is under "Files that could not be read". */
+const MAX_REASON_IN_LINE = 200;
+
+/**
+ * Metrics a side declares but could not read (not a file it simply lacks): a DVC remote not allowed or
+ * down, an object not pushed, a corrupt or unparsable file, a project that cannot be read at all.
+ */
+function unavailableLine(problems: readonly RevisionProblem[], order: string[]): Unavailable | undefined {
+  const bad = problems.filter((p) => p.code !== "missing" && p.code !== "over-budget");
+  if (bad.length === 0) return undefined;
+  const revs = order.filter((r) => bad.some((p) => p.rev === r));
+  const p = bad[0]!;
+  const reason = `${p.path ? `${p.path}: ` : ""}${p.message}`;
+  return { revs: revs.length ? revs : [p.rev], first: reason.length > MAX_REASON_IN_LINE ? `${reason.slice(0, MAX_REASON_IN_LINE)}…` : reason, more: bad.length - 1 };
 }
 
 /** One line: counts, the largest changes by name, params, thresholds. */
@@ -268,7 +296,11 @@ function summarize(changed: MetricRow[], paramsChanged: number, breaches: Breach
     regressed.length ? `${bold(`${regressed.length} regressed`)} ▼` : "",
     other ? `${other} changed` : "",
   ].filter(Boolean);
-  const head = parts.length ? `Metrics: ${parts.join(", ")}` : "No metric changed";
+  const u = style.unavailable;
+  // Never "No metric changed" when a side's metrics were not read: that is the false pass this line exists to stop.
+  const reason = u && !style.brief ? ` (${text(u.first)}${u.more ? `; ${u.more} more` : ""})` : "";
+  const warning = u ? `⚠️ Metrics unavailable for ${u.revs.map((r) => text(clip(r))).join(" and ")}${reason}. ` : "";
+  const head = `${warning}${parts.length ? `Metrics: ${parts.join(", ")}` : u ? "No change among the metrics read" : "No metric changed"}`;
   // Regressions first: they are what a reviewer has to act on.
   const biggest = (rs: MetricRow[]) => rs.filter((r) => r.pct !== undefined).sort((a, b) => Math.abs(b.pct!) - Math.abs(a.pct!));
   const top = style.top === false ? [] : [...biggest(regressed), ...biggest(improved)]
