@@ -19,7 +19,8 @@ await build({
   platform: "node",
   target: "node20",
   sourcemap: true,
-  external: ["sharp", "vega", "vega-lite", "vega-interpreter", "@napi-rs/canvas", "dejavu-fonts-ttf"],
+  // The cloud SDKs are runtime dependencies, loaded only when a repository has such a DVC remote.
+  external: ["sharp", "vega", "vega-lite", "vega-interpreter", "@napi-rs/canvas", "dejavu-fonts-ttf", "@aws-sdk/client-s3", "@google-cloud/storage", "@azure/storage-blob"],
   banner: { js: "import { createRequire as __mlreviewRequire } from 'node:module'; const require = __mlreviewRequire(import.meta.url);" },
   logLevel: "warning",
 });
