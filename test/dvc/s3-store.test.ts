@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -6,6 +6,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openS3 } from "../../src/revisions/dvc/stores/s3.js";
 import { ObjectTooLarge, StoreError, type RemoteConfig } from "../../src/revisions/dvc/stores/types.js";
 import type { DvcRemoteRule } from "../../src/sources/config.js";
+import { mlreview } from "../helpers/cli.js";
+import { dvc } from "../helpers/dvc.js";
+import { git, tempDir, writeFiles } from "../helpers/git-repo.js";
 import { startMoto, type MotoServer } from "../helpers/moto.js";
 
 // Three IAM calls set up a user; from then on moto checks every signature and the user's policy.
@@ -185,5 +188,44 @@ describe("openS3, operator mode (the operator's rule only)", () => {
     useEnvKeys();
     const store = openS3(remote({ allow_anonymous_login: "true" }), { url: "s3://dvc-bucket", endpoint: moto.endpoint });
     expect((await store.get(NEW_KEY, 1024))?.toString()).toBe("accuracy: 0.91\n");
+  });
+});
+
+describe("the CLI on a DVC project whose outs the real dvc pushed to S3 (moto)", () => {
+  it("diffs the metrics of two revisions from the remote alone, as dvc does, with the keys in config.local", { timeout: 120_000 }, () => {
+    const work = tempDir();
+    git(work, "init", "-q", "-b", "main");
+    dvc(work, "init", "-q");
+    writeFiles(work, {
+      "acc.txt": "0.6\n",
+      "gen.sh": "mkdir -p eval\nprintf '{\"acc\": %s}' \"$(cat acc.txt)\" > eval/metrics.json\n",
+      "dvc.yaml": "stages:\n  train:\n    cmd: sh gen.sh\n    deps: [acc.txt, gen.sh]\n    outs: [eval]\nmetrics: [eval/metrics.json]\n",
+    });
+    dvc(work, "remote", "add", "-d", "storage", "s3://dvc-bucket/e2e");
+    dvc(work, "remote", "modify", "storage", "endpointurl", moto.endpoint);
+    // Secrets where DVC users keep them: config.local, git-ignored.
+    dvc(work, "remote", "modify", "--local", "storage", "access_key_id", keyId);
+    dvc(work, "remote", "modify", "--local", "storage", "secret_access_key", secret);
+    const commit = (msg: string) => {
+      dvc(work, "repro", "-q");
+      git(work, "add", "-A");
+      git(work, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", msg);
+      dvc(work, "push", "-q");
+    };
+    commit("base");
+    git(work, "checkout", "-q", "-b", "feature");
+    writeFiles(work, { "acc.txt": "0.7\n" });
+    commit("better");
+    rmSync(join(work, ".dvc", "cache"), { recursive: true, force: true });
+    rmSync(join(work, "eval"), { recursive: true, force: true });
+
+    const env = { MLREVIEW_DATA_DIR: tempDir(), AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "" };
+    const r = mlreview(["metrics", "diff", "main", "feature", "--json"], { cwd: work, env });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const ours = JSON.parse(r.stdout);
+    const theirs = JSON.parse(dvc(work, "metrics", "diff", "main", "feature", "--json"));
+    expect(theirs).toEqual({ "eval/metrics.json": { acc: { old: 0.6, new: 0.7, diff: expect.closeTo(0.1, 10) } } });
+    expect(ours).toEqual(theirs);
   });
 });

@@ -53,6 +53,9 @@ export function openS3(remote: RemoteConfig, rule: DvcRemoteRule | undefined): O
 }
 
 async function makeClient(remote: RemoteConfig, rule: DvcRemoteRule | undefined): Promise<S3Client> {
+  // The SDK warns on stderr, once per process, that its 2027 releases need Node 22: noise in every CLI
+  // report with an S3 remote (mlreview pins Node 20 and this SDK version); a user's own setting wins.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const { S3Client } = await import("@aws-sdk/client-s3");
   return new S3Client(rule ? operatorConfig(rule) : userConfig(remote.options));
 }
