@@ -105,6 +105,11 @@ describe("openGs, operator mode", () => {
 });
 
 describe("openGs, user mode", () => {
+  it("says the credentials file cannot be read, and sends nothing", async () => {
+    const e = await failure(openGs(remote({ credentialpath: "/nonexistent/key.json" }), undefined).get(NEW_KEY, 1024));
+    expect(e.message).toBe("a credentials file cannot be read (ENOENT)");
+  });
+
   it("signs with the remote's credentialpath at its endpointurl", async () => {
     nock("https://www.googleapis.com").post("/oauth2/v4/token").reply(200, { access_token: TOKEN, expires_in: 3600, token_type: "Bearer" });
     nock(ENDPOINT, { reqheaders: { authorization: `Bearer ${TOKEN}` } })

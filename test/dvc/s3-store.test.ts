@@ -82,7 +82,7 @@ afterAll(async () => {
 });
 
 afterEach(() => {
-  for (const k of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION"]) {
+  for (const k of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"]) {
     if (savedEnv[k] === undefined) delete process.env[k];
     else process.env[k] = savedEnv[k];
   }
@@ -175,6 +175,18 @@ describe("openS3, operator mode (the operator's rule only)", () => {
     expect((await store.get(NEW_KEY, 1024))?.toString()).toBe("accuracy: 0.91\n");
     expect((await store.get(OLD_KEY, 1024))?.toString()).toBe('{"loss": 0.2}');
     expect(await store.get("files/md5/00/000000000000000000000000000000", 1024)).toBeUndefined();
+  });
+
+  it("uses the rule's profile from the bot's own AWS files", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mlreview-s3-"));
+    writeFileSync(join(dir, "credentials"), `[default]\naws_access_key_id = WRONG\naws_secret_access_key = WRONG\n\n[bot]\naws_access_key_id = ${keyId}\naws_secret_access_key = ${secret}\n`);
+    writeFileSync(join(dir, "config"), "");
+    process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, "credentials");
+    process.env.AWS_CONFIG_FILE = join(dir, "config");
+    const store = openS3(remote({ profile: "default" }), { url: "s3://dvc-bucket", endpoint: moto.endpoint, profile: "bot" });
+    expect((await store.get(NEW_KEY, 1024))?.toString()).toBe("accuracy: 0.91\n");
+    const wrong = openS3(remote({ profile: "bot" }), { url: "s3://dvc-bucket", endpoint: moto.endpoint, profile: "default" });
+    expect((await failure(wrong.get(NEW_KEY, 1024))).message).toMatch(/^access denied \(403/);
   });
 
   it("sends no credentials when the rule says anonymous", async () => {

@@ -57,9 +57,13 @@ export function transportError(e: unknown, timedOut: boolean, signal: AbortSigna
   if (timedOut) return new StoreError(`no answer within ${CLOUD_TIMEOUT_MS / 1000} s`);
   if (signal?.aborted) return new StoreError("cancelled");
   const code = errCode(e);
-  if (code && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(code)) return new StoreError(`cannot connect (${code})`);
+  if (code && NETWORK_CODES.test(code)) return new StoreError(`cannot connect (${code})`);
+  // A credentials file that a remote's options or the operator's rule names and that is not there.
+  if (code === "ENOENT" || code === "EACCES" || code === "EISDIR") return new StoreError(`a credentials file cannot be read (${code})`);
   return undefined;
 }
+
+const NETWORK_CODES = /^(ECONNREFUSED|ECONNRESET|ECONNABORTED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|EPIPE|EPROTO|CERT_[A-Z_]+|UNABLE_TO_[A-Z_]+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_TLS_[A-Z_]+|UND_ERR_[A-Z_]+)$/;
 
 function errCode(e: unknown): string | undefined {
   const o = e as { code?: unknown; cause?: { code?: unknown }; errno?: unknown };
