@@ -2,7 +2,7 @@ import { formatBytes } from "../../formats/limits.js";
 import type { FileError } from "../types.js";
 import type { ObjectCache } from "./cache.js";
 import { matches, type ObjectRef, objectKey } from "./objects.js";
-import { ObjectTooLarge, StoreError, type ObjectStore } from "./stores/types.js";
+import { ObjectTooLarge, StoreError, StoreUnreachable, type ObjectStore } from "./stores/types.js";
 
 /** How the checkout's own cache is named in lines (the CLI tries it before any remote). */
 export const LOCAL_CACHE = "the local DVC cache";
@@ -29,6 +29,8 @@ export interface FetchStats {
 export class ObjectFetcher {
   readonly stats: FetchStats = { objects: 0, bytes: 0, fromCache: 0 };
   private readonly inflight = new Map<string, Promise<Fetched>>();
+  /** Stores found unreachable in this run: the other objects of a report do not each wait for the same timeout. */
+  private readonly unreachable = new Map<ObjectStore, string>();
   private active = 0;
   private readonly waiting: (() => void)[] = [];
 
@@ -66,8 +68,11 @@ export class ObjectFetcher {
       const { store } = source;
       let data: Buffer | undefined;
       try {
+        const down = this.unreachable.get(store);
+        if (down !== undefined) throw new StoreUnreachable(down);
         data = await this.limited(() => store.get(objectKey(ref), maxBytes, this.signal));
       } catch (e) {
+        if (e instanceof StoreUnreachable) this.unreachable.set(store, e.message);
         if (e instanceof ObjectTooLarge) return { ok: false, error: { code: "too-large", message: `${what} is over the ${formatBytes(maxBytes)} limit` } };
         const line = `${store.describe}: ${e instanceof StoreError ? e.message : "cannot be read"}`;
         failures.push(line);
