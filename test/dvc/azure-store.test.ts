@@ -1,7 +1,7 @@
 import { BlobServiceClient } from "@azure/storage-blob";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openAzure } from "../../src/revisions/dvc/stores/azure.js";
-import { ObjectTooLarge, StoreError, type RemoteConfig } from "../../src/revisions/dvc/stores/types.js";
+import { ObjectTooLarge, StoreError, StoreUnreachable, type RemoteConfig } from "../../src/revisions/dvc/stores/types.js";
 import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, type AzuriteServer } from "../helpers/azurite.js";
 
 const NEW_KEY = "files/md5/d8/e8fca2dc0f896fd7cb4cb0031ba249";
@@ -98,6 +98,13 @@ describe("openAzure, user mode", () => {
     const store = openAzure(remote({ allow_anonymous_login: "true" }), undefined);
     const e = await failure(store.get(NEW_KEY, 1024));
     expect(e.message).toMatch(/^no account/);
+  });
+
+  it("says it cannot connect to a blob endpoint where nothing listens (unreachable: not asked again)", async () => {
+    const cs = azurite.connectionString.replace(azurite.endpoint, "http://127.0.0.1:1/devstoreaccount1");
+    const e = await failure(openAzure(remote({ connection_string: cs }), undefined).get(NEW_KEY, 1024));
+    expect(e.message).toBe("cannot connect (ECONNREFUSED)");
+    expect(e).toBeInstanceOf(StoreUnreachable);
   });
 
   it("says the connection string is invalid without quoting it", async () => {

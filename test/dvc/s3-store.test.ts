@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openS3 } from "../../src/revisions/dvc/stores/s3.js";
-import { ObjectTooLarge, StoreError, type RemoteConfig } from "../../src/revisions/dvc/stores/types.js";
+import { ObjectTooLarge, StoreError, StoreUnreachable, type RemoteConfig } from "../../src/revisions/dvc/stores/types.js";
 import type { DvcRemoteRule } from "../../src/sources/config.js";
 import { mlreview } from "../helpers/cli.js";
 import { dvc } from "../helpers/dvc.js";
@@ -151,12 +151,15 @@ describe("openS3, user mode (the repository's options and the user's credentials
     const store = openS3(remote({ endpointurl: moto.endpoint, access_key_id: keyId, secret_access_key: secret }, "s3://no-such-bucket/x"), undefined);
     const e = await failure(store.get(NEW_KEY, 1024));
     expect(e.message).toBe("bucket 'no-such-bucket' does not exist");
+    expect(e).not.toBeInstanceOf(StoreUnreachable);
   });
 
   it("says it cannot connect to an endpoint where nothing listens", async () => {
     const store = openS3(remote({ endpointurl: "http://127.0.0.1:1", access_key_id: keyId, secret_access_key: secret }), undefined);
     const e = await failure(store.get(NEW_KEY, 1024));
     expect(e.message).toMatch(/^cannot connect \(E[A-Z]+\)$/);
+    // Unreachable: the fetcher asks it for no further object in this run.
+    expect(e).toBeInstanceOf(StoreUnreachable);
   });
 
   it("stops when the caller aborts", async () => {

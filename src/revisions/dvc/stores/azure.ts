@@ -3,7 +3,7 @@ import type { BlobServiceClient, StoragePipelineOptions } from "@azure/storage-b
 import type { DvcRemoteRule } from "../../../sources/config.js";
 import { CLOUD_TIMEOUT_MS, deadline, joinKey, readCapped, safeName, splitBucketUrl, transportError } from "./cloud.js";
 import { remoteLabel } from "./index.js";
-import { ObjectTooLarge, StoreError, type ObjectStore, type RemoteConfig } from "./types.js";
+import { ObjectTooLarge, StoreError, StoreUnreachable, type ObjectStore, type RemoteConfig } from "./types.js";
 
 /** One retry of a 5xx or a dropped connection; more would multiply what a stalled remote costs. */
 const AZURE_MAX_TRIES = 2;
@@ -41,7 +41,7 @@ export function openAzure(remote: RemoteConfig, rule: DvcRemoteRule | undefined)
         if (status === 401 || status === 403) throw new StoreError(`access denied (${status}${code ? `: ${code}` : ""})`);
         const t = transportError(e, d.timedOut(), signal);
         if (t) throw t;
-        if ((e as { name?: unknown }).name === "AbortError") throw new StoreError(signal?.aborted ? "cancelled" : `no answer within ${CLOUD_TIMEOUT_MS / 1000} s`);
+        if ((e as { name?: unknown }).name === "AbortError") throw signal?.aborted ? new StoreError("cancelled") : new StoreUnreachable(`no answer within ${CLOUD_TIMEOUT_MS / 1000} s`);
         if (status) throw new StoreError(`unexpected answer (${status}${code ? `: ${code}` : ""})`);
         throw new StoreError(`cannot be read (${code ?? safeName((e as { name?: unknown }).name) ?? "error"})`);
       }
@@ -50,7 +50,8 @@ export function openAzure(remote: RemoteConfig, rule: DvcRemoteRule | undefined)
 }
 
 const PIPELINE: StoragePipelineOptions = {
-  retryOptions: { maxTries: AZURE_MAX_TRIES, tryTimeoutInMs: CLOUD_TIMEOUT_MS },
+  // The SDK's default first back-off is 4 s; a report waits for each object it reads.
+  retryOptions: { maxTries: AZURE_MAX_TRIES, tryTimeoutInMs: CLOUD_TIMEOUT_MS, retryDelayInMs: 500, maxRetryDelayInMs: 2000 },
 };
 
 async function makeClient(remote: RemoteConfig, rule: DvcRemoteRule | undefined): Promise<BlobServiceClient> {

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { ObjectTooLarge, StoreError } from "./types.js";
+import { ObjectTooLarge, StoreError, StoreUnreachable } from "./types.js";
 
 /**
  * One object's whole request, body included. A stalled or trickling remote (a repository can name any
@@ -51,13 +51,16 @@ export async function readCapped(body: Readable, maxBytes: number, signal: Abort
   return Buffer.concat(chunks);
 }
 
-/** The one line for a failure that is not the remote's answer: cancelled, timed out, no connection. */
+/**
+ * The one line for a failure that is not the remote's answer: cancelled, timed out, no connection. A
+ * timeout or no connection is StoreUnreachable, so the fetcher does not wait again for each object.
+ */
 export function transportError(e: unknown, timedOut: boolean, signal: AbortSignal | undefined): StoreError | undefined {
   if (e instanceof StoreError && !(e.message === "aborted")) return e;
-  if (timedOut) return new StoreError(`no answer within ${CLOUD_TIMEOUT_MS / 1000} s`);
+  if (timedOut) return new StoreUnreachable(`no answer within ${CLOUD_TIMEOUT_MS / 1000} s`);
   if (signal?.aborted) return new StoreError("cancelled");
   const code = errCode(e);
-  if (code && NETWORK_CODES.test(code)) return new StoreError(`cannot connect (${code})`);
+  if (code && NETWORK_CODES.test(code)) return new StoreUnreachable(`cannot connect (${code})`);
   // A credentials file that a remote's options or the operator's rule names and that is not there.
   if (code === "ENOENT" || code === "EACCES" || code === "EISDIR") return new StoreError(`a credentials file cannot be read (${code})`);
   return undefined;
