@@ -1,10 +1,14 @@
+import { fakeGcsBin } from "./helpers/fake-gcs.js";
 import { ensureVenv } from "./helpers/python.js";
 
 /**
- * Before any test file: the pinned Python peers (dvc, moto) the differential tests run against, in a
- * virtualenv made once per pin list and reused after (test/helpers/python.ts). Here and not in a
- * beforeAll, so that the first install's minutes are not charged to one test file's hook timeout.
+ * Before any test file: the real peers the tests run against that take minutes to install the first
+ * time on a machine and nothing after — the pinned Python ones (dvc, moto: test/helpers/python.ts) and
+ * the pinned GCS emulator (a Go program: test/helpers/fake-gcs.ts). Here, one after the other, and not in
+ * a beforeAll: the first install's minutes are charged to no test file's hook timeout and compete with
+ * no running test for the two cores.
  */
 export default function setup(): void {
   ensureVenv();
+  fakeGcsBin();
 }
