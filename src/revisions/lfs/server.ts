@@ -51,8 +51,7 @@ export interface LfsServerOptions {
 
 /** The Git-LFS batch API and basic-transfer downloads (git-lfs docs/api/batch.md, basic-transfers.md). */
 export class LfsServer {
-  private auth: Record<string, string> | undefined;
-  private askedCredentials = false;
+  private auth: Promise<Record<string, string> | undefined> | undefined;
 
   constructor(private readonly o: LfsServerOptions) {}
 
@@ -66,13 +65,13 @@ export class LfsServer {
   async batch(objects: readonly LfsPointer[]): Promise<Map<string, DownloadAction | LfsError>> {
     const url = `${this.o.url.replace(/\/+$/, "")}/objects/batch`;
     const body = JSON.stringify({ operation: "download", transfers: ["basic"], objects: objects.map((p) => ({ oid: p.oid, size: p.size })), hash_algo: "sha256" });
-    let res = await this.post(url, body);
-    if (res.status === 401 && this.o.credentials && !this.askedCredentials) {
+    const sentAuth = this.auth;
+    let res = await this.post(url, body, await sentAuth);
+    if (res.status === 401 && this.o.credentials && sentAuth === undefined) {
       await res.body?.cancel();
-      this.askedCredentials = true;
-      this.auth = await this.o.credentials().catch(() => undefined);
-      if (this.auth) res = await this.post(url, body);
-      else res = new Response(null, { status: 401 });
+      // Asked once for every batch of the run: both sides' first requests may meet the 401 together.
+      const auth = await (this.auth ??= this.o.credentials().catch(() => undefined));
+      res = auth ? await this.post(url, body, auth) : new Response(null, { status: 401 });
     }
     if (res.status >= 300 && res.status < 400) {
       await res.body?.cancel();
@@ -134,14 +133,14 @@ export class LfsServer {
     }
   }
 
-  private async post(url: string, body: string): Promise<Response> {
+  private async post(url: string, body: string, credentials: Record<string, string> | undefined): Promise<Response> {
     const timeout = AbortSignal.timeout(this.o.timeoutMs ?? LFS_TIMEOUT_MS);
     try {
       return await fetch(url, {
         method: "POST",
         redirect: "manual",
         signal: timeout,
-        headers: { accept: MEDIA_TYPE, "content-type": MEDIA_TYPE, ...this.o.batchHeaders, ...this.auth },
+        headers: { accept: MEDIA_TYPE, "content-type": MEDIA_TYPE, ...this.o.batchHeaders, ...credentials },
         body,
       });
     } catch (e) {
@@ -209,6 +208,7 @@ function oneLine(s: string): string {
 }
 
 function causeCode(e: unknown): string {
-  const cause = (e as { cause?: { code?: unknown } }).cause;
-  return typeof cause?.code === "string" ? cause.code : "network error";
+  const cause = (e as { cause?: { code?: unknown; message?: unknown } }).cause;
+  if (typeof cause?.code === "string") return cause.code;
+  return typeof cause?.message === "string" && cause.message ? oneLine(cause.message).slice(0, 60) : "network error";
 }
