@@ -114,7 +114,10 @@ export interface LfsServer {
 
 /** A real Git-LFS server on loopback: the batch API at any `…/objects/batch`, downloads at `/lfs-objects/<oid>`. */
 export async function lfsServer(behaviour: Partial<LfsBehaviour> = {}): Promise<LfsServer> {
-  const b: LfsBehaviour = { objects: new Map(), corrupt: new Set(), ...behaviour };
+  // The caller's object itself: a test changes what is served between requests.
+  const b = behaviour as LfsBehaviour;
+  b.objects ??= new Map();
+  b.corrupt ??= new Set();
   const requests: LfsRequest[] = [];
   let origin = "";
   const batch = lfsBatchHandler(b, requests, () => origin);
