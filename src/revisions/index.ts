@@ -57,7 +57,7 @@ export async function openRevisionList(dir: string, revs: readonly (string | Lab
   const fetcher = new ObjectFetcher(new ObjectCache(opts.objectCacheDir ?? defaultObjectCacheDir()));
   const localConfig = await readFile(join(root, ".dvc", "config.local"), "utf8").catch(() => undefined);
   // Git-LFS pointers, in a commit or still on disk (git-lfs missing, GIT_LFS_SKIP_SMUDGE=1), are read as their content.
-  const lfs = await userLfs(root, maxFileBytes);
+  const lfs = userLfs(root, maxFileBytes);
   const dvc = (tree: FileTree) => new DvcTree(lfs(tree), { access: USER_ACCESS, fetcher, maxFileBytes, repoRoot: root, ...(localConfig !== undefined ? { localConfig } : {}) });
   try {
     const trees = await Promise.all(

@@ -18,11 +18,16 @@ export interface LfsFetcherOptions {
   server: LfsServer | { none: string };
 }
 
+/** Where an LfsTree gets the contents of the pointers it read, by oid; never throws. */
+export interface LfsObjects {
+  get(objects: readonly LfsPointer[]): Promise<Map<string, Fetched>>;
+}
+
 /**
  * Verified LFS objects for every tree of a run: the local store, then one batch request per call for
  * the rest, then the downloads a bounded number at a time. Each object is asked for once per run.
  */
-export class LfsFetcher {
+export class LfsFetcher implements LfsObjects {
   private readonly known = new Map<string, Promise<Fetched>>();
   private active = 0;
   private readonly waiting: (() => void)[] = [];

@@ -1,7 +1,7 @@
 import { formatBytes } from "../../formats/limits.js";
 import { budgetOf, type RevisionBudget } from "../budget.js";
 import type { FileTree, ReadResult } from "../types.js";
-import type { LfsFetcher } from "./fetcher.js";
+import type { LfsObjects } from "./fetcher.js";
 import { parsePointer, shortOid, type LfsPointer } from "./pointer.js";
 
 /**
@@ -12,7 +12,7 @@ import { parsePointer, shortOid, type LfsPointer } from "./pointer.js";
 export class LfsTree implements FileTree {
   constructor(
     private readonly under: FileTree,
-    private readonly fetcher: LfsFetcher,
+    private readonly fetcher: LfsObjects,
     private readonly maxFileBytes: number,
   ) {}
 

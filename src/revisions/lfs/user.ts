@@ -4,7 +4,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { childEnv } from "../../child-env.js";
 import type { FileTree } from "../types.js";
 import { isHttpUrl, lfsUrlFromClone } from "./endpoint.js";
-import { LfsFetcher } from "./fetcher.js";
+import { LfsFetcher, type LfsObjects } from "./fetcher.js";
 import { LocalLfsStore } from "./local-store.js";
 import { LfsServer } from "./server.js";
 import { LfsTree } from "./tree.js";
@@ -17,7 +17,14 @@ const CREDENTIAL_TIMEOUT_MS = 15_000;
  * server `lfs.url` (git config, then `.lfsconfig`), `remote.origin.lfsurl`, or origin's clone URL names,
  * anonymously and, after a 401, with what `git credential fill` gives for that host.
  */
-export async function userLfs(root: string, maxFileBytes: number): Promise<(tree: FileTree) => FileTree> {
+export function userLfs(root: string, maxFileBytes: number): (tree: FileTree) => FileTree {
+  // Found on the first pointer read: a project without LFS pays no git process for it.
+  let fetcher: Promise<LfsFetcher> | undefined;
+  const objects: LfsObjects = { get: async (ptrs) => (await (fetcher ??= userFetcher(root).catch((e: unknown) => new LfsFetcher({ server: { none: `no LFS server (${e instanceof Error ? e.message : String(e)})` } })))).get(ptrs) };
+  return (tree) => new LfsTree(tree, objects, maxFileBytes);
+}
+
+async function userFetcher(root: string): Promise<LfsFetcher> {
   const gitDir = resolve(root, (await git(root, ["rev-parse", "--git-common-dir"])) ?? ".git");
   const lfsDirs = [join(gitDir, "lfs")];
   const lfsconfig = join(root, ".lfsconfig");
@@ -40,8 +47,7 @@ export async function userLfs(root: string, maxFileBytes: number): Promise<(tree
     url = undefined;
   }
   const server = url ? new LfsServer({ url, credentials: () => credentialFill(root, url!) }) : { none };
-  const fetcher = new LfsFetcher({ local: new LocalLfsStore(lfsDirs), server });
-  return (tree) => new LfsTree(tree, fetcher, maxFileBytes);
+  return new LfsFetcher({ local: new LocalLfsStore(lfsDirs), server });
 }
 
 function git(cwd: string, args: string[]): Promise<string | undefined> {
