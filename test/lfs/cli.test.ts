@@ -16,6 +16,7 @@ const M1 = '{"acc": 0.6, "loss": 0.4}\n';
 const M2 = '{"acc": 0.7, "loss": 0.3}\n';
 const BIG_OID = "b".repeat(64);
 const BIG = `version https://git-lfs.github.com/spec/v1\noid sha256:${BIG_OID}\nsize 10000000000\n`;
+const EVAL = '{"f1": 0.5}\n';
 const CONFIG = "metrics: [metrics.json]\nimages: [plot.png]\n";
 let png1: Buffer;
 let png2: Buffer;
@@ -29,7 +30,7 @@ beforeAll(async () => {
   png1 = await sharp({ create: { width: 4, height: 3, channels: 3, background: { r: 255, g: 0, b: 0 } } }).png().toBuffer();
   png2 = await sharp({ create: { width: 4, height: 3, channels: 3, background: { r: 0, g: 0, b: 255 } } }).png().toBuffer();
   repo = lfsRepo(["*.json", "*.png"], [
-    { ".mlreview.yml": CONFIG, "metrics.json": M1, "plot.png": png1, "big.json": BIG },
+    { ".mlreview.yml": CONFIG, "metrics.json": M1, "plot.png": png1, "big.json": BIG, "eval.json": EVAL },
     { "metrics.json": M2, "plot.png": png2 },
   ]);
   server = await lfsServer();
@@ -48,7 +49,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 beforeEach(() => {
   server.requests.length = 0;
-  server.behaviour.objects = new Map([M1, M2, png1, png2].map((b) => [sha256(b), Buffer.from(b)]));
+  server.behaviour.objects = new Map([M1, M2, EVAL, png1, png2].map((b) => [sha256(b), Buffer.from(b)]));
   server.behaviour.corrupt.clear();
 });
 
@@ -84,6 +85,16 @@ describe("Git-LFS pointers are read as their content", () => {
     }
     expect(batches().flatMap((b) => b.oids).sort()).toEqual([sha256(M1), sha256(M2)].sort());
     expect(downloads().map((d) => d.path).sort()).toEqual([`/lfs-objects/${sha256(M1)}`, `/lfs-objects/${sha256(M2)}`].sort());
+  });
+
+  it("the pointers of one read are asked in one batch request, and each object once per run", async () => {
+    const r = await diff(clone, repo.shas[1]!, repo.shas[1]!, "--all", "--targets", "metrics.json", "eval.json");
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)["eval.json"]).toEqual({ f1: { old: 0.5, new: 0.5, diff: 0 } });
+    expect(JSON.parse(r.stdout)["metrics.json"].acc).toEqual({ old: 0.7, new: 0.7, diff: 0 });
+    expect(batches()).toHaveLength(1);
+    expect(batches()[0]!.oids!.sort()).toEqual([sha256(M2), sha256(EVAL)].sort());
+    expect(downloads()).toHaveLength(2);
   });
 
   it("the workspace: a file still a pointer on disk (GIT_LFS_SKIP_SMUDGE) is resolved too", async () => {
