@@ -20,14 +20,15 @@ export function mlreview(args: string[], opts: { cwd: string; env?: Record<strin
   return { stdout: r.stdout, stderr: r.stderr, code: r.status };
 }
 
-/** The same, without blocking this process: for tests whose servers (in this process) the CLI talks to. */
+/** The same, without blocking this process: for tests whose servers (a DVC remote, an LFS endpoint) run in it. */
 export function mlreviewAsync(args: string[], opts: { cwd: string; env?: Record<string, string> }): Promise<CliResult> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, timeout: 60_000 });
     let stdout = "";
     let stderr = "";
     p.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    p.on("error", reject);
     p.on("close", (code) => resolve({ stdout, stderr, code }));
   });
 }
