@@ -12,6 +12,7 @@ import { DEFAULT_LIMITS } from "../formats/limits.js";
 import { ObjectCache } from "../revisions/dvc/cache.js";
 import { ObjectFetcher } from "../revisions/dvc/fetcher.js";
 import { DvcTree } from "../revisions/dvc/tree.js";
+import { forgeLfs } from "../revisions/lfs/forge.js";
 import type { DvcRemoteRule } from "../sources/config.js";
 import { metrics } from "./metrics.js";
 
@@ -68,8 +69,10 @@ async function buildAndPost(job: ReportJob): Promise<void> {
     { sha: job.cr.headSha, label: job.labels.head },
   ]);
   try {
-    let baseTree: FileTree = revs.trees[0]!;
-    let headTree: FileTree = revs.trees[1]!;
+    // LFS pointers through the forge's own endpoint for this clone URL (never the repository's .lfsconfig).
+    const lfs = forgeLfs({ cloneUrl: url, forgeOrigin: job.clone.forgeOrigin, token, username: job.clone.username, maxFileBytes: DEFAULT_LIMITS.maxFileBytes });
+    let baseTree: FileTree = lfs(revs.trees[0]!);
+    let headTree: FileTree = lfs(revs.trees[1]!);
     const problems: RevisionProblem[] = [];
     const discover = job.configFiles ? { configFiles: job.configFiles } : {};
     if (job.artifacts) {

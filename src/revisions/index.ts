@@ -10,6 +10,7 @@ import { defaultObjectCacheDir, ObjectCache } from "./dvc/cache.js";
 import { ObjectFetcher } from "./dvc/fetcher.js";
 import { DvcTree } from "./dvc/tree.js";
 import { GitTree } from "./git-tree.js";
+import { userLfs } from "./lfs/user.js";
 import { WORKSPACE, type FileTree } from "./types.js";
 import { WorkspaceTree } from "./workspace-tree.js";
 
@@ -55,7 +56,9 @@ export async function openRevisionList(dir: string, revs: readonly (string | Lab
   // remote its config names, with the user's own configuration and credentials.
   const fetcher = new ObjectFetcher(new ObjectCache(opts.objectCacheDir ?? defaultObjectCacheDir()));
   const localConfig = await readFile(join(root, ".dvc", "config.local"), "utf8").catch(() => undefined);
-  const dvc = (tree: FileTree) => new DvcTree(tree, { access: USER_ACCESS, fetcher, maxFileBytes, repoRoot: root, ...(localConfig !== undefined ? { localConfig } : {}) });
+  // Git-LFS pointers, in a commit or still on disk (git-lfs missing, GIT_LFS_SKIP_SMUDGE=1), are read as their content.
+  const lfs = userLfs(root, maxFileBytes);
+  const dvc = (tree: FileTree) => new DvcTree(lfs(tree), { access: USER_ACCESS, fetcher, maxFileBytes, repoRoot: root, ...(localConfig !== undefined ? { localConfig } : {}) });
   try {
     const trees = await Promise.all(
       revs.map(async (r): Promise<FileTree> => {

@@ -17,6 +17,8 @@ export interface GitHttpServer {
   /** Serve the bare repository `bare` at `<origin>/<path>` (e.g. "gitlab/group/repo.git"); returns that URL. */
   serve(path: string, bare: string): string;
   requests: GitRequest[];
+  /** Answer requests below `prefix` (e.g. a repository's `/info/lfs/`) with `handler` instead of git. */
+  route(prefix: string, handler: (req: IncomingMessage, res: ServerResponse) => void): void;
   close(): Promise<void>;
 }
 
@@ -28,9 +30,12 @@ export interface GitHttpServer {
 export async function gitHttpServer(): Promise<GitHttpServer> {
   const repos = new Map<string, string>();
   const requests: GitRequest[] = [];
+  const routes = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>();
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
     requests.push({ method: req.method ?? "", path: url.pathname, authorization: req.headers.authorization });
+    const routed = [...routes.keys()].find((p) => url.pathname.startsWith(p));
+    if (routed) return void routes.get(routed)!(req, res);
     const prefix = [...repos.keys()].find((p) => url.pathname.startsWith(`${p}/`));
     if (!prefix) return void res.writeHead(404).end();
     backend(repos.get(prefix)!, url.pathname.slice(prefix.length), url.search.slice(1), req, res);
@@ -45,6 +50,7 @@ export async function gitHttpServer(): Promise<GitHttpServer> {
       return `${origin}${p}`;
     },
     requests,
+    route: (prefix, handler) => void routes.set(prefix, handler),
     close: () => new Promise<void>((ok) => (server.closeAllConnections(), server.close(() => ok()))),
   };
 }
