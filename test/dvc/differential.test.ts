@@ -221,7 +221,7 @@ describe.each(["local", "s3"])("against the real dvc, %s remote, clone with noth
     expect(all.ours).toEqual(all.dvc);
   });
 
-  it("metrics show -a --json: the workspace and every branch (dvc has no revision arguments)", () => {
+  it("metrics show -a --json: every branch, the clean workspace hidden as DVC does (dvc has no revision arguments)", () => {
     git(clone(), "branch", "-f", "base", A);
     const r = both(clone(), ["metrics", "show", "-a"]);
     expect(Object.keys(r.dvc as object).sort()).toEqual(["base", "main"]);
