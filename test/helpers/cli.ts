@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 export const CLI = fileURLToPath(new URL("../../dist/bin/main.js", import.meta.url));
@@ -18,4 +18,17 @@ export function mlreview(args: string[], opts: { cwd: string; env?: Record<strin
     timeout: 60_000,
   });
   return { stdout: r.stdout, stderr: r.stderr, code: r.status };
+}
+
+/** The same, without blocking this process: for tests whose servers (a DVC remote, an LFS endpoint) run in it. */
+export function mlreviewAsync(args: string[], opts: { cwd: string; env?: Record<string, string> }): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, timeout: 60_000 });
+    let stdout = "";
+    let stderr = "";
+    p.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    p.on("error", reject);
+    p.on("close", (code) => resolve({ stdout, stderr, code }));
+  });
 }

@@ -33,6 +33,8 @@ export class GitLabForge implements Forge {
   }
 
   async setCheck(cr: ChangeRequest, result: CheckResult): Promise<void> {
+    // GitLab statuses have no "neutral": a report whose metrics could not be read does not block a merge
+    // (a pipeline that must succeed), and its description starts with the ⚠️ line that says why.
     const state = result.conclusion === "failure" ? "failed" : "success";
     await this.api.request("POST", gitlabPath`/projects/${cr.repo}/statuses/${cr.headSha}`, {
       state,

@@ -2,7 +2,10 @@ import { formatBytes } from "../../formats/limits.js";
 import type { FileError } from "../types.js";
 import type { ObjectCache } from "./cache.js";
 import { matches, type ObjectRef, objectKey } from "./objects.js";
-import { ObjectTooLarge, StoreError, type ObjectStore } from "./stores/types.js";
+import { ObjectTooLarge, StoreError, StoreUnreachable, type ObjectStore } from "./stores/types.js";
+
+/** How the checkout's own cache is named in lines (the CLI tries it before any remote). */
+export const LOCAL_CACHE = "the local DVC cache";
 
 /** Objects fetched at once across both sides of a report: a pipeline of 200 plots must not open 200 connections. */
 export const MAX_CONCURRENT_FETCHES = 8;
@@ -26,6 +29,8 @@ export interface FetchStats {
 export class ObjectFetcher {
   readonly stats: FetchStats = { objects: 0, bytes: 0, fromCache: 0 };
   private readonly inflight = new Map<string, Promise<Fetched>>();
+  /** Stores found unreachable in this run: the other objects of a report do not each wait for the same timeout. */
+  private readonly unreachable = new Map<ObjectStore, string>();
   private active = 0;
   private readonly waiting: (() => void)[] = [];
 
@@ -50,38 +55,48 @@ export class ObjectFetcher {
       this.stats.fromCache++;
       return { ok: true, data: cached };
     }
+    // In the order tried, so that the line reads as what happened: "not in the local DVC cache; the copy in … does not match".
     const failures: string[] = [];
     const absentFrom: string[] = [];
+    const said: string[] = [];
     for (const source of sources) {
       if ("refused" in source) {
         failures.push(source.refused);
+        said.push(source.refused);
         continue;
       }
       const { store } = source;
       let data: Buffer | undefined;
       try {
+        const down = this.unreachable.get(store);
+        if (down !== undefined) throw new StoreUnreachable(down);
         data = await this.limited(() => store.get(objectKey(ref), maxBytes, this.signal));
       } catch (e) {
+        if (e instanceof StoreUnreachable) this.unreachable.set(store, e.message);
         if (e instanceof ObjectTooLarge) return { ok: false, error: { code: "too-large", message: `${what} is over the ${formatBytes(maxBytes)} limit` } };
-        failures.push(`${store.describe}: ${e instanceof StoreError ? e.message : "cannot be read"}`);
+        const line = `${store.describe}: ${e instanceof StoreError ? e.message : "cannot be read"}`;
+        failures.push(line);
+        said.push(line);
         continue;
       }
       if (data === undefined) {
         absentFrom.push(store.describe);
+        said.push(`not in ${store.describe}`);
         continue;
       }
       this.stats.objects++;
       this.stats.bytes += data.length;
       if (!matches(ref, data)) {
-        failures.push(`the copy in ${store.describe} does not match its md5 ${ref.md5.slice(0, 12)}…: not used`);
+        const line = `the copy in ${store.describe} does not match its md5 ${ref.md5.slice(0, 12)}…: not used`;
+        failures.push(line);
+        said.push(line);
         continue;
       }
       await this.cache?.put(ref, data);
       return { ok: true, data };
     }
-    const parts = [...failures];
-    if (absentFrom.length) parts.push(`not in ${absentFrom.join(" nor in ")}`);
-    if (parts.length === 0) parts.push("no DVC remote is configured (core.remote in .dvc/config)");
+    const parts = failures.length === 0 && absentFrom.length > 0 ? [`not in ${absentFrom.join(" nor in ")}`] : said;
+    if (sources.every((s) => "store" in s && s.store.describe === LOCAL_CACHE)) parts.push("no DVC remote is configured (core.remote in .dvc/config)");
     return { ok: false, error: { code: failures.some((f) => f.includes("does not match")) ? "corrupt" : "unavailable", message: `${what}: ${parts.join("; ")}` } };
   }
 

@@ -9,7 +9,7 @@ import { memo } from "../memo.js";
 import type { FileTree, ReadResult } from "../types.js";
 import type { RemoteAccess } from "./access.js";
 import { parseDvcConfig, type DvcConfig } from "./config.js";
-import type { Fetched, ObjectFetcher, Source } from "./fetcher.js";
+import { LOCAL_CACHE, type Fetched, type ObjectFetcher, type Source } from "./fetcher.js";
 import { parseManifest, type Manifest, type ObjectRef } from "./objects.js";
 import { dvcFileOuts, lockOuts, stageDecls, type TrackedOut } from "./outs.js";
 import { openStore, remoteLabel } from "./stores/index.js";
@@ -147,7 +147,7 @@ export class DvcTree implements FileTree {
     const name = remoteName ?? index.config.defaultRemote;
     return memo(this.sources, name ?? "", async () => {
       const list: Source[] = [];
-      if (this.o.repoRoot && this.o.access.kind === "user") list.push({ store: new LocalStore(join(this.o.repoRoot, ".dvc", "cache"), "the local DVC cache") });
+      if (this.o.repoRoot && this.o.access.kind === "user") list.push({ store: new LocalStore(join(this.o.repoRoot, ".dvc", "cache"), LOCAL_CACHE) });
       if (name === undefined) return list;
       const remote = index.config.remotes.get(name);
       if (!remote) {

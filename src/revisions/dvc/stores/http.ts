@@ -1,4 +1,4 @@
-import { ObjectTooLarge, StoreError, type ObjectStore } from "./types.js";
+import { ObjectTooLarge, StoreError, StoreUnreachable, type ObjectStore } from "./types.js";
 
 /** DVC's own HTTP client waits 60 s; a report has several objects to get, so less, and a stalled server costs one line. */
 export const HTTP_TIMEOUT_MS = 30_000;
@@ -31,7 +31,7 @@ export class HttpStore implements ObjectStore {
       try {
         return await this.once(key, maxBytes, signal);
       } catch (e) {
-        if (!(e instanceof Retryable) || attempt >= RETRIES || signal?.aborted) throw e instanceof Retryable ? new StoreError(e.message) : e;
+        if (!(e instanceof Retryable) || attempt >= RETRIES || signal?.aborted) throw e instanceof Retryable ? (e.unreachable ? new StoreUnreachable(e.message) : new StoreError(e.message)) : e;
         await new Promise((r) => setTimeout(r, RETRY_DELAY_MS * (attempt + 1)));
       }
     }
@@ -48,9 +48,9 @@ export class HttpStore implements ObjectStore {
       try {
         res = await fetch(url, { redirect: "manual", signal: abort, headers: new URL(url).origin === origin ? (this.o.headers ?? {}) : {} });
       } catch (e) {
-        if (timeout.aborted) throw new Retryable(`no answer within ${(this.o.timeoutMs ?? HTTP_TIMEOUT_MS) / 1000} s`);
+        if (timeout.aborted) throw new Retryable(`no answer within ${(this.o.timeoutMs ?? HTTP_TIMEOUT_MS) / 1000} s`, true);
         if (signal?.aborted) throw new StoreError("cancelled");
-        throw new Retryable(`cannot connect (${causeCode(e)})`);
+        throw new Retryable(`cannot connect (${causeCode(e)})`, true);
       }
       if (res.status >= 300 && res.status < 400 && res.headers.get("location")) {
         await res.body?.cancel();
@@ -83,7 +83,14 @@ export class HttpStore implements ObjectStore {
   }
 }
 
-class Retryable extends Error {}
+class Retryable extends Error {
+  constructor(
+    message: string,
+    readonly unreachable = false,
+  ) {
+    super(message);
+  }
+}
 
 /** `<url>/<key>`, the key spliced into the path before any query string (`example.com/dvc?sig=...`). */
 export function objectUrl(base: string, key: string): string {

@@ -17,6 +17,11 @@ export class StoreError extends Error {
   override readonly name: string = "StoreError";
 }
 
+/** The store cannot be reached at all (DNS, refused, timed out): asking it for the next object would only wait again. */
+export class StoreUnreachable extends StoreError {
+  override readonly name = "StoreUnreachable";
+}
+
 export class ObjectTooLarge extends StoreError {
   override readonly name = "ObjectTooLarge";
   constructor(readonly limit: number) {
