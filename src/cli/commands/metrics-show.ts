@@ -45,6 +45,7 @@ export function addShowCommand(metrics: Command): void {
           for (const p of c.problems) if (p.path) files.set(p.path, undefined);
           return { rev: c.rev, files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1))), failed: c.failed };
         });
+        hideCleanWorkspace(shown, await activeBranch(dir));
         if (flags.json) {
           const problem = (rev: string, path?: string) => dvcError(collected.find((c) => c.rev === rev)!.problems.find((p) => p.path === path)?.message ?? "");
           const out = new Map(
@@ -76,4 +77,28 @@ function dvcError(msg: string): { type: string; msg: string } {
           ? "FileNotFoundError"
           : "MlreviewError";
   return { type, msg };
+}
+
+async function activeBranch(dir: string): Promise<string | undefined> {
+  try {
+    const b = await simpleGit({ baseDir: await repoRoot(dir) }).env(childEnv({}, { network: false })).branchLocal();
+    return b.detached ? undefined : b.current;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * DVC's `_hide_workspace` (dvc/repo/metrics/show.py): the workspace is left out when it shows exactly what
+ * the active branch shows (`dvc metrics show -a` on a clean checkout lists the branches only). DVC's
+ * results hold exception objects, which are never equal: a side with an unreadable file is always shown.
+ */
+function hideCleanWorkspace(shown: ShownRevision[], branch: string | undefined): void {
+  const ws = shown.findIndex((s) => s.rev === WORKSPACE);
+  const active = shown.find((s) => s.rev === branch);
+  if (ws < 0 || !active || branch === WORKSPACE) return;
+  const clean = (s: ShownRevision) => !s.failed && [...s.files.values()].every((v) => v !== undefined);
+  if (!clean(shown[ws]!) || !clean(active)) return;
+  const key = (s: ShownRevision) => pyJsonDumps(new Map<string, Value | undefined | Map<string, Value | undefined>>([["failed", s.failed], ["files", s.files]]));
+  if (key(shown[ws]!) === key(active)) shown.splice(ws, 1);
 }
