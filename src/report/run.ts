@@ -1,6 +1,6 @@
 import { diffRevisions, type RevisionProblem } from "../compare/index.js";
 import type { Limits } from "../formats/limits.js";
-import { collectImages, RenderBudget, renderPlots, type PlotRevision } from "../plots/index.js";
+import { collectImages, RenderBudget, renderPlots, warmRenderer, type PlotRevision } from "../plots/index.js";
 import { discoverProject, type DiscoverOptions } from "../project/index.js";
 import { budgetProblems } from "../revisions/budget.js";
 import type { FileTree } from "../revisions/types.js";
@@ -24,6 +24,7 @@ export interface RunReportOptions {
  * the report. The head's config decides the settings; a head that cannot be read falls back to the base's.
  */
 export async function runReport(base: FileTree, head: FileTree, opts: RunReportOptions): Promise<Report & { plotCount: number }> {
+  if (opts.drawPlots ?? true) warmRenderer();
   const discover = { ...(opts.limits ? { limits: opts.limits } : {}), ...(opts.configFiles ? { configFiles: opts.configFiles } : {}) };
   const [baseProject, headProject] = await Promise.all([discoverProject(base, discover), discoverProject(head, discover)]);
   const diffOpts = { ...discover, projects: { base: baseProject, head: headProject } };

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
-import { closeRenderer, collectImages, imagePlotPaths, RenderBudget, renderPlots, type PlotRevision } from "../../plots/index.js";
+import { closeRenderer, collectImages, imagePlotPaths, RenderBudget, renderPlots, warmRenderer, type PlotRevision } from "../../plots/index.js";
 import { discoverProject } from "../../project/index.js";
 import { openRevisions, WORKSPACE } from "../../revisions/index.js";
 import { uniqueFileNames } from "../file-names.js";
@@ -27,6 +27,7 @@ export function registerPlotsCommand(plots: Command): void {
     .option("--max-file-size <size>", MAX_FILE_SIZE_HELP, parseSize, defaultMaxFileSize())
     .action(async (aRev: string, bRev: string, flags: PlotsFlags) => {
       const limits = limitsOf(flags);
+      warmRenderer();
       const revs = await openRevisions(flags.repo ?? process.cwd(), aRev, bRev, { maxFileBytes: limits.maxFileBytes });
       try {
         // DVC takes the plot definitions from the newest revision.
