@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { mlreview } from "../helpers/cli.js";
-import { git, makeRepo, tempDir } from "../helpers/git-repo.js";
+import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
 
 const files = (acc: string, loss: string) => ({
   "dvc.yaml": "metrics: [eval/m.json]\n",
@@ -40,22 +40,23 @@ describe("CLI options", () => {
     expect(mlreview(["metrics", "diff", "--json"], { cwd: same }).stdout).toBe("{}\n");
   });
 
-  it("metrics show -a: the workspace and every local branch; --json keeps types", () => {
+  it("metrics show -a: every local branch, and the workspace when it differs from the branch checked out (as DVC's _hide_workspace); --json keeps types", () => {
     const repo = makeRepo({ commits: [files("0.5", "1")] });
     git(repo, "checkout", "-q", "-b", "exp");
     git(repo, "checkout", "-q", "main");
-    const r = mlreview(["metrics", "show", "-a", "--md"], { cwd: repo });
-    expect(r.stdout).toBe(
-      [
-        "| Revision   | Path        | acc   | loss   | name   |",
-        "|------------|-------------|-------|--------|--------|",
-        "| workspace  | eval/m.json | 0.5   | 1      | run    |",
+    const table = (rows: string[]) => ["| Revision   | Path        | acc   | loss   | name   |", "|------------|-------------|-------|--------|--------|", ...rows, "", ""].join("\n");
+    expect(mlreview(["metrics", "show", "-a", "--md"], { cwd: repo }).stdout).toBe(
+      table(["| exp        | eval/m.json | 0.5   | 1      | run    |", "| main       | eval/m.json | 0.5   | 1      | run    |"]),
+    );
+    writeFiles(repo, files("0.75", "1"));
+    expect(mlreview(["metrics", "show", "-a", "--md"], { cwd: repo }).stdout).toBe(
+      table([
+        "| workspace  | eval/m.json | 0.75  | 1      | run    |",
         "| exp        | eval/m.json | 0.5   | 1      | run    |",
         "| main       | eval/m.json | 0.5   | 1      | run    |",
-        "",
-        "",
-      ].join("\n"),
+      ]),
     );
+    git(repo, "checkout", "-q", "--", ".");
     expect(mlreview(["metrics", "show", "--json"], { cwd: repo }).stdout.trim()).toBe(
       '{"workspace": {"data": {"eval/m.json": {"data": {"acc": 0.5, "loss": 1, "name": "run"}}}}}',
     );
