@@ -9,8 +9,9 @@ import type { FileTree } from "../revisions/types.js";
 import { fromConfig } from "./from-config.js";
 import { fromDvcYamls, type DvcFile } from "./from-dvc.js";
 import { expandTemplates, StageBudgetError, TemplateError } from "./dvc-templating.js";
+import { isImagePath } from "./plots.js";
 import { configSchema, describeIssues, dvcYamlSchema } from "./schema.js";
-import type { Project } from "./types.js";
+import type { PlotDefinition, Project } from "./types.js";
 
 export const CONFIG_FILES = [".mlreview.yml", ".github/mlreview.yml"] as const;
 
@@ -61,7 +62,7 @@ export async function discoverProject(tree: FileTree, opts: DiscoverOptions = {}
       const dir = file.includes("/") ? file.slice(0, file.lastIndexOf("/")) : "";
       let expanded: unknown;
       try {
-        expanded = await expandTemplates(parsed.value === null ? {} : toPlain(parsed.value), dir, (p) => loadVars(tree, p, limits), stageBudget);
+        expanded = await expandTemplates(parsed.value === null ? {} : parsed.value, dir, (p) => loadVars(tree, p, limits), stageBudget);
       } catch (e) {
         if (e instanceof StageBudgetError) break;
         if (e instanceof TemplateError) return { error: `${file}: ${e.message}` };
@@ -85,14 +86,20 @@ export async function discoverProject(tree: FileTree, opts: DiscoverOptions = {}
   };
 }
 
-/** A params/vars file as interpolation context; a broken one is an error for the dvc.yaml using it (also the DVC layer's wdir lookup). */
+/**
+ * A params/vars file as interpolation context; a broken one is an error for the dvc.yaml using it (also the
+ * DVC layer's wdir lookup). Parsed values, not plain: ints stay bigint so `${lr}` of `1.0` is "1.0", as in DVC.
+ */
 export async function loadVars(tree: FileTree, path: string, limits: Limits): Promise<Record<string, unknown> | undefined> {
   const r = (await tree.read([path])).get(path)!;
   if (!r.ok) return undefined;
   const parsed = parseStructured(path, r.data, limits);
   if (!parsed.ok) throw new TemplateError(`${path}: ${parsed.error}`);
-  const plain = toPlain(parsed.value);
-  return typeof plain === "object" && plain !== null && !Array.isArray(plain) ? (plain as Record<string, unknown>) : {};
+  const v = parsed.value;
+  // An empty file is an empty mapping (DVC's parse_yaml: `yaml.load(text) or {}`).
+  if (v === null) return {};
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new TemplateError(`${path}: expected a dictionary, got '${Array.isArray(v) ? "list" : v === null ? "NoneType" : typeof v === "string" ? "str" : typeof v === "boolean" ? "bool" : typeof v === "bigint" ? "int" : "float"}'`);
+  return v as Record<string, unknown>;
 }
 
 /** Every dvc.yaml in the tree, as DVC's index finds them, minus what the root .dvcignore excludes. */
@@ -114,7 +121,32 @@ async function expand(tree: FileTree, p: Project | { error: string }): Promise<D
   const budget = budgetOf(tree);
   const metrics = (await Promise.all(p.metrics.map((m) => expandPath(tree, m, budget)))).flat();
   const images = (await Promise.all(p.images.map((m) => expandPath(tree, m, budget)))).flat();
-  return { ...p, metrics: [...new Set(metrics)], images: capped([...new Set(images)], budget, "images"), plots: capped(p.plots, budget, "plots") };
+  const plots: PlotDefinition[] = [];
+  for (const def of p.plots) {
+    for (const item of await expandPlotDir(tree, def)) {
+      if (typeof item === "string") images.push(item);
+      else plots.push(item);
+    }
+  }
+  return { ...p, metrics: [...new Set(metrics)], images: capped([...new Set(images)], budget, "images"), plots: capped(plots, budget, "plots") };
+}
+
+/**
+ * A plot declared on a directory (DVCLive's `dvclive/plots/metrics: {x: step}`, a stage plot out that is
+ * a folder) is one plot per file below it, as DVC does: each keeps the props and is named by its path;
+ * an image among them is an image. Listed through the tree, so a DVC-cached directory out expands too.
+ */
+async function expandPlotDir(tree: FileTree, def: PlotDefinition): Promise<(PlotDefinition | string)[]> {
+  if (def.files.length !== 1) return [def];
+  const dir = def.files[0]!;
+  const below = await tree.list(dir);
+  if (below.length === 0) return [def];
+  return below.map((file) => {
+    if (isImagePath(file) && def.y.length === 0) return file;
+    const id = `${def.id}${file.slice(dir.length)}`;
+    const at = <T extends { file: string }>(f: T): T => (f.file === dir ? { ...f, file } : f);
+    return { ...def, id, files: [file], y: def.y.map(at), x: def.x?.map(at) };
+  });
 }
 
 function capped<T>(items: T[], budget: RevisionBudget, kind: "plots" | "images"): T[] {
