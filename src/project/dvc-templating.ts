@@ -110,7 +110,7 @@ async function addVars(ctx: Ctx, vars: unknown, wdir: string, load: VarsLoader, 
       const keys = colon < 0 ? [] : v.slice(colon + 1).split(",").filter(Boolean);
       const path = joinRepoPath(wdir, file);
       const data = await load(path);
-      if (!data) throw new TemplateError(`${where}: '${path}' does not exist`);
+      if (!data) throw new TemplateError(`vars file '${file}' not found`);
       if (keys.length === 0) mergeInto(ctx, data, path);
       else {
         const picked: Ctx = {};
