@@ -42,7 +42,7 @@ export async function discoverProject(tree: FileTree, opts: DiscoverOptions = {}
     const raw = parsed.value === null ? {} : toPlain(parsed.value);
     const checked = configSchema.safeParse(raw);
     if (!checked.success) return { error: `${file}: ${describeIssues(checked.error.issues)}` };
-    return expand(tree, fromConfig(checked.data, file));
+    return expand(tree, fromConfig(checked.data, file), true);
   }
 
   const dvcFiles = await findDvcYamls(tree);
@@ -72,7 +72,8 @@ export async function discoverProject(tree: FileTree, opts: DiscoverOptions = {}
       if (!checked.success) return { error: `${file}: ${describeIssues(checked.error.issues)}` };
       parsedFiles.push({ path: file, dir, yaml: checked.data });
     }
-    return expand(tree, fromDvcYamls(parsedFiles));
+    // DVC reads declared paths literally: `b/['x', 'y'].json` (a templated list) is a file name, not a glob.
+    return expand(tree, fromDvcYamls(parsedFiles), false);
   }
 
   return {
@@ -116,11 +117,11 @@ async function findDvcYamls(tree: FileTree): Promise<string[]> {
  * Globs become the files they match; metrics directories become their files; plot directories one plot
  * per file. Plots and images past the revision's budget are dropped (its line says so).
  */
-async function expand(tree: FileTree, p: Project | { error: string }): Promise<Discovered> {
+async function expand(tree: FileTree, p: Project | { error: string }, globs: boolean): Promise<Discovered> {
   if ("error" in p) return p;
   const budget = budgetOf(tree);
-  const metrics = (await Promise.all(p.metrics.map((m) => expandPath(tree, m, budget)))).flat();
-  const images = (await Promise.all(p.images.map((m) => expandPath(tree, m, budget)))).flat();
+  const metrics = (await Promise.all(p.metrics.map((m) => expandPath(tree, m, budget, globs)))).flat();
+  const images = (await Promise.all(p.images.map((m) => expandPath(tree, m, budget, globs)))).flat();
   const plots: PlotDefinition[] = [];
   for (const def of p.plots) {
     for (const item of await expandPlotDir(tree, def)) {
@@ -157,8 +158,8 @@ function capped<T>(items: T[], budget: RevisionBudget, kind: "plots" | "images")
 }
 
 /** Matched without regular expressions (formats/glob.ts), each step paid from the revision's budget. */
-async function expandPath(tree: FileTree, path: string, budget: RevisionBudget): Promise<string[]> {
-  const glob = compileGlob(path);
+async function expandPath(tree: FileTree, path: string, budget: RevisionBudget, globs: boolean): Promise<string[]> {
+  const glob = globs ? compileGlob(path) : { isGlob: false as const };
   // A file whose name looks like a glob (`img/[a] (1).png`) is itself first.
   if (glob.isGlob) return (await tree.list(glob.base)).filter((f) => f === path || glob.match(f, budget));
   const below = await tree.list(path);
