@@ -44,10 +44,15 @@ export async function expandTemplates(raw: unknown, dir: string, load: VarsLoade
   // plain pipeline unreadable (it is reported by the params diff instead).
   const interpolates = hasInterpolation(raw);
   const ctx: Ctx = {};
+  const imports: Imports = new Map();
   if (interpolates) {
-    const params = await load(joinRepoPath(dir, "params.yaml"));
-    if (params) mergeInto(ctx, params, "params.yaml");
-    await addVars(ctx, raw.vars, dir, load, "vars");
+    const defaultParams = joinRepoPath(dir, "params.yaml");
+    const params = await load(defaultParams);
+    if (params) {
+      mergeInto(ctx, params, "params.yaml");
+      imports.set(defaultParams, null);
+    }
+    await addVars(ctx, imports, raw.vars, dir, load, "vars");
   }
   const out: Record<string, unknown> = { ...raw };
   delete out.vars;
@@ -64,7 +69,7 @@ export async function expandTemplates(raw: unknown, dir: string, load: VarsLoade
       for (const [stageName, body, scope] of expandStage(name, def, ctx)) {
         if (++count > MAX_EXPANDED_STAGES) throw tooMany("stages");
         if (!stageBudget()) throw new StageBudgetError();
-        stages[stageName] = interpolates ? await resolveStage(stageName, body, scope, dir, load) : body;
+        stages[stageName] = interpolates ? await resolveStage(stageName, body, scope, imports, dir, load) : body;
       }
     }
     out.stages = stages;
@@ -73,7 +78,7 @@ export async function expandTemplates(raw: unknown, dir: string, load: VarsLoade
 }
 
 /** One stage as EntryDefinition.resolve_stage: wdir first, then the stage's vars (relative to it), then each key. */
-async function resolveStage(name: string, body: unknown, ctx: Ctx, dir: string, load: VarsLoader): Promise<unknown> {
+async function resolveStage(name: string, body: unknown, ctx: Ctx, imports: Imports, dir: string, load: VarsLoader): Promise<unknown> {
   if (!isRecord(body)) return body;
   const where = `stages.${name}`;
   let scope = ctx;
@@ -81,7 +86,7 @@ async function resolveStage(name: string, body: unknown, ctx: Ctx, dir: string, 
   if (typeof body.wdir === "string" && body.wdir) wdir = joinRepoPath(dir, toStr(resolveString(body.wdir, ctx, `${where}.wdir`, "wdir"), `${where}.wdir`));
   if (body.vars !== undefined) {
     scope = structuredClone(ctx);
-    await addVars(scope, body.vars, wdir, load, `${where}.vars`);
+    await addVars(scope, new Map([...imports].map(([k, v]) => [k, v && [...v]])), body.vars, wdir, load, `${where}.vars`);
   }
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body)) {
@@ -98,7 +103,10 @@ function hasInterpolation(v: unknown): boolean {
   return false;
 }
 
-async function addVars(ctx: Ctx, vars: unknown, wdir: string, load: VarsLoader, where: string): Promise<void> {
+/** Files already merged into a context: null when whole, else the keys taken (Context.imports). */
+type Imports = Map<string, string[] | null>;
+
+async function addVars(ctx: Ctx, imports: Imports, vars: unknown, wdir: string, load: VarsLoader, where: string): Promise<void> {
   if (vars === undefined || vars === null) return;
   if (!Array.isArray(vars)) throw new TemplateError(`${where}: expected a list`);
   if (hasInterpolation(vars)) throw new TemplateError(`${where}: interpolating is not allowed`);
@@ -109,8 +117,16 @@ async function addVars(ctx: Ctx, vars: unknown, wdir: string, load: VarsLoader, 
       const file = colon < 0 ? v : v.slice(0, colon);
       const keys = colon < 0 ? [] : v.slice(colon + 1).split(",").filter(Boolean);
       const path = joinRepoPath(wdir, file);
+      // Context.merge_from / check_loaded: a whole file named again is nothing; a partial overlap is an error.
+      const before = imports.get(path);
+      if (imports.has(path)) {
+        if (keys.length === 0 && before === null) continue;
+        if (keys.length === 0 || (before && keys.some((k) => before.includes(k)))) throw new TemplateError(`${where}: cannot load '${v}' as it's partially loaded already`);
+        if (before === null) throw new TemplateError(`${where}: cannot partially load '${v}' as it's already loaded.`);
+      }
       const data = await load(path);
       if (!data) throw new TemplateError(`vars file '${file}' not found`);
+      imports.set(path, keys.length === 0 ? null : [...(before ?? []), ...keys]);
       if (keys.length === 0) mergeInto(ctx, data, path);
       else {
         const picked: Ctx = {};

@@ -76,6 +76,10 @@ const CASES: [string, Files][] = [
       ].join("\n"),
     },
   ],
+  [
+    "vars naming params.yaml again (already loaded whole: nothing happens, as in DVC; a real project does this)",
+    { "params.yaml": "a: 1\n", "conf/x.yaml": "b: 2\nc: 3\n", "dvc.yaml": "vars:\n- params.yaml\n- conf/x.yaml:b\n- conf/x.yaml:c\nmetrics:\n- m/${a}-${b}-${c}.json\n" },
+  ],
 ];
 
 describe("dvc.yaml templating, as dvc 3.67.1 resolves it", () => {
@@ -93,6 +97,7 @@ describe("dvc.yaml templating, as dvc 3.67.1 resolves it", () => {
     ["a mapping as a whole stage path", "d: {a: 1}\n", "stages:\n  s:\n    cmd: c\n    metrics:\n    - ${d}\n", "stages.s.metrics[0]: Cannot interpolate data of type 'dict'"],
     ["foreach over a string", "one: abc\n", "stages:\n  s:\n    foreach: ${one}\n    do:\n      cmd: c\n", "stages.s.foreach: expected list/dictionary, got str"],
     ["a key defined twice", "a: 1\n", "vars:\n- {a: 2}\nmetrics:\n- ${a}.json\n", "vars: cannot redefine 'a' from 'vars[0]' as it already exists"],
+    ["a file loaded whole (params.yaml), then in part", "a: 1\n", "vars:\n- params.yaml:a\nmetrics:\n- ${a}.json\n", "vars: cannot partially load 'params.yaml:a' as it's already loaded."],
     ["${key} in a foreach over a list", "l: [a]\n", "stages:\n  s:\n    foreach: ${l}\n    do:\n      cmd: c\n      metrics:\n      - ${key}.json\n", "stages.s@a.metrics[0]: could not find 'key' to interpolate"],
   ])("%s: DVC refuses it, mlreview says so in one line", (_name, params, yaml, message) => {
     const dir = repo({ "params.yaml": params, "dvc.yaml": yaml });

@@ -48,6 +48,8 @@ interface Outcome {
   project: string;
   /** Per revision (index = rev-N): metrics files read with data, and every path shown (data or error). */
   found: { withData: string[]; shown: Set<string>; failed: boolean }[];
+  /** Why a revision's project could not be read at all (one line each, as the CLI prints it). */
+  failures: string[];
   internal: string[];
   problems: string[];
   plots: { ok: number; error: number };
@@ -136,7 +138,7 @@ async function guard(out: Outcome, what: string, f: () => Promise<void>): Promis
 }
 
 async function runInProcess(p: Project): Promise<Outcome> {
-  const out: Outcome = { project: p.name, found: [], internal: [], problems: [], plots: { ok: 0, error: 0 } };
+  const out: Outcome = { project: p.name, found: [], failures: [], internal: [], problems: [], plots: { ok: 0, error: 0 } };
   const n = p.src.revisions.length;
   const labels = Array.from({ length: n }, (_, i) => (i === 0 ? "HEAD" : `HEAD~${i}`));
   await guard(out, "metrics show", async () => {
@@ -145,6 +147,7 @@ async function runInProcess(p: Project): Promise<Outcome> {
       for (const tree of opened.trees) {
         const c = await collect("metrics", tree);
         const withData = [...c.files].filter(([, v]) => typeof v === "object" && v !== null && Object.keys(v).length > 0).map(([f]) => f);
+        if (c.failed) out.failures.push(...c.problems.filter((x) => !x.path).map((x) => x.message));
         out.found.push({ withData, shown: new Set([...c.files.keys(), ...c.problems.flatMap((x) => (x.path ? [x.path] : []))]), failed: c.failed });
       }
     } finally {
@@ -222,12 +225,21 @@ describe.skipIf(!available)(`the real DVC corpus (${CORPUS})`, () => {
       });
       if (p.src.metrics_storage === "git" && projectFound === 0) gitNothing.push(p.name);
     }
+    // Errors by kind: the revision-level lines with paths and names taken out.
+    const kinds = new Map<string, number>();
+    for (const o of outcomes.values()) {
+      for (const f of o.failures) {
+        const kind = f.replace(/^.*?dvc\.yaml: /, "").replace(/^stages\.[^:]*: /, "").replace(/'[^']*'/g, "'…'").replace(/line \d+ column \d+/, "line …").slice(0, 70);
+        kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+      }
+    }
     const plots = [...outcomes.values()].reduce((s, o) => ({ ok: s.ok + o.plots.ok, error: s.error + o.plots.error }), { ok: 0, error: 0 });
     console.log(
       [
         `real-dvc corpus: ${projects.length} projects, ${revisions} revisions`,
         `metrics files read with data: ${withData} (declared without templating and in git: ${declared}; revisions DVC 3 refuses: ${refusedRevs})`,
         `plots prepared HEAD~1..HEAD: ${plots.ok} ok, ${plots.error} with an error line`,
+        `revisions whose project could not be read, by kind: ${[...kinds].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n}× ${k}`).join("; ") || "none"}`,
         `INDEX says "git" but no metrics read in any revision: ${gitNothing.length ? gitNothing.join(", ") : "none"}`,
       ].join("\n"),
     );
