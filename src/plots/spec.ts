@@ -50,6 +50,17 @@ export function dvcOrder<T extends { rev: string }>(revs: readonly T[]): T[] {
   return [...revs.filter((r) => r.rev === "workspace"), ...revs.filter((r) => r.rev !== "workspace")];
 }
 
+/** DVCLive logs NaN and ±Infinity (`nan`, `inf` in its TSVs; `NaN`, `Infinity` in JSON). */
+const NON_FINITE = /^\s*[+-]?(?:nan|inf|infinity)\s*$/i;
+
+/**
+ * Such a point has no position and is left out (a line joins its neighbours): kept, Vega stretches the
+ * axis to infinity or breaks the line into single points, and the plot shows nothing.
+ */
+function isNonFinite(v: unknown): boolean {
+  return (typeof v === "number" && !Number.isFinite(v)) || (typeof v === "string" && NON_FINITE.test(v));
+}
+
 function numbers(s: Series, axis: "x" | "y"): Float64Array {
   const out = new Float64Array(s.y.length);
   if (axis === "x" && s.x === undefined) {
@@ -111,11 +122,13 @@ export function preparePlot(title: string, template: Template, revisions: readon
         const dp = pointAt(conv, s, rows === undefined ? k : rows[k]!, rev);
         if (key === `${FILENAME}::${FIELD}`) dp[key] = `${String(dp[FILENAME])}::${String(dp[FIELD])}`;
         for (const d of drop) delete dp[d];
+        if ([conv.x, conv.y].some((f) => f !== undefined && isNonFinite(dp[f]))) continue;
         values.push(dp);
       }
     }
   }
 
+  if (values.length === 0) throw new PlotError("no finite data points in any revision (only NaN or infinite values)");
   const revs = withData.map((r) => r.rev);
   const x = first.conv.x;
   const y = first.conv.y;

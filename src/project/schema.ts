@@ -71,6 +71,8 @@ const stage = z.looseObject({
   params: z.array(z.union([z.string(), z.record(path, z.array(z.string()).nullable())])).optional(),
   metrics: z.array(out).optional(),
   plots: z.array(out).optional(),
+  // DVC 2's `live:` (DVCLive 0.x/1.x) was removed in DVC 3.0, whose schema then refuses the whole dvc.yaml.
+  live: z.custom<never>(() => false, { message: "the stage key 'live' was removed in DVC 3.0, which refuses this dvc.yaml (declare DVCLive's files under metrics:/plots:)" }).optional(),
 });
 const dvcPlot = z.union([path, z.record(z.string(), plot.omit({ id: true, file: true, files: true }).nullable())]);
 

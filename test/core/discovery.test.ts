@@ -159,28 +159,41 @@ describe("dvc.yaml templating (vars, ${...}, foreach, matrix)", () => {
     expect(paths({ ...files, ...old }, neu)).toEqual([...metricFiles].sort());
   });
 
-  it("a list or mapping inside a string is DVC's to_str (items joined, --key flags); matrix values may be mappings", () => {
+  // Expected names checked against dvc 3.67.1 (`dvc metrics show --json` on the same files).
+  it("a list or mapping inside a top-level string is DVC's to_str (Python repr, --key flags); numbers print as Python; matrix values may be mappings", () => {
     const files = {
-      "params.yaml": "names: [x, y]\nflags: {lr: 0.1, fast: true, slow: false}\n",
+      "params.yaml": "names: [x, y]\nflags: {lr: 0.1, fast: true, slow: false}\nlr: 1.0\nsteps: 10\n",
       "dvc.yaml": [
         "stages:",
         "  train:",
         "    cmd: python train.py ${flags} --names ${names}",
         "    metrics:",
-        "      - out/${names}.json",
-        "      - out/${flags}.json",
+        "      - out/${lr}-${steps}.json",
         "  grid:",
         "    matrix:",
         "      cfg: [{a: 1}, {a: 2}]",
         "    cmd: python grid.py",
         "    metrics:",
-        "      - grid/${item.cfg.a}.json",
+        "      - grid/${item.cfg.a}-${key}.json",
+        "metrics:",
+        "  - top/${names}-${flags}.json",
       ].join("\n"),
     };
-    const metricFiles = ["out/x y.json", "out/--lr 0.1 --fast.json", "grid/1.json", "grid/2.json"];
+    const metricFiles = ["out/1.0-10.json", "top/['x', 'y']---lr 0.1 --fast.json", "grid/1-cfg0.json", "grid/2-cfg1.json"];
     const old = Object.fromEntries(metricFiles.map((f) => [f, m(1)]));
     const neu = Object.fromEntries(metricFiles.map((f) => [f, m(2)]));
     expect(paths({ ...files, ...old }, neu)).toEqual([...metricFiles].sort());
+  });
+
+  it("a list or mapping inside a stage's path is DVC's ResolveError: one line for that dvc.yaml, not an internal error", () => {
+    const files = {
+      "params.yaml": "names: [x, y]\n",
+      "dvc.yaml": "stages:\n  train:\n    cmd: python train.py\n    metrics:\n      - out/${names}.json\n",
+    };
+    const dir = makeRepo({ commits: [files] });
+    const r = mlreview(["metrics", "diff", "HEAD", "HEAD", "--json"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("mlreview: HEAD: dvc.yaml: stages.train.metrics[0]: Cannot interpolate data of type 'list'\nmlreview: HEAD: dvc.yaml: stages.train.metrics[0]: Cannot interpolate data of type 'list'\n");
   });
 
   it("an unknown variable is one error line for that revision", () => {

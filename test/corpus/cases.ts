@@ -71,7 +71,7 @@ export const CASES: readonly CorpusCase[] = [
   c("T07", "traversal", "symlink loop a → b → a", "one line: symlink loop (workspace), no such file (commit)"),
   c("T08", "traversal", "path with a newline in dvc.yaml", "one line: path contains a control character"),
   c("T09", "traversal", "path with a NUL in dvc.yaml", "one line: path contains a control character"),
-  c("T10", "traversal", "glob `../*.json` reaching out", "matches nothing, nothing outside read"),
+  c("T10", "traversal", "glob `../*.json` reaching out", "read literally, as DVC reads dvc.yaml paths: refused by name, nothing outside read"),
 
   // Hostile .mlreview.yml / dvc.yaml: the revision's error in one line, the other revision still shown (cli-config.test.ts).
   c("C01", "config", ".mlreview.yml `metrics: 42` (files/config/wrong-type-metrics)", "one line naming .mlreview.yml and metrics"),

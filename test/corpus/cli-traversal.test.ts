@@ -23,7 +23,8 @@ const CASES: { id: string; path: string; shown?: string; line: { workspace: RegE
   { id: "T07", path: "loop-a.json", line: { workspace: /symlink loop$/, HEAD: /symlink loop$|no such file$/ } },
   { id: "T08", path: "new\nline.json", shown: "new\\nline.json", line: { workspace: /path contains a control character$/, HEAD: /path contains a control character$/ } },
   { id: "T09", path: "nul\0byte.json", shown: "nul\\u0000byte.json", line: { workspace: /path contains a control character$/, HEAD: /path contains a control character$/ } },
-  { id: "T10", path: "../*.json", line: null },
+  // dvc.yaml paths are literal, as in DVC (no globbing): refused by name like any path out of the repository.
+  { id: "T10", path: "../*.json", line: { workspace: /path leaves the repository$/, HEAD: /path leaves the repository$/ } },
 ];
 
 describe("paths out of the repository: refused by name, at a commit and in the workspace", () => {
@@ -46,8 +47,9 @@ describe("paths out of the repository: refused by name, at a commit and in the w
   it("exit 0, nothing from outside, the good file still diffs", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain("stolen");
-    // One line per problem: 8 distinct refused paths per revision (T01, T03 and T04 are the same path once normalised).
-    expect(r.stderr.split("\n").filter(Boolean)).toHaveLength(16);
+    // One line per problem: 9 distinct refused paths per revision (T01, T03 and T04 are the same path once normalised).
+    expect(r.stderr.split("\n").filter(Boolean)).toHaveLength(18);
+    expect(r.stderr).not.toContain("sibling");
     expect(r.stdout).toMatch(/^\| good\.json +\| acc +\| 0\.5 +\| 0\.75 +\| 0\.25 +\|$/m);
     expect(linesFor(r.stderr, "workspace", "C:\\secret.json")[0]).toMatch(/absolute paths are not allowed$/);
   });
