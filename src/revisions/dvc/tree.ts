@@ -1,7 +1,7 @@
 import { join, posix } from "node:path";
 import { parseStructured } from "../../formats/index.js";
 import { DEFAULT_LIMITS, formatBytes } from "../../formats/limits.js";
-import { toPlain } from "../../formats/value.js";
+import { toPlain, type Value } from "../../formats/value.js";
 import { expandTemplates } from "../../project/dvc-templating.js";
 import { loadVars } from "../../project/discover.js";
 import { budgetOf, type RevisionBudget } from "../budget.js";
@@ -171,20 +171,25 @@ export class DvcTree implements FileTree {
     const files = [...locks, ...dvcFiles].slice(0, MAX_INDEXED_FILES);
     const yamls = locks.map((l) => l.replace(/dvc\.lock$/, "dvc.yaml"));
     const contents = await this.under.read([...files, ...yamls, ".dvc/config"]);
-    const parse = (p: string): unknown => {
+    const value = (p: string): Value | undefined => {
       const r = contents.get(p);
       if (!r?.ok) return undefined;
       const parsed = parseStructured(p, r.data, { ...DEFAULT_LIMITS, maxFileBytes: this.o.maxFileBytes });
-      return parsed.ok && parsed.value !== null ? toPlain(parsed.value) : undefined;
+      return parsed.ok && parsed.value !== null ? parsed.value : undefined;
+    };
+    const parse = (p: string): unknown => {
+      const v = value(p);
+      return v === undefined ? undefined : toPlain(v);
     };
     const outs = new Map<string, TrackedOut>();
     const add = (list: TrackedOut[]) => list.forEach((o) => outs.has(o.path) || outs.set(o.path, o));
     for (const lock of locks) {
       const dir = posix.dirname(lock) === "." ? "" : posix.dirname(lock);
-      const yaml = parse(lock.replace(/dvc\.lock$/, "dvc.yaml"));
-      let expanded: unknown = yaml;
+      // Templated as discovery templates it (parsed values: ints stay ints in an interpolated wdir).
+      const yaml = value(lock.replace(/dvc\.lock$/, "dvc.yaml"));
+      let expanded: unknown = yaml === undefined ? undefined : toPlain(yaml);
       try {
-        if (yaml !== undefined) expanded = await expandTemplates(yaml, dir, (p) => loadVars(this.under, p, DEFAULT_LIMITS));
+        if (yaml !== undefined) expanded = toPlain((await expandTemplates(yaml, dir, (p) => loadVars(this.under, p, DEFAULT_LIMITS))) as Value);
       } catch {
         // A dvc.yaml whose templating fails says so in discovery; here its stages' plain wdirs still count.
       }
