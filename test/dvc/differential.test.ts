@@ -2,6 +2,7 @@
 // of file, directory, foreach and wdir stages, a `cache: false` metric, `dvc add`-ed file and directory, a DVC 2
 // stage (no `hash: md5`, legacy layout, md5-dos2unix), two commits pushed to a local remote and to S3 on moto.
 // Each check runs both tools on a fresh clone where nothing was pulled and compares the parsed JSON.
+import type { MotoServer } from "../helpers/moto.js";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,7 +20,6 @@ import {
   runDvc,
   startMoto,
   writeLegacyOuts,
-  type Moto,
 } from "../helpers/dvc-project.js";
 import { tempDir, writeFiles } from "../helpers/git-repo.js";
 
@@ -114,7 +114,7 @@ const REVS: Rev[] = [
 
 let repo: string;
 let remote: string;
-let moto: Moto | undefined;
+let moto: MotoServer | undefined;
 let A: string;
 let B: string;
 const clones: Record<string, string> = {};

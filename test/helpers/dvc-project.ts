@@ -1,7 +1,7 @@
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { startMoto as startMotoServer, type MotoServer } from "./moto.js";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { parse } from "yaml";
 import { git, tempDir, writeFiles } from "./git-repo.js";
@@ -134,48 +134,12 @@ export function copyDir(from: string, to: string): void {
   cpSync(from, to, { recursive: true });
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-export interface Moto {
-  endpoint: string;
-  stop(): Promise<void>;
-}
-
-/** moto's S3 server on a free loopback port, with `bucket` created; ready when it answers. */
-export async function startMoto(bucket: string): Promise<Moto> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(venvBin("moto_server"), ["-H", "127.0.0.1", "-p", String(port)], { env: dvcEnv(), stdio: "ignore" });
-  const endpoint = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      // moto checks no signature: a plain PUT creates the bucket (us-east-1 needs no location body).
-      const r = await fetch(`${endpoint}/${bucket}`, { method: "PUT" });
-      if (r.ok) break;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error("moto_server did not start");
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    endpoint,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
-  };
+/** moto's S3 server (test/helpers/moto.ts) with `bucket` created (moto checks no signature here). */
+export async function startMoto(bucket: string): Promise<MotoServer> {
+  const moto = await startMotoServer();
+  const r = await fetch(`${moto.endpoint}/${bucket}`, { method: "PUT" });
+  if (!r.ok) throw new Error(`moto: creating bucket ${bucket} answered ${r.status}`);
+  return moto;
 }
 
 export { git };

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "./moto.js";
 
 /** Debian's redis-server; installed here when missing (tests run as root on the CI machine). */
 function ensureRedisServer(): void {
@@ -10,15 +10,6 @@ function ensureRedisServer(): void {
     execFileSync("apt-get", ["update", "-qq"], { stdio: "ignore" });
     execFileSync("apt-get", ["install", "-y", "-qq", "redis-server"], { stdio: "ignore", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export interface RedisServer {

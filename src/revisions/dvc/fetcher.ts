@@ -1,3 +1,4 @@
+import { concurrencyLimit } from "../layer.js";
 import { formatBytes } from "../../formats/limits.js";
 import type { FileError } from "../types.js";
 import type { ObjectCache } from "./cache.js";
@@ -31,8 +32,7 @@ export class ObjectFetcher {
   private readonly inflight = new Map<string, Promise<Fetched>>();
   /** Stores found unreachable in this run: the other objects of a report do not each wait for the same timeout. */
   private readonly unreachable = new Map<ObjectStore, string>();
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly limited = concurrencyLimit(MAX_CONCURRENT_FETCHES);
 
   constructor(
     private readonly cache: ObjectCache | undefined,
@@ -100,14 +100,4 @@ export class ObjectFetcher {
     return { ok: false, error: { code: failures.some((f) => f.includes("does not match")) ? "corrupt" : "unavailable", message: `${what}: ${parts.join("; ")}` } };
   }
 
-  private async limited<T>(fn: () => Promise<T>): Promise<T> {
-    while (this.active >= MAX_CONCURRENT_FETCHES) await new Promise<void>((r) => this.waiting.push(r));
-    this.active++;
-    try {
-      return await fn();
-    } finally {
-      this.active--;
-      this.waiting.shift()?.();
-    }
-  }
 }

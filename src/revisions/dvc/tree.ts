@@ -4,7 +4,7 @@ import { DEFAULT_LIMITS, formatBytes } from "../../formats/limits.js";
 import { toPlain, type Value } from "../../formats/value.js";
 import { expandTemplates } from "../../project/dvc-templating.js";
 import { loadVars } from "../../project/discover.js";
-import { budgetOf, type RevisionBudget } from "../budget.js";
+import { TreeLayer } from "../layer.js";
 import { memo } from "../memo.js";
 import type { FileTree, ReadResult } from "../types.js";
 import type { RemoteAccess } from "./access.js";
@@ -44,24 +44,16 @@ interface Index {
  * by its hash, verified, and a path inside a directory out through that directory's `.dir` listing.
  * Only what is asked for is fetched: never a model or a dataset, unless a report reads it.
  */
-export class DvcTree implements FileTree {
+export class DvcTree extends TreeLayer {
   private indexing: Promise<Index> | undefined;
   private readonly manifests = new Map<string, Promise<{ ok: true; manifest: Manifest } | { ok: false; message: string; code: "unavailable" | "corrupt" | "too-large" }>>();
   private readonly sources = new Map<string, Promise<Source[]>>();
 
   constructor(
-    private readonly under: FileTree,
+    under: FileTree,
     private readonly o: DvcTreeOptions,
-  ) {}
-
-  get label(): string {
-    return this.under.label;
-  }
-  get commit(): string | undefined {
-    return this.under.commit;
-  }
-  get budget(): RevisionBudget {
-    return budgetOf(this.under);
+  ) {
+    super(under);
   }
 
   async read(paths: readonly string[]): Promise<Map<string, ReadResult>> {
@@ -79,7 +71,7 @@ export class DvcTree implements FileTree {
     return out;
   }
 
-  async list(dir: string): Promise<string[]> {
+  override async list(dir: string): Promise<string[]> {
     const below = await this.under.list(dir);
     const index = await this.index();
     if (index.outs.size === 0) return below;

@@ -1,3 +1,4 @@
+import { concurrencyLimit } from "../layer.js";
 import type { FileError } from "../types.js";
 import type { LocalLfsStore } from "./local-store.js";
 import { verify } from "./local-store.js";
@@ -29,8 +30,7 @@ export interface LfsObjects {
  */
 export class LfsFetcher implements LfsObjects {
   private readonly known = new Map<string, Promise<Fetched>>();
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly limited = concurrencyLimit(MAX_CONCURRENT_DOWNLOADS);
 
   constructor(private readonly o: LfsFetcherOptions) {}
 
@@ -92,16 +92,6 @@ export class LfsFetcher implements LfsObjects {
     return { ok: true, data };
   }
 
-  private async limited<T>(fn: () => Promise<T>): Promise<T> {
-    while (this.active >= MAX_CONCURRENT_DOWNLOADS) await new Promise<void>((r) => this.waiting.push(r));
-    this.active++;
-    try {
-      return await fn();
-    } finally {
-      this.active--;
-      this.waiting.shift()?.();
-    }
-  }
 }
 
 function failure(p: LfsPointer, e: LfsError): Fetched {

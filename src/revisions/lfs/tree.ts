@@ -1,5 +1,5 @@
 import { formatBytes } from "../../formats/limits.js";
-import { budgetOf, type RevisionBudget } from "../budget.js";
+import { TreeLayer } from "../layer.js";
 import type { FileTree, ReadResult } from "../types.js";
 import type { LfsObjects } from "./fetcher.js";
 import { parsePointer, shortOid, type LfsPointer } from "./pointer.js";
@@ -9,21 +9,13 @@ import { parsePointer, shortOid, type LfsPointer } from "./pointer.js";
  * data and images committed through `git lfs track` are compared as their real content. A pointer
  * that cannot be resolved is an error line for that file, never the pointer's own text.
  */
-export class LfsTree implements FileTree {
+export class LfsTree extends TreeLayer {
   constructor(
-    private readonly under: FileTree,
+    under: FileTree,
     private readonly fetcher: LfsObjects,
     private readonly maxFileBytes: number,
-  ) {}
-
-  get label(): string {
-    return this.under.label;
-  }
-  get commit(): string | undefined {
-    return this.under.commit;
-  }
-  get budget(): RevisionBudget {
-    return budgetOf(this.under);
+  ) {
+    super(under);
   }
 
   async read(paths: readonly string[]): Promise<Map<string, ReadResult>> {
@@ -43,9 +35,5 @@ export class LfsTree implements FileTree {
     const got = await this.fetcher.get(pointed.map(([, ptr]) => ptr));
     for (const [p, ptr] of pointed) out.set(p, got.get(ptr.oid)!);
     return out;
-  }
-
-  list(dir: string): Promise<string[]> {
-    return this.under.list(dir);
   }
 }
