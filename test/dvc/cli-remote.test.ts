@@ -114,4 +114,28 @@ describe("mlreview reads DVC-tracked results without dvc pull", () => {
       execFileSync("mv", [`${original}.away`, original]);
     }
   });
+
+  it("an out's own remote: wins over core.remote (dvc-files `remote:`), with its name in the config lower-cased", async () => {
+    const clone = freshClone();
+    const other = tempDir();
+    const otherServer = await objectServer(other);
+    try {
+      const md5 = /md5: ([0-9a-f]{32})/.exec(git(clone, "show", "HEAD:summary.json.dvc"))![1]!;
+      execFileSync("mkdir", ["-p", join(other, "files", "md5", md5.slice(0, 2))]);
+      execFileSync("cp", [keyOf(md5), join(other, "files", "md5", md5.slice(0, 2), md5.slice(2))]);
+      writeFiles(clone, {
+        "summary.json.dvc": git(clone, "show", "HEAD:summary.json.dvc").replace("- md5:", "- remote: Archive\n  md5:"),
+        ".dvc/config": `${git(clone, "show", "HEAD:.dvc/config")}['remote "archive"']\n    url = ${otherServer.origin}/dvc\n`,
+      });
+      git(clone, "add", "-A");
+      commit(clone, "summary from the archive remote");
+      remote.requests.length = 0;
+      const r = await mlreviewAsync(["metrics", "show", "HEAD", "--json"], { cwd: clone, env: { MLREVIEW_DATA_DIR: tempDir() } });
+      expect(JSON.parse(r.stdout).HEAD.data["summary.json"]).toEqual({ data: { rows: 12 } });
+      expect(otherServer.requests).toEqual([`GET /dvc/files/md5/${md5.slice(0, 2)}/${md5.slice(2)}`]);
+      expect(remote.requests.some((q) => q.endsWith(md5.slice(2)))).toBe(false);
+    } finally {
+      await otherServer.close();
+    }
+  });
 });
