@@ -9,6 +9,7 @@ import { DEFAULT_LIMITS } from "../formats/limits.js";
 import { CatFile } from "./cat-file.js";
 import { GitTree } from "./git-tree.js";
 import type { Revisions } from "./index.js";
+import { basicAuth } from "./http.js";
 import { isObjectId } from "./object-id.js";
 
 export interface RemoteSource {
@@ -96,7 +97,7 @@ function gitEnv(url: string, token: string | undefined, username: string): Recor
     ["protocol.http.allow", "always"],
     ["http.followRedirects", "false"],
   ];
-  if (token) config.push([`http.${url}.extraHeader`, `Authorization: Basic ${Buffer.from(`${username}:${token}`).toString("base64")}`]);
+  if (token) config.push([`http.${url}.extraHeader`, `Authorization: ${basicAuth(username, token)}`]);
   const env: Record<string, string> = { GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_COUNT: String(config.length) };
   config.forEach(([k, v], i) => ((env[`GIT_CONFIG_KEY_${i}`] = k), (env[`GIT_CONFIG_VALUE_${i}`] = v)));
   return env;

@@ -45,7 +45,7 @@ export function addShowCommand(metrics: Command): void {
           for (const p of c.problems) if (p.path) files.set(p.path, undefined);
           return { rev: c.rev, files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1))), failed: c.failed };
         });
-        hideCleanWorkspace(shown, await activeBranch(dir));
+        hideCleanWorkspace(shown, await activeBranch(opened.root));
         if (flags.json) {
           const problem = (rev: string, path?: string) => dvcError(collected.find((c) => c.rev === rev)!.problems.find((p) => p.path === path)?.message ?? "");
           const out = new Map(
@@ -79,9 +79,9 @@ function dvcError(msg: string): { type: string; msg: string } {
   return { type, msg };
 }
 
-async function activeBranch(dir: string): Promise<string | undefined> {
+async function activeBranch(root: string): Promise<string | undefined> {
   try {
-    const b = await simpleGit({ baseDir: await repoRoot(dir) }).env(childEnv({}, { network: false })).branchLocal();
+    const b = await simpleGit({ baseDir: root }).env(childEnv({}, { network: false })).branchLocal();
     return b.detached ? undefined : b.current;
   } catch {
     return undefined;

@@ -40,7 +40,8 @@ export class ObjectFetcher {
   ) {}
 
   get(ref: ObjectRef, sources: readonly Source[], maxBytes: number, what: string): Promise<Fetched> {
-    const key = `${ref.legacy ? "2" : "3"}:${ref.md5}`;
+    // The same object asked through other sources (base and head may name other remotes) is its own ask.
+    const key = `${ref.legacy ? "2" : "3"}:${ref.md5}:${sources.map((s) => ("store" in s ? s.store.describe : s.refused)).join("|")}`;
     let p = this.inflight.get(key);
     if (!p) {
       p = this.fetch(ref, sources, maxBytes, what);

@@ -1,3 +1,4 @@
+import { basicAuth } from "../http.js";
 import type { FileTree } from "../types.js";
 import { lfsUrlFromClone } from "./endpoint.js";
 import { LfsFetcher } from "./fetcher.js";
@@ -24,7 +25,7 @@ export function forgeLfs(o: ForgeLfsOptions): (tree: FileTree) => FileTree {
   let server: LfsServer | { none: string };
   if (!url) server = { none: "the clone URL has no Git-LFS endpoint" };
   else if (o.token && new URL(url).origin !== new URL(o.forgeOrigin).origin) server = { none: `the LFS endpoint ${new URL(url).origin} is not on the forge's origin: the token is not sent there` };
-  else server = new LfsServer({ url, ...(o.token ? { batchHeaders: { authorization: `Basic ${Buffer.from(`${o.username}:${o.token}`).toString("base64")}` } } : {}) });
+  else server = new LfsServer({ url, ...(o.token ? { batchHeaders: { authorization: basicAuth(o.username, o.token) } } : {}) });
   const fetcher = new LfsFetcher({ server });
   return (tree) => new LfsTree(tree, fetcher, o.maxFileBytes);
 }

@@ -1,3 +1,4 @@
+import { BodyDropped, causeCode, readBodyCapped } from "../http.js";
 import { z } from "zod";
 import type { LfsPointer } from "./pointer.js";
 
@@ -168,29 +169,13 @@ function httpUrl(href: string, base: URL | undefined): URL {
   return u;
 }
 
+/** The body, capped: over maxBytes is "too-large", a dropped connection its own line. */
 async function readCapped(res: Response, maxBytes: number): Promise<Buffer> {
-  const declared = Number(res.headers.get("content-length"));
-  if (res.headers.has("content-length") && Number.isFinite(declared) && declared > maxBytes) {
-    await res.body?.cancel();
-    throw new LfsError(`is over ${maxBytes} bytes`, "too-large");
-  }
-  if (!res.body) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  let n = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read().catch(() => {
-      throw new LfsError("the connection dropped while reading");
-    });
-    if (done) break;
-    n += value.length;
-    if (n > maxBytes) {
-      await reader.cancel();
-      throw new LfsError(`is over ${maxBytes} bytes`, "too-large");
-    }
-    chunks.push(Buffer.from(value));
-  }
-  return Buffer.concat(chunks);
+  const body = await readBodyCapped(res, maxBytes).catch((e: unknown) => {
+    throw e instanceof BodyDropped ? new LfsError(e.message) : e;
+  });
+  if (body === undefined) throw new LfsError(`is over ${maxBytes} bytes`, "too-large");
+  return body;
 }
 
 /** The `message` of an LFS error body, on one line and short: a server's text goes into a report. */
@@ -205,10 +190,4 @@ function serverMessage(text: string): string {
 
 function oneLine(s: string): string {
   return s.replace(/\s+/g, " ").trim().slice(0, 160);
-}
-
-function causeCode(e: unknown): string {
-  const cause = (e as { cause?: { code?: unknown; message?: unknown } }).cause;
-  if (typeof cause?.code === "string") return cause.code;
-  return typeof cause?.message === "string" && cause.message ? oneLine(cause.message).slice(0, 60) : "network error";
 }

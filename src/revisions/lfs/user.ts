@@ -2,6 +2,7 @@ import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { childEnv } from "../../child-env.js";
+import { basicAuth } from "../http.js";
 import type { FileTree } from "../types.js";
 import { isHttpUrl, lfsUrlFromClone } from "./endpoint.js";
 import { LfsFetcher, type LfsObjects } from "./fetcher.js";
@@ -73,5 +74,5 @@ async function credentialFill(root: string, url: string): Promise<Record<string,
   const user = kv.get("username");
   const password = kv.get("password");
   if (user === undefined || password === undefined) return undefined;
-  return { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` };
+  return { authorization: basicAuth(user, password) };
 }

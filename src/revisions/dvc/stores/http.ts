@@ -1,3 +1,4 @@
+import { BodyDropped, causeCode, readBodyCapped } from "../../http.js";
 import { ObjectTooLarge, StoreError, StoreUnreachable, type ObjectStore } from "./types.js";
 
 /** DVC's own HTTP client waits 60 s; a report has several objects to get, so less, and a stalled server costs one line. */
@@ -78,7 +79,11 @@ export class HttpStore implements ObjectStore {
         await res.body?.cancel();
         throw new StoreError(`unexpected answer (${res.status})`);
       }
-      return readCapped(res, maxBytes);
+      const body = await readBodyCapped(res, maxBytes).catch((e: unknown) => {
+        throw e instanceof BodyDropped ? new StoreError(e.message) : e;
+      });
+      if (body === undefined) throw new ObjectTooLarge(maxBytes);
+      return body;
     }
   }
 }
@@ -97,34 +102,4 @@ export function objectUrl(base: string, key: string): string {
   const u = new URL(base);
   u.pathname = `${u.pathname.replace(/\/+$/, "")}/${key}`;
   return u.href;
-}
-
-async function readCapped(res: Response, maxBytes: number): Promise<Buffer> {
-  const declared = Number(res.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await res.body?.cancel();
-    throw new ObjectTooLarge(maxBytes);
-  }
-  const chunks: Buffer[] = [];
-  let n = 0;
-  if (!res.body) return Buffer.alloc(0);
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read().catch(() => {
-      throw new StoreError("the connection dropped while reading");
-    });
-    if (done) break;
-    n += value.length;
-    if (n > maxBytes) {
-      await reader.cancel();
-      throw new ObjectTooLarge(maxBytes);
-    }
-    chunks.push(Buffer.from(value));
-  }
-  return Buffer.concat(chunks);
-}
-
-function causeCode(e: unknown): string {
-  const cause = (e as { cause?: { code?: unknown } }).cause;
-  return typeof cause?.code === "string" ? cause.code : "network error";
 }

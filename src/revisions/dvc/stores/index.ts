@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from "node:path";
 import { homedir } from "node:os";
 import { allowedBy, type DvcRemoteRule } from "../../../sources/config.js";
 import type { RemoteAccess } from "../access.js";
+import { basicAuth } from "../../http.js";
 import { HttpStore } from "./http.js";
 import { LocalStore } from "./local.js";
 import type { ObjectStore, RemoteConfig } from "./types.js";
@@ -65,11 +66,11 @@ function httpStore(remote: RemoteConfig, rule: DvcRemoteRule | undefined, access
   if (rule) {
     const secret = rule.password_env ? process.env[rule.password_env] : undefined;
     if (rule.custom_auth_header && secret !== undefined) headers[rule.custom_auth_header] = secret;
-    else if (rule.user !== undefined) headers.authorization = basic(rule.user, secret ?? "");
+    else if (rule.user !== undefined) headers.authorization = basicAuth(rule.user, secret ?? "");
   } else {
     const o = remote.options;
     if (o.auth === "custom" && o.custom_auth_header && o.password !== undefined) headers[o.custom_auth_header] = o.password;
-    else if (o.auth === "basic" && o.user !== undefined) headers.authorization = basic(o.user, o.password ?? "");
+    else if (o.auth === "basic" && o.user !== undefined) headers.authorization = basicAuth(o.user, o.password ?? "");
   }
   const rules = access.kind === "operator" ? access.rules : undefined;
   return new HttpStore({
@@ -78,8 +79,4 @@ function httpStore(remote: RemoteConfig, rule: DvcRemoteRule | undefined, access
     headers,
     allowRedirect: (url) => (rules ? allowedBy(rules, url) !== undefined : true),
   });
-}
-
-function basic(user: string, password: string): string {
-  return `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 }
