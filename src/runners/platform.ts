@@ -17,3 +17,13 @@ export interface RunnerPlatform {
   /** Remove a runner registration (404 is fine). */
   deregister(runnerId: number): Promise<void>;
 }
+
+/**
+ * The runner side of a forge module (defined by the runners service; implemented in src/forges/<id>/).
+ * Placeholder until the runners rework fills it in.
+ */
+export interface ForgeRunners<J = unknown> {
+  readonly forge: Forge;
+  /** @internal phantom use of J */
+  readonly _data?: J;
+}
