@@ -27,7 +27,7 @@ export function limitsOf(o: RepoOptions): Limits {
 
 export const MAX_FILE_SIZE_HELP = `largest file read, e.g. 10MB (default ${DEFAULT_LIMITS.maxFileBytes / 1024 / 1024}MB, or MLREVIEW_MAX_FILE_SIZE)`;
 
-export function defaultMaxFileSize(): number | undefined {
-  const env = process.env.MLREVIEW_MAX_FILE_SIZE;
-  return env ? parseSize(env) : undefined;
+export function defaultMaxFileSize(env: Record<string, string | undefined>): number | undefined {
+  const size = env.MLREVIEW_MAX_FILE_SIZE;
+  return size ? parseSize(size) : undefined;
 }

@@ -1,10 +1,11 @@
 import { relative, resolve, sep } from "node:path";
 import type { Diff, RevisionProblem } from "../compare/index.js";
 import { pyJsonDumps } from "../report/py-json.js";
+import type { CliStream } from "./io.js";
 
 /** One line per unreadable file or revision on stderr; like DVC, they do not change the exit code. */
-export function reportProblems(problems: readonly RevisionProblem[]): void {
-  for (const p of problems) process.stderr.write(`${oneLine(`mlreview: ${p.rev}: ${p.path ? `${p.path}: ` : ""}${p.message}`)}\n`);
+export function reportProblems(problems: readonly RevisionProblem[], stderr: CliStream): void {
+  for (const p of problems) stderr.write(`${oneLine(`mlreview: ${p.rev}: ${p.path ? `${p.path}: ` : ""}${p.message}`)}\n`);
 }
 
 /** Repository text in a terminal line: a newline in a path must not forge a second line, an ESC not drive the terminal. */
@@ -21,7 +22,7 @@ export function displayPaths(diff: Diff, root: string, cwd: string, explicitRepo
 }
 
 /** `--json`: DVC's structure, compact when piped and indented on a terminal, as `dvc ... --json` does. */
-export function diffJson(diff: Diff): string {
+export function diffJson(diff: Diff, stdout: CliStream): string {
   const obj = new Map([...diff].map(([path, entries]) => [path, new Map([...entries].map(([k, e]) => [k, { ...e }]))]));
-  return pyJsonDumps(obj, process.stdout.isTTY ? 2 : undefined);
+  return pyJsonDumps(obj, stdout.isTTY ? 2 : undefined);
 }

@@ -28,13 +28,13 @@ const cases: { name: string; file: string; content: string | Buffer; line: RegEx
 
 describe("bad input: one clear line naming the file, the rest still diffs, exit 0", () => {
   for (const c of cases) {
-    it(c.name, () => {
+    it(c.name, async () => {
       const files = ["good.json", c.file];
       const dir = makeRepo({
         commits: [{ "dvc.yaml": dvcYaml(files), "good.json": GOOD_OLD, [c.file]: c.file.endsWith(".toml") ? "acc = 1\n" : '{"acc": 1}' }],
         workspace: { "dvc.yaml": dvcYaml(files), "good.json": GOOD_NEW, ...(c.name.startsWith("a directory") ? { [`${c.file}/x.json`]: "{}" } : { [c.file]: c.content }) },
       });
-      const r = mlreview(["metrics", "diff", "--md"], { cwd: dir });
+      const r = await mlreview(["metrics", "diff", "--md"], { cwd: dir });
       expect(r.code).toBe(0);
       const lines = r.stderr.trim().split("\n");
       if (!c.name.startsWith("a directory")) {
@@ -47,31 +47,31 @@ describe("bad input: one clear line naming the file, the rest still diffs, exit 
     });
   }
 
-  it("NaN and Infinity are read as Python reads them", () => {
+  it("NaN and Infinity are read as Python reads them", async () => {
     const dir = makeRepo({ commits: [{ "metrics.json": '{"loss": 1.0, "x": Infinity}' }], workspace: { "metrics.json": '{"loss": NaN, "x": -Infinity}' } });
-    const r = mlreview(["metrics", "diff", "--json"], { cwd: dir });
+    const r = await mlreview(["metrics", "diff", "--json"], { cwd: dir });
     expect(r.stdout.trim()).toBe('{"metrics.json": {"loss": {"old": 1.0, "new": NaN, "diff": NaN}, "x": {"old": Infinity, "new": -Infinity, "diff": -Infinity}}}');
     expect(r.stderr).toBe("");
   });
 
-  it("a file over the size limit is reported, not read", () => {
+  it("a file over the size limit is reported, not read", async () => {
     const dir = makeRepo({ commits: [{ "metrics.json": GOOD_OLD }], workspace: { "metrics.json": `{"acc": 0.75, "pad": "${"x".repeat(2048)}"}` } });
-    const r = mlreview(["metrics", "diff", "--max-file-size", "1KB"], { cwd: dir });
+    const r = await mlreview(["metrics", "diff", "--max-file-size", "1KB"], { cwd: dir });
     expect(r.stderr.trim()).toBe("mlreview: workspace: metrics.json: file is 2 KB, over the 1 KB limit");
     expect(r.code).toBe(0);
     // The committed side is small and still read.
     expect(r.stdout).toContain("metrics.json  acc       0.5     -");
   });
 
-  it("the default limit is 50 MB, on a committed blob too (read through git, not loaded)", () => {
+  it("the default limit is 50 MB, on a committed blob too (read through git, not loaded)", async () => {
     const dir = makeRepo({ commits: [{ "metrics.json": GOOD_OLD }] });
     writeFileSync(join(dir, "metrics.json"), Buffer.alloc(51 * 1024 * 1024, 0x20));
     git(dir, "commit", "-qam", "huge");
     writeFiles(dir, { "metrics.json": GOOD_NEW });
-    const r = mlreview(["metrics", "diff", "HEAD~1", "HEAD"], { cwd: dir });
+    const r = await mlreview(["metrics", "diff", "HEAD~1", "HEAD"], { cwd: dir });
     expect(r.stderr.trim()).toBe("mlreview: HEAD: metrics.json: file is 51 MB, over the 50 MB limit");
     expect(r.code).toBe(0);
-    const env = mlreview(["metrics", "diff", "HEAD~1", "HEAD"], { cwd: dir, env: { MLREVIEW_MAX_FILE_SIZE: "60MB" } });
+    const env = await mlreview(["metrics", "diff", "HEAD~1", "HEAD"], { cwd: dir, env: { MLREVIEW_MAX_FILE_SIZE: "60MB" } });
     expect(env.stderr).toContain("HEAD: metrics.json: invalid JSON at line 1 column 53477377: unexpected end of file");
   });
 });
@@ -80,7 +80,7 @@ describe("paths that leave the repository are refused", () => {
   const outside = tempDir();
   writeFileSync(join(outside, "secret.json"), '{"stolen": 1}');
 
-  it("'..', absolute paths and symlinks out of the tree, in the workspace and in a commit", () => {
+  it("'..', absolute paths and symlinks out of the tree, in the workspace and in a commit", async () => {
     const files = {
       "dvc.yaml": dvcYaml(["../secret.json", join(outside, "secret.json"), "link.json", "good.json"]),
       "link.json": { symlink: join(outside, "secret.json") },
@@ -88,7 +88,7 @@ describe("paths that leave the repository are refused", () => {
     };
     const dir = makeRepo({ commits: [files], workspace: { ...files, "good.json": GOOD_NEW } });
     for (const rev of ["workspace", "HEAD"]) {
-      const r = mlreview(["metrics", "diff", "HEAD", rev === "HEAD" ? "HEAD" : "workspace", "--all"], { cwd: dir });
+      const r = await mlreview(["metrics", "diff", "HEAD", rev === "HEAD" ? "HEAD" : "workspace", "--all"], { cwd: dir });
       expect(r.stdout).not.toContain("stolen");
       expect(r.stderr).toContain(`${rev}: ../secret.json: path leaves the repository`);
       expect(r.stderr).toContain(`${rev}: ${join(outside, "secret.json")}: absolute paths are not allowed`);
@@ -97,41 +97,41 @@ describe("paths that leave the repository are refused", () => {
     }
   });
 
-  it("a symlink inside the tree is followed", () => {
+  it("a symlink inside the tree is followed", async () => {
     const files = { "metrics.json": { symlink: "real/m.json" }, "real/m.json": GOOD_OLD };
     const dir = makeRepo({ commits: [files], workspace: { ...files, "real/m.json": GOOD_NEW } });
-    const r = mlreview(["metrics", "diff", "--json"], { cwd: dir });
+    const r = await mlreview(["metrics", "diff", "--json"], { cwd: dir });
     expect(r.stdout.trim()).toBe('{"metrics.json": {"acc": {"old": 0.5, "new": 0.75, "diff": 0.25}}}');
   });
 });
 
 describe("unusable input: exit 1 with one line", () => {
-  it("not a git repository", () => {
+  it("not a git repository", async () => {
     const dir = tempDir();
-    const r = mlreview(["metrics", "diff"], { cwd: dir });
+    const r = await mlreview(["metrics", "diff"], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`mlreview: '${dir}' is not a git repository\n`);
   });
 
-  it("an unknown revision", () => {
+  it("an unknown revision", async () => {
     const dir = makeRepo({ commits: [{ "metrics.json": GOOD_OLD }] });
-    const r = mlreview(["params", "diff", "v9.9"], { cwd: dir });
+    const r = await mlreview(["params", "diff", "v9.9"], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("mlreview: unknown revision 'v9.9'\n");
   });
 
-  it("a revision that looks like an option is not passed to git", () => {
+  it("a revision that looks like an option is not passed to git", async () => {
     const dir = makeRepo({ commits: [{ "metrics.json": GOOD_OLD }] });
-    const r = mlreview(["metrics", "diff", "--", "--output=/tmp/x"], { cwd: dir });
+    const r = await mlreview(["metrics", "diff", "--", "--output=/tmp/x"], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("mlreview: invalid revision '--output=/tmp/x'\n");
   });
 
-  it("a repository without commits diffs against nothing, as DVC does", () => {
+  it("a repository without commits diffs against nothing, as DVC does", async () => {
     const dir = tempDir();
     git(dir, "init", "-q");
     writeFiles(dir, { "metrics.json": GOOD_NEW });
-    const r = mlreview(["metrics", "diff", "--json"], { cwd: dir });
+    const r = await mlreview(["metrics", "diff", "--json"], { cwd: dir });
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe('{"metrics.json": {"acc": {"old": null, "new": 0.75}}}');
   });

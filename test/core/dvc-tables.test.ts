@@ -39,7 +39,7 @@ describe.each(vectors(["diff_table"]))("DVC table vector $plain.name", ({ plain:
 
   // The same old/new values committed to a real repository: the CLI prints the same cells. A vector whose
   // "diff" is not new - old (the rounding one) can only check the old and new cells this way.
-  it("the CLI prints the same cells from a real repository", () => {
+  it("the CLI prints the same cells from a real repository", async () => {
     const [path, keys] = entries(input.diff!)[0]!;
     const old = new Map<string, Value>();
     const neu = new Map<string, Value>();
@@ -49,7 +49,7 @@ describe.each(vectors(["diff_table"]))("DVC table vector $plain.name", ({ plain:
       neu.set(k, numeric ? e.new! : String(e.new));
     }
     const dir = makeRepo({ commits: [{ [path!]: yamlOf(old), "dvc.yaml": `metrics: [${path}]\n` }], workspace: { [path!]: yamlOf(neu), "dvc.yaml": `metrics: [${path}]\n` } });
-    const r = mlreview(["metrics", "diff", "--md", "--all", ...(precision ? ["--precision", String(precision)] : [])], { cwd: dir });
+    const r = await mlreview(["metrics", "diff", "--md", "--all", ...(precision ? ["--precision", String(precision)] : [])], { cwd: dir });
     expect(r.code).toBe(0);
     for (const row of (v.expected.rows ?? []) as Record<string, string>[]) {
       const line = r.stdout.split("\n").find((l) => l.includes(` ${row.Metric} `))!;
@@ -69,15 +69,15 @@ describe("DVC metrics show vector", () => {
     makeBranch(dir, branch, content);
   }
 
-  it("prints one row per revision and file, and none for a revision whose dvc.yaml is broken", () => {
-    const r = mlreview(["metrics", "show", "branch_1", "branch_2", "branch_3", "--md"], { cwd: dir });
+  it("prints one row per revision and file, and none for a revision whose dvc.yaml is broken", async () => {
+    const r = await mlreview(["metrics", "show", "branch_1", "branch_2", "branch_3", "--md"], { cwd: dir });
     expect(r.stdout).toBe(v!.expected.stdout);
     expect(r.stderr).toMatch(/^mlreview: branch_3: dvc\.yaml: invalid YAML at line \d+ column \d+/m);
     expect(r.code).toBe(0);
   });
 
-  it("shows the workspace without a Revision column by default", () => {
-    const r = mlreview(["metrics", "show"], { cwd: dir });
+  it("shows the workspace without a Revision column by default", async () => {
+    const r = await mlreview(["metrics", "show"], { cwd: dir });
     expect(r.stdout).toBe("Path          b.ad    b.bc    c\nmetrics.json  1       2       4\n");
   });
 });
@@ -99,14 +99,14 @@ describe.each(((typedFixture("dvc-edge-cases.json") as Obj).cases as Obj[]).map(
     const dir = makeRepo({ commits: [files(c.old!)], workspace: files(c.new!) });
     const all = c.all === true ? ["--all"] : [];
 
-    it("--md prints what DVC prints", () => {
-      const r = mlreview(["metrics", "diff", "--md", ...all], { cwd: dir });
+    it("--md prints what DVC prints", async () => {
+      const r = await mlreview(["metrics", "diff", "--md", ...all], { cwd: dir });
       expect(r.stdout).toBe(c.markdown);
       expect(r.code).toBe(0);
     });
 
-    it("--json gives what DVC's API returns", () => {
-      const r = mlreview(["metrics", "diff", "--json", ...all], { cwd: dir });
+    it("--json gives what DVC's API returns", async () => {
+      const r = await mlreview(["metrics", "diff", "--json", ...all], { cwd: dir });
       if (typeof c.python_diff_json === "string") {
         // NaN cannot be strict JSON; DVC's json.dumps writes the NaN literal, and so do we.
         expect(r.stdout.trim()).toBe('{"m.json": {"loss": {"old": NaN, "new": NaN, "diff": NaN}}}');

@@ -83,10 +83,10 @@ const CASES: [string, Files][] = [
 ];
 
 describe("dvc.yaml templating, as dvc 3.67.1 resolves it", () => {
-  it.each(CASES)("%s: the same metrics paths as `dvc metrics show`", (_name, files) => {
+  it.each(CASES)("%s: the same metrics paths as `dvc metrics show`", async (_name, files) => {
     const dir = repo(files);
     const theirs = JSON.parse(dvc(dir, "metrics", "show", "--json")) as Shown;
-    const ours = mlreview(["metrics", "show", "HEAD", "--json"], { cwd: dir });
+    const ours = await mlreview(["metrics", "show", "HEAD", "--json"], { cwd: dir });
     expect(ours.stdout).not.toBe("");
     expect(names(JSON.parse(ours.stdout) as Shown, "HEAD")).toEqual(names(theirs, ""));
     expect(names(theirs, "").length).toBeGreaterThan(0);
@@ -99,11 +99,11 @@ describe("dvc.yaml templating, as dvc 3.67.1 resolves it", () => {
     ["a key defined twice", "a: 1\n", "vars:\n- {a: 2}\nmetrics:\n- ${a}.json\n", "vars: cannot redefine 'a' from 'vars[0]' as it already exists"],
     ["a file loaded whole (params.yaml), then in part", "a: 1\n", "vars:\n- params.yaml:a\nmetrics:\n- ${a}.json\n", "vars: cannot partially load 'params.yaml:a' as it's already loaded."],
     ["${key} in a foreach over a list", "l: [a]\n", "stages:\n  s:\n    foreach: ${l}\n    do:\n      cmd: c\n      metrics:\n      - ${key}.json\n", "stages.s@a.metrics[0]: could not find 'key' to interpolate"],
-  ])("%s: DVC refuses it, mlreview says so in one line", (_name, params, yaml, message) => {
+  ])("%s: DVC refuses it, mlreview says so in one line", async (_name, params, yaml, message) => {
     const dir = repo({ "params.yaml": params, "dvc.yaml": yaml });
     const theirs = JSON.parse(dvc(dir, "metrics", "show", "--json")) as Shown;
     expect(theirs[""]?.error).toBeDefined();
-    const ours = mlreview(["metrics", "show", "HEAD", "--json"], { cwd: dir });
+    const ours = await mlreview(["metrics", "show", "HEAD", "--json"], { cwd: dir });
     expect(ours.code).toBe(0);
     expect(ours.stderr).toBe(`mlreview: HEAD: dvc.yaml: ${message}\n`);
   });

@@ -24,16 +24,16 @@ describe.each(vectors(["metrics_diff", "params_diff", "metrics_diff_cli"]))("DVC
   const dir = repoFor(v.old!, v.new!, aRev);
 
   if (v.expected.diff !== undefined) {
-    it("--json gives DVC's diff, with DVC's ints and floats", () => {
-      const r = mlreview([cmd, "diff", aRev, "--json", ...targets], { cwd: dir });
+    it("--json gives DVC's diff, with DVC's ints and floats", async () => {
+      const r = await mlreview([cmd, "diff", aRev, "--json", ...targets], { cwd: dir });
       expect(r.code).toBe(0);
       expect(parseJson(r.stdout, 64)).toEqual(field(typed, "expected", "diff"));
     });
   }
 
   if (v.expected.errors) {
-    it("reports the unreadable file on stderr and still exits 0", () => {
-      const r = mlreview([cmd, "diff", aRev], { cwd: dir });
+    it("reports the unreadable file on stderr and still exits 0", async () => {
+      const r = await mlreview([cmd, "diff", aRev], { cwd: dir });
       expect(r.code).toBe(0);
       const errors = v.expected.errors as Record<string, Record<string, string>>;
       for (const [rev, files] of Object.entries(errors)) {
@@ -49,23 +49,23 @@ describe.each(vectors(["metrics_diff", "params_diff", "metrics_diff_cli"]))("DVC
   const withTargets = (v.expected.with_targets ?? {}) as Record<string, { diff: unknown }>;
   for (const [list, expected] of Object.entries(withTargets)) {
     const files = JSON.parse(list.replace(/'/g, '"')) as string[];
-    it(`--targets ${files.join(" ")}`, () => {
-      const r = mlreview([cmd, "diff", aRev, "--json", "--targets", ...files], { cwd: dir });
+    it(`--targets ${files.join(" ")}`, async () => {
+      const r = await mlreview([cmd, "diff", aRev, "--json", "--targets", ...files], { cwd: dir });
       expect(JSON.parse(r.stdout)).toEqual(expected.diff);
     });
   }
 
   if (v.expected.stdout) {
-    it("prints DVC's exact plain table", () => {
-      const r = mlreview(v.call.argv ?? [cmd, "diff", aRev], { cwd: dir });
+    it("prints DVC's exact plain table", async () => {
+      const r = await mlreview(v.call.argv ?? [cmd, "diff", aRev], { cwd: dir });
       expect(r.stdout).toBe(v.expected.stdout);
     });
   }
 
   const md = v.markdown ?? v.markdown_derived;
   if (md) {
-    it("--md prints DVC's Markdown table", () => {
-      const r = mlreview([cmd, "diff", aRev, "--md", ...targets], { cwd: dir });
+    it("--md prints DVC's Markdown table", async () => {
+      const r = await mlreview([cmd, "diff", aRev, "--md", ...targets], { cwd: dir });
       expect(r.stdout).toBe(md);
     });
   }

@@ -63,31 +63,31 @@ describe("DVCLive layouts", () => {
     }
 
     const out = tempDir();
-    const r = mlreview(["plots", "diff", "HEAD~1", "HEAD", "--out", out], { cwd: dir });
+    const r = await mlreview(["plots", "diff", "HEAD~1", "HEAD", "--out", out], { cwd: dir });
     expect(r.code).toBe(0);
     expect(readdirSync(out).sort()).toEqual(["dvclive_plots_metrics_acc.tsv.png", "dvclive_plots_metrics_train_loss.tsv.png"]);
     expect(r.stderr).toBe("mlreview: plot 'dvclive/plots/metrics/val.tsv': no finite data points in any revision (only NaN or infinite values)\n");
   });
 
-  it("2.x dvclive/dvc.yaml (paths relative to dvclive/) is one more dvc.yaml: metrics show equals dvc's, NaN and Infinity as Python prints them", () => {
+  it("2.x dvclive/dvc.yaml (paths relative to dvclive/) is one more dvc.yaml: metrics show equals dvc's, NaN and Infinity as Python prints them", async () => {
     const files = { "dvclive/dvc.yaml": DVCLIVE2_YAML, ...run("0.5") };
     const dir = dvcRepo([files]);
-    const ours = mlreview(["metrics", "show", "HEAD", "--json"], { cwd: dir });
+    const ours = await mlreview(["metrics", "show", "HEAD", "--json"], { cwd: dir });
     expect(ours.stderr).toBe("");
     const theirs = JSON.parse(dvc(dir, "metrics", "show", "--json").replace(/\bNaN\b/g, '"NaN"').replace(/\bInfinity\b/g, '"Infinity"')) as Record<string, unknown>;
     const mine = JSON.parse(ours.stdout.replace(/\bNaN\b/g, '"NaN"').replace(/\bInfinity\b/g, '"Infinity"')) as Record<string, unknown>;
     expect(mine.HEAD).toEqual(theirs[""]);
     expect(ours.stdout).toContain('"loss": NaN, "acc": Infinity');
-    const plots = mlreview(["plots", "diff", "HEAD", "HEAD", "--out", tempDir()], { cwd: dir });
+    const plots = await mlreview(["plots", "diff", "HEAD", "HEAD", "--out", tempDir()], { cwd: dir });
     expect(plots.stdout.trim().split("\n").map((l) => l.replace(/^.*\//, ""))).toEqual(["dvclive_plots_metrics_acc.tsv.png", "dvclive_plots_metrics_train_loss.tsv.png"]);
   });
 
-  it("DVC 2's stage `live:` key: DVC 3 refuses the dvc.yaml, so does mlreview, in one line and exit 0", () => {
+  it("DVC 2's stage `live:` key: DVC 3 refuses the dvc.yaml, so does mlreview, in one line and exit 0", async () => {
     const yaml = "stages:\n  train:\n    cmd: python train.py\n    live:\n      dvclive:\n        summary: true\n";
     const dir = dvcRepo([{ "dvc.yaml": yaml, "dvclive.json": '{"acc": 0.5}\n', "dvclive/acc.tsv": "timestamp\tstep\tacc\n1\t0\t0.5\n" }]);
     const theirs = JSON.parse(dvc(dir, "metrics", "show", "--json")) as Record<string, { error?: { type: string } }>;
     expect(theirs[""]?.error?.type).toBe("YAMLValidationError");
-    const ours = mlreview(["metrics", "show", "HEAD", "--json"], { cwd: dir });
+    const ours = await mlreview(["metrics", "show", "HEAD", "--json"], { cwd: dir });
     expect(ours.code).toBe(0);
     expect(ours.stderr).toBe("mlreview: HEAD: dvc.yaml: stages.train.live: the stage key 'live' was removed in DVC 3.0, which refuses this dvc.yaml (declare DVCLive's files under metrics:/plots:)\n");
   });

@@ -29,7 +29,7 @@ const CASES: { id: string; path: string; shown?: string; line: { workspace: RegE
 
 describe("paths out of the repository: refused by name, at a commit and in the workspace", () => {
   let r: CliResult;
-  beforeAll(() => {
+  beforeAll(async () => {
     const files: Files = {
       "dvc.yaml": `metrics:\n${[...CASES.map((c) => c.path), "C:\\secret.json", "good.json"].map((p) => `  - ${JSON.stringify(p)}\n`).join("")}`,
       "good.json": '{"acc": 0.5}',
@@ -41,7 +41,7 @@ describe("paths out of the repository: refused by name, at a commit and in the w
     const dir = makeRepo({ commits: [files], workspace: { ...files, "good.json": '{"acc": 0.75}' } });
     // What the `../*.json` glob would reach if it were followed out of the repository.
     writeFileSync(join(dir, "..", "sibling.json"), '{"stolen": 3}');
-    r = mlreview(["metrics", "diff", "HEAD", "--all", "--md"], { cwd: dir });
+    r = await mlreview(["metrics", "diff", "HEAD", "--all", "--md"], { cwd: dir });
   });
 
   it("exit 0, nothing from outside, the good file still diffs", () => {

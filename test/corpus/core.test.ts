@@ -140,7 +140,7 @@ describe("M6: nothing under .git is read, through a symlink or by name", () => {
     git(dir, "config", "http.https://github.com/.extraheader", `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`);
     git(dir, "config", "mlreview.leak", token);
     const out = tempDir("mlreview-out-");
-    const runs = [mlreview(["metrics", "diff", "--md"], { cwd: dir }), mlreview(["report", "--base", "HEAD", "--out", out], { cwd: dir })];
+    const runs = [await mlreview(["metrics", "diff", "--md"], { cwd: dir }), await mlreview(["report", "--base", "HEAD", "--out", out], { cwd: dir })];
     const written = readdirSync(out).map((f) => readFileSync(join(out, f)).toString("latin1"));
     const b64 = Buffer.from(`x-access-token:${token}`).toString("base64");
     for (const text of [...runs.flatMap((r) => [r.stdout, r.stderr]), ...written]) {

@@ -11,7 +11,8 @@ import nock from "nock";
 import { createNodeMiddleware, Probot } from "probot";
 import { afterAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app/index.js";
-import { mlreview } from "../helpers/cli.js";
+// End to end on purpose: what a real process environment holds must not reach git.
+import { mlreviewBinary as mlreview } from "../helpers/cli.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
 import { gitHttpServer } from "../helpers/git-http.js";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";

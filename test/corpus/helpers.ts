@@ -1,8 +1,7 @@
-import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CLI, type CliResult } from "../helpers/cli.js";
+import { mlreview, type CliResult } from "../helpers/cli.js";
 
 export const FILES = fileURLToPath(new URL("./files/", import.meta.url));
 
@@ -24,8 +23,5 @@ export async function timed<T>(fn: () => T | Promise<T>): Promise<{ value: T; ms
 /** Lines of the CLI's stderr that name `file` for `rev`. */
 export const linesFor = (stderr: string, rev: string, file: string): string[] => stderr.split("\n").filter((l) => l.startsWith(`mlreview: ${rev}: ${file}: `));
 
-/** The built CLI, as test/helpers/cli.ts runs it, with room for the huge outputs of this corpus. */
-export function mlreviewBig(args: string[], opts: { cwd: string; env?: Record<string, string> }): CliResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: opts.cwd, encoding: "utf8", env: { ...process.env, ...opts.env }, timeout: 60_000, maxBuffer: 256 * 1024 * 1024 });
-  return { stdout: r.stdout, stderr: r.stderr, code: r.status };
-}
+/** The CLI in-process, as test/helpers/cli.ts runs it: no pipe buffer to outgrow with the huge outputs of this corpus. */
+export const mlreviewBig = (args: string[], opts: { cwd: string; env?: Record<string, string> }): Promise<CliResult> => mlreview(args, opts);

@@ -26,7 +26,7 @@ const PNG = Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010806000
 
 describe("injection from keys, values, paths, branch names and titles is inert", () => {
   let md: string;
-  beforeAll(() => {
+  beforeAll(async () => {
     const cfg = `metrics: [metrics.json, ${JSON.stringify(HTML_PATH)}]\nimages: [${JSON.stringify(IMAGE_PATH)}]\nplots:\n  - id: loss\n    file: loss.csv\n    title: ${JSON.stringify(PLOT_TITLE)}\n`;
     const base = { ".mlreview.yml": cfg, "metrics.json": metrics(1), [HTML_PATH]: '{"acc": 1}', "params.yaml": "note: plain\n", "loss.csv": "step,loss\n0,1\n1,0.5\n", [IMAGE_PATH]: PNG };
     const dir = makeRepo({ commits: [base] });
@@ -34,7 +34,7 @@ describe("injection from keys, values, paths, branch names and titles is inert",
     writeFiles(dir, { "metrics.json": metrics(2), [HTML_PATH]: '{"acc": 2}', "params.yaml": 'note: "line one\\n# heading </details><script>x</script>"\n', "loss.csv": "step,loss\n0,0.9\n1,0.4\n" });
     git(dir, "commit", "-qam", "head");
     const out = join(tempDir(), "out");
-    const r = mlreview(["report", "--base", "main", "--head", BRANCH, "--out", out], { cwd: dir });
+    const r = await mlreview(["report", "--base", "main", "--head", BRANCH, "--out", out], { cwd: dir });
     expect(r.stderr).toBe("");
     md = readFileSync(join(out, "report.md"), "utf8");
   });

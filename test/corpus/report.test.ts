@@ -15,7 +15,7 @@ import { setTelemetrySink } from "../../src/telemetry.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
 import { gitHttpServer, type GitHttpServer } from "../helpers/git-http.js";
 import { renderGfm, tagsOf, textOf } from "../helpers/gfm.js";
-import { mlreview } from "../helpers/cli.js";
+import { mlreview, mlreviewBinary } from "../helpers/cli.js";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
 import { example } from "../github/helpers.js";
 import { memTree } from "../plots/helpers.js";
@@ -48,12 +48,12 @@ describe("mentions, references, autolinks and invisible characters, rendered as 
   let markdown: string;
   let html: string;
   let text: string;
-  beforeAll(() => {
+  beforeAll(async () => {
     const dir = makeRepo({ commits: [{ "metrics.json": metrics(1) }] });
     git(dir, "checkout", "-q", "-b", BRANCH);
     writeFiles(dir, { "metrics.json": metrics(2) });
     git(dir, "commit", "-qam", "head");
-    const r = mlreview(["report", "--base", "main", "--head", BRANCH], { cwd: dir });
+    const r = await mlreview(["report", "--base", "main", "--head", BRANCH], { cwd: dir });
     expect(r.stderr).toBe("");
     markdown = r.stdout;
     html = renderGfm(markdown);
@@ -150,7 +150,7 @@ describe("the check run on GitHub is as inert as the comment", () => {
 });
 
 describe("a report of thousands of plots, images and crossed thresholds", () => {
-  it(title("B05"), () => {
+  it(title("B05"), async () => {
     const N = 2_000;
     const groups = (acc: number) => JSON.stringify(Object.fromEntries(Array.from({ length: N }, (_, i) => [`g${i}`, { acc }])));
     const images = Array.from({ length: N }, (_, i) => `img/i${i}.png`);
@@ -169,7 +169,7 @@ describe("a report of thousands of plots, images and crossed thresholds", () => 
     writeFiles(dir, files(0.5, "0.4"));
     git(dir, "commit", "-qam", "head");
     const out = join(tempDir(), "out");
-    const r = mlreviewBig(["report", "--base", "main", "--head", "feature", "--out", out], { cwd: dir });
+    const r = await mlreviewBig(["report", "--base", "main", "--head", "feature", "--out", out], { cwd: dir });
     expect([r.code, r.stderr]).toEqual([0, ""]);
     const md = readFileSync(join(out, "report.md"), "utf8");
     expect(md.length).toBeLessThanOrEqual(MAX);
@@ -249,7 +249,7 @@ describe("many and slow plots: a cap per report, a render budget per report, tur
 });
 
 describe("the fontconfig file", () => {
-  it(title("B09"), () => {
+  it(title("B09"), async () => {
     // A private TMPDIR stands for /tmp: the old path is predictable there in the same way.
     const tmp = tempDir();
     const planted = tempDir();
@@ -259,7 +259,8 @@ describe("the fontconfig file", () => {
     writeFiles(dir, { "loss.csv": "step,loss\n0,0.9\n1,0.4\n" });
     const out = join(tempDir(), "out");
     mkdirSync(out);
-    const r = mlreview(["report", "--out", out], { cwd: dir, env: { TMPDIR: tmp } });
+    // End to end: the private directory lives as long as the process, so this needs a process of its own.
+    const r = mlreviewBinary(["report", "--out", out], { cwd: dir, env: { TMPDIR: tmp } });
     expect(r.stderr).toBe("");
     expect(readFileSync(join(out, "report.md"), "utf8")).toMatch(/^!\[loss\.csv\]\(\.\/loss\.csv\.png\)$/m);
     expect(readdirSync(planted)).toEqual(["canary"]);

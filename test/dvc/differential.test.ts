@@ -176,14 +176,14 @@ afterAll(async () => {
 });
 
 /** mlreview with a cache dir of its own per call, so nothing comes from an earlier run. */
-function ours(cwd: string, args: string[]) {
-  return mlreview(args, { cwd, env: { ...dvcEnv(), MLREVIEW_DATA_DIR: tempDir("mlreview-data-") } });
+async function ours(cwd: string, args: string[]) {
+  return await mlreview(args, { cwd, env: { ...dvcEnv(), MLREVIEW_DATA_DIR: tempDir("mlreview-data-") } });
 }
 
-function both(clone: string, args: string[]): { dvc: unknown; ours: unknown; dvcErr: string; oursErr: string } {
+async function both(clone: string, args: string[]): Promise<{ dvc: unknown; ours: unknown; dvcErr: string; oursErr: string }> {
   const d = runDvc(clone, [...args, "--json"]);
   expect(d.code, d.stderr).toBe(0);
-  const o = ours(clone, [...args, "--json"]);
+  const o = await ours(clone, [...args, "--json"]);
   expect(o.code, o.stderr).toBe(0);
   return { dvc: JSON.parse(d.stdout), ours: JSON.parse(o.stdout), dvcErr: d.stderr, oursErr: o.stderr };
 }
@@ -196,8 +196,8 @@ describe.each(["local", "s3"])("against the real dvc, %s remote, clone with noth
     for (const p of [".dvc/cache", "eval", "train_metrics.json", "added.yaml", "legacy/metrics.yaml"]) expect(existsSync(join(clone(), p)), p).toBe(false);
   });
 
-  it("metrics diff A B --json: the same JSON, read from the remote (DVC 3, DVC 2, .dvc, dir, foreach, wdir)", () => {
-    const r = both(clone(), ["metrics", "diff", A, B]);
+  it("metrics diff A B --json: the same JSON, read from the remote (DVC 3, DVC 2, .dvc, dir, foreach, wdir)", async () => {
+    const r = await both(clone(), ["metrics", "diff", A, B]);
     // Guard against two empty outputs agreeing: DVC itself found every kind of out.
     expect(Object.keys(r.dvc as object).sort()).toEqual(
       ["added.yaml", "added_dir/m.json", "eval/metrics.json", "eval/scores.yaml", "legacy/dir/m.json", "legacy/metrics.yaml", "shards/a.yaml", "shards/bb.yaml", "sub/out/sub_metrics.json", "summary.json", "train_metrics.json"].sort(),
@@ -206,32 +206,32 @@ describe.each(["local", "s3"])("against the real dvc, %s remote, clone with noth
     expect(r.oursErr).toBe("");
   });
 
-  it("metrics diff --all: unchanged entries too", () => {
-    const r = both(clone(), ["metrics", "diff", A, B, "--all"]);
+  it("metrics diff --all: unchanged entries too", async () => {
+    const r = await both(clone(), ["metrics", "diff", A, B, "--all"]);
     expect((r.dvc as Record<string, Record<string, unknown>>)["train_metrics.json"]).toHaveProperty("epochs");
     expect(r.ours).toEqual(r.dvc);
   });
 
-  it("params diff A B --json and --all", () => {
-    const r = both(clone(), ["params", "diff", A, B]);
+  it("params diff A B --json and --all", async () => {
+    const r = await both(clone(), ["params", "diff", A, B]);
     expect(Object.keys(r.dvc as object).sort()).toEqual(["params.yaml", "sub/params.yaml"]);
     expect(r.ours).toEqual(r.dvc);
-    const all = both(clone(), ["params", "diff", A, B, "--all"]);
+    const all = await both(clone(), ["params", "diff", A, B, "--all"]);
     expect((all.dvc as Record<string, Record<string, unknown>>)["params.yaml"]).toHaveProperty("prepare.split");
     expect(all.ours).toEqual(all.dvc);
   });
 
-  it("metrics show -a --json: every branch, the clean workspace hidden as DVC does (dvc has no revision arguments)", () => {
+  it("metrics show -a --json: every branch, the clean workspace hidden as DVC does (dvc has no revision arguments)", async () => {
     git(clone(), "branch", "-f", "base", A);
-    const r = both(clone(), ["metrics", "show", "-a"]);
+    const r = await both(clone(), ["metrics", "show", "-a"]);
     expect(Object.keys(r.dvc as object).sort()).toEqual(["base", "main"]);
     expect(r.ours).toEqual(r.dvc);
   });
 });
 
 describe("an object deleted from the remote", () => {
-  it("metrics diff: both tools drop the two unreadable files of B, keep the rest, exit 0", () => {
-    const r = both(clones.partial!, ["metrics", "diff", A, B]);
+  it("metrics diff: both tools drop the two unreadable files of B, keep the rest, exit 0", async () => {
+    const r = await both(clones.partial!, ["metrics", "diff", A, B]);
     expect(r.ours).toEqual(r.dvc);
     const dvcDiff = r.dvc as Record<string, Record<string, { old: unknown; new: unknown }>>;
     // B's side of the two files is empty for DVC: every key's new value is null.
@@ -240,9 +240,9 @@ describe("an object deleted from the remote", () => {
     for (const path of ["train_metrics.json", "eval/metrics.json"]) expect(r.oursErr).toContain(path);
   });
 
-  it("metrics show -a: the same files carry an error in both, the others their data", () => {
+  it("metrics show -a: the same files carry an error in both, the others their data", async () => {
     git(clones.partial!, "branch", "-f", "base", A);
-    const r = both(clones.partial!, ["metrics", "show", "-a"]);
+    const r = await both(clones.partial!, ["metrics", "show", "-a"]);
     type Shown = Record<string, { data?: Record<string, { data?: unknown; error?: unknown }> }>;
     const errors = (s: Shown, rev: string) =>
       Object.entries(s[rev]?.data ?? {})

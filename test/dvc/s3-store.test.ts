@@ -207,7 +207,7 @@ describe("openS3, operator mode (the operator's rule only)", () => {
 });
 
 describe("the CLI on a DVC project whose outs the real dvc pushed to S3 (moto)", () => {
-  it("diffs the metrics of two revisions from the remote alone, as dvc does, with the keys in config.local", { timeout: 120_000 }, () => {
+  it("diffs the metrics of two revisions from the remote alone, as dvc does, with the keys in config.local", { timeout: 120_000 }, async () => {
     const work = tempDir();
     git(work, "init", "-q", "-b", "main");
     dvc(work, "init", "-q");
@@ -235,7 +235,7 @@ describe("the CLI on a DVC project whose outs the real dvc pushed to S3 (moto)",
     rmSync(join(work, "eval"), { recursive: true, force: true });
 
     const env = { MLREVIEW_DATA_DIR: tempDir(), AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "" };
-    const r = mlreview(["metrics", "diff", "main", "feature", "--json"], { cwd: work, env });
+    const r = await mlreview(["metrics", "diff", "main", "feature", "--json"], { cwd: work, env });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const ours = JSON.parse(r.stdout);

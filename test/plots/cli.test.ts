@@ -3,9 +3,9 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { registerPlotsCommand } from "../../src/cli/commands/plots.js";
-import { CLI } from "../helpers/cli.js";
+import { mlreviewBinary } from "../helpers/cli.js";
 import { countColour, pixels } from "./helpers.js";
 
 const git = (cwd: string, ...args: string[]) =>
@@ -29,16 +29,9 @@ describe("mlreview plots diff", () => {
 
     const stdout: string[] = [];
     const stderr: string[] = [];
-    const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => (stdout.push(String(s)), true));
-    const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => (stderr.push(String(s)), true));
-    try {
-      const plots = new Command("plots").exitOverride();
-      registerPlotsCommand(plots);
-      await plots.parseAsync(["diff", "--out", out, "-R", repo], { from: "user" });
-    } finally {
-      o.mockRestore();
-      e.mockRestore();
-    }
+    const plots = new Command("plots").exitOverride();
+    registerPlotsCommand(plots, { cwd: repo, env: {}, stdout: { write: (s: string) => stdout.push(s) }, stderr: { write: (s: string) => stderr.push(s) } });
+    await plots.parseAsync(["diff", "--out", out, "-R", repo], { from: "user" });
     expect(readdirSync(out)).toEqual(["logs_loss.tsv.png"]);
     expect(stdout).toEqual([`${join(out, "logs_loss.tsv.png")}\n`]);
     expect(stderr).toEqual(["mlreview: plot 'broken': workspace: Could not find provided field ('nope') in data fields ('step, loss').; HEAD: Could not find provided field ('nope') in data fields ('step, loss').\n"]);
@@ -57,7 +50,8 @@ describe("mlreview plots diff", () => {
     for (let i = 0; i < n; i++) writeFileSync(join(repo, `logs/p${i}.csv`), `step,loss\n0,${i}\n1,${i + 1}\n`);
     git(repo, "add", ".");
     git(repo, "commit", "-qm", "base");
-    execFileSync(process.execPath, [CLI, "plots", "diff", "HEAD", "--out", out], { cwd: repo, stdio: "pipe" });
+    // End to end: the built binary, its render processes and its exit.
+    expect(mlreviewBinary(["plots", "diff", "HEAD", "--out", out], { cwd: repo }).code).toBe(0);
     expect(readdirSync(out).length).toBe(n);
   }, 120_000);
 });

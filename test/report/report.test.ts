@@ -24,9 +24,9 @@ describe("mlreview report", () => {
     "params.yaml": "lr: 0.00000000000000000001\nlayers: [64, 32, 16]\n",
   };
 
-  it("compares the workspace with the merge-base of the default branch: summary, tables, footer", () => {
+  it("compares the workspace with the merge-base of the default branch: summary, tables, footer", async () => {
     const dir = prRepo(base, head);
-    const r = mlreview(["report"], { cwd: dir });
+    const r = await mlreview(["report"], { cwd: dir });
     expect(r.code).toBe(0);
     const md = r.stdout;
     expect(md.startsWith("<!-- mlreview:report -->\n### ML results: workspace vs main\n")).toBe(true);
@@ -40,11 +40,11 @@ describe("mlreview report", () => {
     expect(md).toContain(`Compared workspace against main (${mergeBase}) by mlreview.`);
   });
 
-  it("--out writes report.md with the plots beside it, linked relatively", () => {
+  it("--out writes report.md with the plots beside it, linked relatively", async () => {
     const files = { ...base, "train.csv": "step,loss\n0,1\n1,0.5\n", "dvc.yaml": "metrics: [metrics.json]\nplots:\n  - train.csv:\n      y: loss\n      title: Loss\n" };
     const dir = prRepo(files, { ...head, "train.csv": "step,loss\n0,0.9\n1,0.4\n" });
     const out = join(tempDir(), "report");
-    const r = mlreview(["report", "--out", out], { cwd: dir });
+    const r = await mlreview(["report", "--out", out], { cwd: dir });
     expect(r.stdout.trim()).toBe(join(out, "report.md"));
     const md = readFileSync(join(out, "report.md"), "utf8");
     expect(md).toContain("![Loss](./train.csv.png)");
@@ -52,25 +52,25 @@ describe("mlreview report", () => {
     expect(png.subarray(1, 4).toString()).toBe("PNG");
   });
 
-  it("thresholds from the config fail the report with the reason (--json)", () => {
+  it("thresholds from the config fail the report with the reason (--json)", async () => {
     const config = ".mlreview.yml";
     const cfg = "metrics: [metrics.json]\nthresholds:\n  - metric: eval.accuracy\n    max_drop: 0.01\n  - metric: loss\n    max: 0.45\n";
     const dir = prRepo({ ...base, [config]: cfg }, { ...head, [config]: cfg });
-    const out = JSON.parse(mlreview(["report", "--json"], { cwd: dir }).stdout) as { conclusion: string; breaches: { reason: string }[]; summary: string };
+    const out = JSON.parse((await mlreview(["report", "--json"], { cwd: dir })).stdout) as { conclusion: string; breaches: { reason: string }[]; summary: string };
     expect(out.conclusion).toBe("failure");
     expect(out.breaches.map((b) => b.reason)).toEqual(["eval.accuracy (metrics.json) dropped by 0.02 (max_drop 0.01)"]);
     expect(out.summary).toMatch(/; 1 threshold crossed\.$/);
     const ok = prRepo({ ...base, [config]: cfg.replace("0.01", "0.05") }, { ...head, [config]: cfg.replace("0.01", "0.05") });
-    expect(JSON.parse(mlreview(["report", "--json"], { cwd: ok }).stdout).conclusion).toBe("success");
+    expect(JSON.parse((await mlreview(["report", "--json"], { cwd: ok })).stdout).conclusion).toBe("success");
   });
 
-  it("a configured direction wins over the name", () => {
+  it("a configured direction wins over the name", async () => {
     const cfg = "direction: {loss: higher}\n";
     const dir = prRepo({ ...base, ".mlreview.yml": cfg }, { ...head, ".mlreview.yml": cfg });
-    expect(mlreview(["report"], { cwd: dir }).stdout).toContain("| metrics.json | eval.loss | 0.5 | 0.4 | ▼ -0.1 | -20.0% |");
+    expect((await mlreview(["report"], { cwd: dir })).stdout).toContain("| metrics.json | eval.loss | 0.5 | 0.4 | ▼ -0.1 | -20.0% |");
   });
 
-  it("keys, values and paths from the repository cannot inject HTML, links, mentions or table cells", () => {
+  it("keys, values and paths from the repository cannot inject HTML, links, mentions or table cells", async () => {
     const evil = {
       "<img src=x onerror=alert(1)>": 1,
       "a|b": 1,
@@ -81,7 +81,7 @@ describe("mlreview report", () => {
     };
     const bump = Object.fromEntries(Object.entries(evil).map(([k, v]) => [k, typeof v === "number" ? 2 : "<b>changed</b>"]));
     const dir = prRepo({ "metrics.json": JSON.stringify(evil) }, { "metrics.json": JSON.stringify(bump) });
-    const md = mlreview(["report"], { cwd: dir }).stdout;
+    const md = (await mlreview(["report"], { cwd: dir })).stdout;
     expect(md).not.toMatch(/<img|<script|<\/details>|<b>/);
     expect(md).not.toContain("](https://");
     expect(md).not.toContain("@acme");
@@ -91,10 +91,10 @@ describe("mlreview report", () => {
     for (const line of md.split("\n").filter((l) => l.startsWith("| metrics.json"))) expect(line.split(" | ")).toHaveLength(6);
   });
 
-  it("20,000 changed metrics fit in one comment: whole rows, and a line saying what was left out", () => {
+  it("20,000 changed metrics fit in one comment: whole rows, and a line saying what was left out", async () => {
     const many = (shift: number) => JSON.stringify(Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`layer_${i}.score`, i + shift])));
     const dir = prRepo({ "metrics.json": many(0), "params.yaml": "lr: 1\n" }, { "metrics.json": many(1), "params.yaml": "lr: 2\n" });
-    const md = mlreview(["report"], { cwd: dir }).stdout;
+    const md = (await mlreview(["report"], { cwd: dir })).stdout;
     expect(md.length).toBeLessThanOrEqual(MAX);
     expect(md.length).toBeGreaterThan(MAX - 2_000); // the budget is used, not wasted
     const rows = md.split("\n").filter((l) => l.startsWith("| metrics.json | layer\\_"));
@@ -106,10 +106,10 @@ describe("mlreview report", () => {
     expect(existsSync(dir)).toBe(true);
   });
 
-  it("when rows must be cut, a regression is kept even if it sorts last", () => {
+  it("when rows must be cut, a regression is kept even if it sorts last", async () => {
     const many = (shift: number, acc: number) => JSON.stringify({ ...Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`m${i}`, i + shift])), zzz_accuracy: acc });
     const dir = prRepo({ "metrics.json": many(0, 0.9) }, { "metrics.json": many(1, 0.8) });
-    const md = mlreview(["report"], { cwd: dir }).stdout;
+    const md = (await mlreview(["report"], { cwd: dir })).stdout;
     expect(md.length).toBeLessThanOrEqual(MAX);
     expect(md).toContain("| metrics.json | zzz\\_accuracy | 0.9 | 0.8 | ▼ -0.1 | -11.1% |");
     expect(md).toMatch(/_\d+ more changed metrics not shown/);

@@ -1,7 +1,9 @@
 import type { Command } from "commander";
 import { diffRevisions, type Kind } from "../../compare/index.js";
 import { diffTable } from "../../report/dvc-tables.js";
+import { defaultObjectCacheDir } from "../../revisions/dvc/cache.js";
 import { openRevisions, WORKSPACE } from "../../revisions/index.js";
+import { fromCwd, type CliIo } from "../io.js";
 import { defaultMaxFileSize, limitsOf, MAX_FILE_SIZE_HELP, parsePrecision, parseSize, type RepoOptions } from "../options.js";
 import { diffJson, displayPaths, reportProblems } from "../output.js";
 
@@ -17,7 +19,7 @@ interface DiffFlags extends RepoOptions {
 const DEFAULT_PRECISION = 5;
 
 /** `metrics diff` and `params diff` share DVC's shape; params has no Change column and no rounding. */
-export function addDiffCommand(parent: Command, kind: Kind): void {
+export function addDiffCommand(parent: Command, kind: Kind, io: CliIo): void {
   const cmd = parent
     .command("diff")
     .description(`show changes in ${kind} between two revisions (like \`dvc ${kind} diff\`)`)
@@ -29,21 +31,21 @@ export function addDiffCommand(parent: Command, kind: Kind): void {
     .option("--no-path", "hide the Path column")
     .option("--targets <files...>", `read only these files, whole, declared or not`)
     .option("-R, --repo <dir>", "repository to read (default: the current directory)")
-    .option("--max-file-size <size>", MAX_FILE_SIZE_HELP, parseSize, defaultMaxFileSize());
+    .option("--max-file-size <size>", MAX_FILE_SIZE_HELP, parseSize, defaultMaxFileSize(io.env));
   if (kind === "metrics") cmd.option("--precision <n>", `round floats to n decimal places (default ${DEFAULT_PRECISION})`, parsePrecision);
   cmd.action(async (aRev: string, bRev: string, flags: DiffFlags) => {
     const limits = limitsOf(flags);
-    const revs = await openRevisions(flags.repo ?? process.cwd(), aRev, bRev, { maxFileBytes: limits.maxFileBytes });
+    const revs = await openRevisions(fromCwd(io, flags.repo ?? "."), aRev, bRev, { maxFileBytes: limits.maxFileBytes, objectCacheDir: defaultObjectCacheDir(io.env) });
     try {
       const opts = { all: flags.all ?? false, limits, ...(flags.targets ? { targets: flags.targets } : {}) };
       const result = await diffRevisions(kind, revs.base, revs.head, opts);
-      reportProblems(result.problems);
-      const diff = displayPaths(result.diff, revs.root, process.cwd(), flags.repo !== undefined);
+      reportProblems(result.problems, io.stderr);
+      const diff = displayPaths(result.diff, revs.root, io.cwd, flags.repo !== undefined);
       if (flags.json) {
-        process.stdout.write(`${diffJson(diff)}\n`);
+        io.stdout.write(`${diffJson(diff, io.stdout)}\n`);
         return;
       }
-      process.stdout.write(
+      io.stdout.write(
         diffTable(diff, {
           title: kind === "metrics" ? "Metric" : "Param",
           aRev,

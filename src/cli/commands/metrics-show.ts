@@ -5,9 +5,11 @@ import { collect } from "../../compare/index.js";
 import type { Value } from "../../formats/value.js";
 import { metricsShowTable, type ShownRevision } from "../../report/dvc-tables.js";
 import { pyJsonDumps } from "../../report/py-json.js";
+import { defaultObjectCacheDir } from "../../revisions/dvc/cache.js";
 import { openRevisionList, repoRoot, WORKSPACE } from "../../revisions/index.js";
 import { defaultMaxFileSize, limitsOf, MAX_FILE_SIZE_HELP, parsePrecision, parseSize, type RepoOptions } from "../options.js";
 import { reportProblems } from "../output.js";
+import { fromCwd, type CliIo } from "../io.js";
 
 interface ShowFlags extends RepoOptions {
   json?: boolean;
@@ -17,7 +19,7 @@ interface ShowFlags extends RepoOptions {
 }
 
 /** `metrics show [REV...]`: the workspace by default; a Revision column when revisions are named. */
-export function addShowCommand(metrics: Command): void {
+export function addShowCommand(metrics: Command, io: CliIo): void {
   metrics
     .command("show")
     .description("print the metrics of the workspace or of the given revisions (like `dvc metrics show`)")
@@ -27,19 +29,19 @@ export function addShowCommand(metrics: Command): void {
     .option("--md", "print a Markdown table")
     .option("--precision <n>", "round floats to n decimal places (default 5)", parsePrecision)
     .option("-R, --repo <dir>", "repository to read (default: the current directory)")
-    .option("--max-file-size <size>", MAX_FILE_SIZE_HELP, parseSize, defaultMaxFileSize())
+    .option("--max-file-size <size>", MAX_FILE_SIZE_HELP, parseSize, defaultMaxFileSize(io.env))
     .action(async (revArgs: string[], flags: ShowFlags) => {
-      const dir = flags.repo ?? process.cwd();
+      const dir = fromCwd(io, flags.repo ?? ".");
       const revs = revArgs.length ? [...revArgs] : [WORKSPACE];
       if (flags.allBranches) {
         const branches = await simpleGit({ baseDir: await repoRoot(dir) }).env(childEnv({}, { network: false })).branchLocal();
         revs.push(...branches.all.filter((b) => !revs.includes(b)));
       }
       const limits = limitsOf(flags);
-      const opened = await openRevisionList(dir, revs, { maxFileBytes: limits.maxFileBytes });
+      const opened = await openRevisionList(dir, revs, { maxFileBytes: limits.maxFileBytes, objectCacheDir: defaultObjectCacheDir(io.env) });
       try {
         const collected = await Promise.all(opened.trees.map((t) => collect("metrics", t, { limits })));
-        for (const c of collected) reportProblems(c.problems);
+        for (const c of collected) reportProblems(c.problems, io.stderr);
         const shown: ShownRevision[] = collected.map((c) => {
           const files = new Map<string, Value | undefined>(c.files);
           for (const p of c.problems) if (p.path) files.set(p.path, undefined);
@@ -54,11 +56,11 @@ export function addShowCommand(metrics: Command): void {
               s.failed ? { error: problem(s.rev) } : { data: new Map([...s.files].map(([p, v]) => [p, v === undefined ? { error: problem(s.rev, p) } : { data: v }])) },
             ]),
           );
-          process.stdout.write(`${pyJsonDumps(out, process.stdout.isTTY ? 2 : undefined)}\n`);
+          io.stdout.write(`${pyJsonDumps(out, io.stdout.isTTY ? 2 : undefined)}\n`);
           return;
         }
         const showRevision = revArgs.length > 0 || (flags.allBranches ?? false);
-        process.stdout.write(metricsShowTable(shown, { markdown: flags.md ?? false, showRevision, precision: flags.precision || 5 }));
+        io.stdout.write(metricsShowTable(shown, { markdown: flags.md ?? false, showRevision, precision: flags.precision || 5 }));
       } finally {
         await opened.close();
       }

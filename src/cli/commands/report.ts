@@ -5,8 +5,10 @@ import { closeRenderer } from "../../plots/index.js";
 import type { Publish } from "../../report/index.js";
 import { runReport } from "../../report/run.js";
 import { pyJsonDumps } from "../../report/py-json.js";
+import { defaultObjectCacheDir } from "../../revisions/dvc/cache.js";
 import { defaultBase, openRevisions, WORKSPACE } from "../../revisions/index.js";
 import { uniqueFileNames } from "../file-names.js";
+import { fromCwd, type CliIo } from "../io.js";
 import { defaultMaxFileSize, limitsOf, MAX_FILE_SIZE_HELP, parseSize, type RepoOptions } from "../options.js";
 
 interface ReportFlags extends RepoOptions {
@@ -17,7 +19,7 @@ interface ReportFlags extends RepoOptions {
 }
 
 /** `report`: what the bot posts, built locally: stdout, or DIR/report.md with the PNGs beside it. */
-export function addReportCommand(program: Command): void {
+export function addReportCommand(program: Command, io: CliIo): void {
   program
     .command("report")
     .description("build the full report (metrics, params, plots, images) the bot would post")
@@ -26,29 +28,29 @@ export function addReportCommand(program: Command): void {
     .option("-o, --out <dir>", "write report.md and the plot images into this directory")
     .option("--json", "print the report's data as JSON (summary, verdicts, thresholds, Markdown)")
     .option("-R, --repo <dir>", "repository to read (default: the current directory)")
-    .option("--max-file-size <size>", MAX_FILE_SIZE_HELP, parseSize, defaultMaxFileSize())
+    .option("--max-file-size <size>", MAX_FILE_SIZE_HELP, parseSize, defaultMaxFileSize(io.env))
     .action(async (flags: ReportFlags) => {
-      const dir = flags.repo ?? process.cwd();
+      const dir = fromCwd(io, flags.repo ?? ".");
       const limits = limitsOf(flags);
       const base = flags.base ?? (await defaultBase(dir));
-      const revs = await openRevisions(dir, base, flags.head, { maxFileBytes: limits.maxFileBytes });
+      const revs = await openRevisions(dir, base, flags.head, { maxFileBytes: limits.maxFileBytes, objectCacheDir: defaultObjectCacheDir(io.env) });
       try {
         // Plots need somewhere to go: without --out they are listed, not drawn.
         const report = await runReport(revs.base, revs.head, {
           limits,
           drawPlots: flags.out !== undefined,
-          publish: flags.out ? writeBeside(flags.out) : async () => "",
+          publish: flags.out ? writeBeside(fromCwd(io, flags.out)) : async () => "",
         });
         if (flags.json) {
           const rows = report.metrics.map((r) => ({ ...r }));
-          process.stdout.write(`${pyJsonDumps({ summary: report.summary, conclusion: report.conclusion, breaches: report.breaches.map((b) => ({ ...b })), metrics: rows, omitted: report.omitted, markdown: report.markdown } as never)}\n`);
+          io.stdout.write(`${pyJsonDumps({ summary: report.summary, conclusion: report.conclusion, breaches: report.breaches.map((b) => ({ ...b })), metrics: rows, omitted: report.omitted, markdown: report.markdown } as never)}\n`);
         } else if (flags.out) {
-          await mkdir(flags.out, { recursive: true });
-          await writeFile(join(flags.out, "report.md"), report.markdown);
-          process.stdout.write(`${join(flags.out, "report.md")}\n`);
+          await mkdir(fromCwd(io, flags.out), { recursive: true });
+          await writeFile(fromCwd(io, join(flags.out, "report.md")), report.markdown);
+          io.stdout.write(`${join(flags.out, "report.md")}\n`);
         } else {
-          process.stdout.write(report.markdown);
-          if (report.plotCount > 0) process.stderr.write(`mlreview: ${report.plotCount} plot(s) not drawn: pass --out DIR to render them\n`);
+          io.stdout.write(report.markdown);
+          if (report.plotCount > 0) io.stderr.write(`mlreview: ${report.plotCount} plot(s) not drawn: pass --out DIR to render them\n`);
         }
       } finally {
         await revs.close();
