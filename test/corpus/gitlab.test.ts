@@ -202,7 +202,7 @@ describe("forged GitLab payloads", () => {
     expect(unexpected).toEqual([]);
     expect(scope.pendingMocks()).toEqual([]);
     expect(evil.requests).toEqual([]);
-    expect(errors.at(-1)).toBe("GitLab GET /projects/1/repository/merge_base: 302 redirect not followed");
+    expect(errors.at(-1)).toBe("GitLab GET /projects/1/repository/merge_base: HTTP 302 redirect not followed");
   });
 
   it(title("L12"), async () => {

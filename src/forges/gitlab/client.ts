@@ -267,7 +267,7 @@ export class GitLabClient {
         // A redirect chain refused by getFollowingRedirects is the answer, not a lost connection.
         if (e instanceof RedirectError) throw e;
         const timedOut = timeout.aborted;
-        const code = timedOut ? `no answer within ${Math.round(this.timeoutMs / 1000)} s` : this.redact(causeCode(e));
+        const code = timedOut ? `no answer within ${duration(this.timeoutMs)}` : this.redact(errorCode(e));
         const again = attempt < this.attempts && (IDEMPOTENT.has(method) || (!timedOut && NOT_SENT.has(code)));
         if (!again) throw new GitLabApiError(0, method, what, code + tries(attempt), attempt);
         await this.pause(method, what, code, attempt, undefined, signal);
@@ -343,6 +343,14 @@ export class GitLabClient {
 
 /** The path without its query: what an error names. */
 const bare = (path: string) => path.split("?")[0]!;
+
+/** undici wraps the socket's error as `cause`; other fetches (and interceptors) throw it as is. */
+function errorCode(e: unknown): string {
+  const own = (e as { code?: unknown } | null)?.code;
+  return typeof own === "string" && /^[A-Z][A-Z0-9_]{1,40}$/.test(own) ? own : causeCode(e);
+}
+
+const duration = (ms: number) => (ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`);
 
 const tries = (n: number) => (n > 1 ? ` (gave up after ${n} attempts)` : "");
 
