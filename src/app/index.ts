@@ -103,9 +103,6 @@ export function createApp(settings: AppSettings = settingsFromEnv(), deps: AppDe
         case "runner.github":
           await runners?.service.onWorkflowJob(await probot.auth(installation), (task.data as { payload: WorkflowJobPayload }).payload);
           return;
-        case "runner.gitlab":
-          await runners?.service.onGitLabJob(task.data);
-          return;
         default:
           probot.log.warn({ kind: task.kind }, "mlreview: unknown task kind");
       }
