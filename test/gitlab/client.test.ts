@@ -77,6 +77,15 @@ describe("GitLabClient retries", () => {
     expect(unexpected).toEqual([]);
   });
 
+  it("an artifact download answered 503 is asked again, within the caller's deadline", async () => {
+    const scope = nock(API).get("/projects/1/jobs/2/artifacts").reply(503, "busy").get("/projects/1/jobs/2/artifacts").reply(200, "PK", { "content-type": "application/zip" });
+    const { c, delays } = client();
+    const res = await c.download("/projects/1/jobs/2/artifacts", AbortSignal.timeout(10_000));
+    expect(await res.text()).toBe("PK");
+    expect(delays).toHaveLength(1);
+    expect(scope.pendingMocks()).toEqual([]);
+  });
+
   it("a 4xx is GitLab's answer, not an outage: never retried", async () => {
     const scope = nock(API).post("/user/runners").reply(403, { message: "403 Forbidden" });
     const { c, delays } = client();
