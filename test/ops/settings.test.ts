@@ -1,9 +1,10 @@
 import { generateKeyPairSync } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SettingsError, settingsFromEnv, settingsSecrets, type EnvInput } from "../../src/app/settings.js";
 import { DEFAULT_HTTP_LIMITS } from "../../src/server/http-limits.js";
+import { VARIABLE_ORDER } from "../../src/settings/env.js";
 import { tempDir } from "../helpers/git-repo.js";
 
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
@@ -155,5 +156,16 @@ describe("settingsFromEnv: the environment and the operator's files, as one type
     const s = settingsFromEnv({ PORT: "3001" }, { cwd: tempDir() });
     expect([s.setupMode, s.appId, s.http?.port]).toEqual([true, undefined, 3001]);
     expect(problems({ NODE_ENV: "production" })).toHaveLength(3);
+  });
+
+  it("covers every variable the README's env table documents", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const table = readme.slice(readme.indexOf("### 2. The env file"), readme.indexOf("```sh", readme.indexOf("### 2. The env file")));
+    const documented = [...new Set([...table.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]!))];
+    // Read elsewhere, on purpose: the mode (isSetupMode), the env file's name (before there is an
+    // environment to build settings from), and the AWS SDK's own configuration (the runners' fleet).
+    const elsewhere = ["NODE_ENV", "MLREVIEW_ENV_FILE", "AWS_REGION", "AWS_ENDPOINT_URL_EC2"];
+    expect(documented.length).toBeGreaterThan(20);
+    expect(documented.filter((v) => !VARIABLE_ORDER.includes(v) && !elsewhere.includes(v))).toEqual([]);
   });
 });
