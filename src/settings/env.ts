@@ -57,20 +57,20 @@ const url = (name: string, protocols: readonly string[], message: string) => opt
 const httpUrl = (name: string, example?: string) => url(name, ["http:", "https:"], `${name} must be an http(s) URL${example ? `, e.g. ${example}` : ""}`);
 
 /** A whole number in [min, max] (digits only: no sign, no fraction, no exponent), times `unit`. */
-function whole(message: string, min: number, max: number, unit = 1, digits = 12) {
+function whole(name: string, message: string, min: number, max: number, unit = 1, digits = 12) {
   return optional(
-    text("")
+    text(name)
       .refine((s) => new RegExp(`^\\d{1,${digits}}$`).test(s) && Number(s) >= min && Number(s) <= max, message)
       .transform((s) => Number(s) * unit),
   );
 }
 const numberSetting = (name: keyof typeof NUMBERS) => {
   const n = NUMBERS[name];
-  return whole(`${name} must be a whole number from ${n.min} to ${n.max} (${n.what})`, n.min, n.max, n.unit);
+  return whole(name, `${name} must be a whole number from ${n.min} to ${n.max} (${n.what})`, n.min, n.max, n.unit);
 };
 const httpLimit = (key: keyof HttpLimits) => {
   const [lo, hi] = HTTP_LIMIT_RANGES[key];
-  return whole(`${HTTP_LIMIT_ENV[key]} must be a whole number from ${lo} to ${hi}`, lo, hi, 1, 9);
+  return whole(HTTP_LIMIT_ENV[key], `${HTTP_LIMIT_ENV[key]} must be a whole number from ${lo} to ${hi}`, lo, hi, 1, 9);
 };
 
 /** An operator's file: read relative to cwd and parsed once; a problem is one line prefixed with the variable. */
