@@ -5,7 +5,7 @@ import { DEFAULT_LIMITS } from "../formats/limits.js";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CatFile } from "./cat-file.js";
-import { userAccess, type Env } from "./dvc/access.js";
+import { USER_ACCESS } from "./dvc/access.js";
 import { defaultObjectCacheDir, ObjectCache } from "./dvc/cache.js";
 import { ObjectFetcher } from "./dvc/fetcher.js";
 import { DvcTree } from "./dvc/tree.js";
@@ -31,13 +31,8 @@ export interface LabelledRev {
 
 export interface OpenOptions {
   maxFileBytes?: number;
-  /** Where fetched DVC objects are kept (default: defaultObjectCacheDir(env)). */
+  /** Where fetched DVC objects are kept (default: defaultObjectCacheDir()). */
   objectCacheDir?: string;
-  /**
-   * The user's environment, as the CLI's entry point read it: the DVC remotes' credentials (AWS_*,
-   * AZURE_STORAGE_*, GOOGLE_APPLICATION_CREDENTIALS) and where the object cache is.
-   */
-  env?: Env;
 }
 
 /** The repository's top level, or a UsageError when `dir` is not inside a git work tree. */
@@ -59,13 +54,11 @@ export async function openRevisionList(dir: string, revs: readonly (string | Lab
   const git = new CatFile(root);
   // DVC-tracked results, as `dvc metrics diff` reads them without a pull: the checkout's cache, then the
   // remote its config names, with the user's own configuration and credentials.
-  // Until every caller passes its env (the CLI's io.env), this process's: src/cli is then the only reader.
-  const env = opts.env ?? process.env;
-  const fetcher = new ObjectFetcher(new ObjectCache(opts.objectCacheDir ?? defaultObjectCacheDir(env)));
+  const fetcher = new ObjectFetcher(new ObjectCache(opts.objectCacheDir ?? defaultObjectCacheDir()));
   const localConfig = await readFile(join(root, ".dvc", "config.local"), "utf8").catch(() => undefined);
   // Git-LFS pointers, in a commit or still on disk (git-lfs missing, GIT_LFS_SKIP_SMUDGE=1), are read as their content.
   const lfs = userLfs(root, maxFileBytes);
-  const dvc = (tree: FileTree) => new DvcTree(lfs(tree), { access: userAccess(env), fetcher, maxFileBytes, repoRoot: root, ...(localConfig !== undefined ? { localConfig } : {}) });
+  const dvc = (tree: FileTree) => new DvcTree(lfs(tree), { access: USER_ACCESS, fetcher, maxFileBytes, repoRoot: root, ...(localConfig !== undefined ? { localConfig } : {}) });
   try {
     const trees = await Promise.all(
       revs.map(async (r): Promise<FileTree> => {

@@ -19,5 +19,8 @@ export function userAccess(env: Env): RemoteAccess {
   return Object.freeze({ kind: "user", env });
 }
 
-/** User mode with an empty environment: only the repository's own options and the SDKs' own defaults. */
-export const USER_ACCESS: RemoteAccess = userAccess(Object.freeze({}));
+/**
+ * TRANSITIONAL: user mode with this process's environment, for openRevisions until it takes the CLI's
+ * (OpenOptions.env → userAccess(env)); then this goes, and src/cli/main.ts is the CLI's only reader.
+ */
+export const USER_ACCESS: RemoteAccess = userAccess(process.env);
