@@ -3,17 +3,27 @@ import { ImageStore } from "../forges/image-store.js";
 import { MemoryQueue } from "../queue/memory.js";
 import { RedisQueue } from "../queue/redis.js";
 import { DEFAULT_CONCURRENCY, type Task, type TaskContext, type TaskQueue } from "../queue/task.js";
-import { GitLabClient } from "../runners/gitlab.js";
-import type { WorkflowJobPayload } from "../runners/service.js";
+// Until src/forges/registry.ts lands (the github helper's rewrite): the runner sides of the two forges.
+import { runners as githubRunners } from "../forges/github/runners.js";
+import { runners as gitlabRunners } from "../forges/gitlab/runners.js";
+import type { ForgeHost } from "../forges/types.js";
+import type { RunnerForge } from "../runners/service.js";
 import { gitlabContext, gitlabRoute, type GitLabListener } from "./gitlab/index.js";
 import { runGitLabTask, type GitLabContext } from "./gitlab/merge-request.js";
 import { onPullRequest, PULL_REQUEST_EVENTS, runPullRequest } from "./pull-request.js";
 import { addReadinessCheck } from "./lifecycle.js";
 import { metrics } from "./metrics.js";
 import { routes } from "./routes.js";
-import { wireRunners, type RunnersWiring } from "./runners.js";
+import { wireRunners, type RunnersDeps, type RunnersWiring } from "./runners.js";
 import { imagesDir, settingsFromEnv, type AppSettings } from "./settings.js";
 import { onWorkflowRun, runWorkflowRun } from "./workflow-run.js";
+
+const RUNNER_FORGES: readonly RunnerForge[] = [
+  { id: "github", runners: githubRunners },
+  { id: "gitlab", runners: gitlabRunners },
+];
+/** A runner task only reads its event and asks its forge a question or two (the launch is the scheduler's). */
+const RUNNER_TASK_DEADLINE_MS = 60_000;
 
 export interface MlreviewApp {
   app: ApplicationFunction;
@@ -25,7 +35,7 @@ export interface MlreviewApp {
 }
 
 export interface AppDeps {
-  runners?: Parameters<typeof wireRunners>[2];
+  runners?: Partial<RunnersDeps>;
   gitlabListeners?: GitLabListener[];
   queue?: TaskQueue;
 }
@@ -51,8 +61,17 @@ export function createApp(settings: AppSettings = settingsFromEnv(), deps: AppDe
     probot.on([...PULL_REQUEST_EVENTS], onPullRequest(queue));
     probot.on("workflow_run.completed", onWorkflowRun(queue));
     if (settings.runnersFile) {
-      const client = settings.gitlab ? new GitLabClient({ url: settings.gitlab.url, token: settings.gitlab.token }) : null;
-      runners = wireRunners(probot, settings.runnersFile, { gitlab: client, redisUrl: settings.redisUrl, ...deps.runners });
+      const host: ForgeHost = {
+        settings,
+        probot,
+        addHandler,
+        submit: (task) => queue.submit(task),
+        remember: (name, value) => queue.remember(name, value),
+        recall: (name) => queue.recall(name),
+        images,
+        log: probot.log,
+      };
+      runners = wireRunners(host, settings.runnersFile, { forges: RUNNER_FORGES, ...deps.runners });
       probot.on("workflow_job", async (context) => {
         const p = context.payload;
         const job = p.workflow_job;
@@ -88,10 +107,8 @@ export function createApp(settings: AppSettings = settingsFromEnv(), deps: AppDe
           if (gitlab) await runGitLabTask(gitlab, task, ctx);
           return;
         case "runner.github":
-          await runners?.service.onWorkflowJob(await probot.auth(installation), (task.data as { payload: WorkflowJobPayload }).payload);
-          return;
         case "runner.gitlab":
-          await runners?.service.onGitLabJob(task.data);
+          await runners?.service.handle(RUNNER_FORGES.find((f) => `runner.${f.id}` === task.kind)!, task.data, AbortSignal.timeout(RUNNER_TASK_DEADLINE_MS));
           return;
         default:
           probot.log.warn({ kind: task.kind }, "mlreview: unknown task kind");
