@@ -91,6 +91,8 @@ export class RunnerScheduler {
   private inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private pumping = false;
+  /** The next pass asks for every line's whole head (see pass). */
+  private renew = false;
   private again = false;
   readonly capacity: Capacity;
 
@@ -229,6 +231,7 @@ export class RunnerScheduler {
 
   /** Try the waiting jobs again: slots may have been freed elsewhere (the reaper's tick calls this). */
   wake(): void {
+    this.renew = true;
     this.pump();
   }
 
@@ -281,10 +284,22 @@ export class RunnerScheduler {
       }
     }
     if (nextWake < Infinity) this.wakeAt(nextWake, now);
+    // What this replica runs or launches holds slots whatever the others do: only the rest of each
+    // limit can be granted now, so only that many of each line's head are asked for. The reaper's
+    // tick asks for the whole head, so that the jobs waiting here keep their place in the line
+    // across replicas (a place lapses after WAIT_LEASE_MS unrenewed).
+    const renew = this.renew;
+    this.renew = false;
+    const mine = new Map<string, number>();
+    let total = 0;
+    const hold = (profile: string) => (mine.set(profile, (mine.get(profile) ?? 0) + 1), total++);
+    if (!renew) for (const p of this.live.values()) hold(p);
+    if (!renew) for (const e of this.launching.values()) hold(e.job.profile);
+    if (total >= this.config.max_instances) return;
     const batch: Entry[] = [];
     for (const [profile, line] of this.lines) {
-      // A line's head: more could never be granted at once. Those refused stay where they are.
-      const quota = Math.min(profileNamed(this.config, profile)?.max_instances ?? Infinity, this.config.max_instances);
+      // Those refused stay where they are, at the head.
+      const quota = Math.min(profileNamed(this.config, profile)?.max_instances ?? Infinity, this.config.max_instances) - (mine.get(profile) ?? 0);
       let n = 0;
       for (const e of line.values()) {
         if (n++ >= quota) break;
