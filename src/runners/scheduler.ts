@@ -300,6 +300,7 @@ export class RunnerScheduler {
     for (const [profile, line] of this.lines) {
       // Those refused stay where they are, at the head.
       const quota = Math.min(profileNamed(this.config, profile)?.max_instances ?? Infinity, this.config.max_instances) - (mine.get(profile) ?? 0);
+      if (quota <= 0) continue;
       let n = 0;
       for (const e of line.values()) {
         if (n++ >= quota) break;

@@ -400,6 +400,19 @@ describe("the reaper and GitLab instances", () => {
     expect(log.lines.join("\n")).not.toContain(PAT);
   });
 
+  it("an instance tagged for a forge this server has no module for is ended at expiry only, and nobody is asked about it", async () => {
+    const tags = (job: number, expires: Date) => ({ ...gitlabTags(job, 5, expires), "mlreview:forge": "bitbucket" });
+    ec2
+      .on("DescribeInstances", describeInstancesXml([{ id: "i-0bbexpired", tags: tags(1, new Date(Date.now() - 60_000)) }, { id: "i-0bblive", tags: tags(2, new Date(Date.now() + 3600_000)) }]))
+      .on("TerminateInstances", terminateXml);
+    const log = recordingLog();
+    const service = new RunnerService(config, new Ec2Fleet({ region: "us-east-1", sleep: async () => {} }), log, Date.now, { host: testHost({ gitlab: { url: GITLAB_URL, token: PAT } }), forges: FORGES });
+    const result = await service.start();
+    service.scheduler.stop();
+    expect(result.decisions.map((d) => [d.instance.instanceId, d.reason])).toEqual([["i-0bbexpired", "expired"]]);
+    expect(service.scheduler.count()).toBe(1);
+  });
+
   it("without GitLab credentials a GitLab instance is still ended at expiry", async () => {
     ec2.on("DescribeInstances", describeInstancesXml([{ id: "i-0expired", tags: gitlabTags(1977, 77, new Date(Date.now() - 60_000)) }])).on("TerminateInstances", terminateXml);
     const log = recordingLog();
