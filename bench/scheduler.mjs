@@ -33,7 +33,7 @@ async function run(n) {
   return { ms, launches };
 }
 
-await run(2_000); // warm-up
+await run(5_000); // warm-up: the JIT compiles the hot paths first
 console.log("runner scheduler: N jobs queued at once, then completed (max_instances 50)");
 const rows = [];
 for (const n of [5_000, 10_000, 20_000]) {
