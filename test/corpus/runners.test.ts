@@ -179,7 +179,6 @@ describe("runner corpus (issue 10)", () => {
         expect([...gh.jits].sort()).toEqual(jobs.map(runnerOf).sort());
       } finally {
         for (const r of replicas) r.stop();
-        gh.scope.persist(false);
       }
       expect(world.done()).toEqual({ unexpected: [] });
     }, 60_000);
@@ -213,7 +212,6 @@ describe("runner corpus (issue 10)", () => {
       } finally {
         a.stop();
         b.stop();
-        gh.scope.persist(false);
       }
       expect(world.done()).toEqual({ unexpected: [] });
     }, 60_000);
@@ -243,7 +241,6 @@ describe("runner corpus (issue 10)", () => {
         expect(service.scheduler.remembered().active).toBe(1);
       } finally {
         service.scheduler.stop();
-        gh.scope.persist(false);
       }
       expect(world.done()).toEqual({ unexpected: [] });
     });

@@ -6,6 +6,7 @@ import { Probot } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { wireRunners, type RunnersWiring } from "../../src/app/runners.js";
 import { parseRunnersConfig } from "../../src/runners/config.js";
+import { MAX_ATTEMPTS } from "../../src/forges/gitlab/client.js";
 import { Ec2Fleet } from "../../src/runners/ec2/fleet.js";
 import { RunnerService, type RunnerLog } from "../../src/runners/service.js";
 import { tempDir } from "../helpers/git-repo.js";
@@ -293,7 +294,7 @@ describe("GitLab runners from Job Hooks", () => {
     expect(failures[1]).toContain("GitLab POST /user/runners: HTTP 403");
   });
 
-  it("a 502 on POST /user/runners is retried, not dropped: the job still gets its runner and one instance", async () => {
+  it("a 502 on POST /user/runners, past the client's own retries, is retried, not dropped: the job still gets its runner and one instance", async () => {
     const gl = gitlab();
     gl.scope
       .get(`${API}/projects/380`)
@@ -301,6 +302,7 @@ describe("GitLab runners from Job Hooks", () => {
       .get(`${API}/projects/380/jobs/1977`)
       .reply(200, jobApi())
       .post(`${API}/user/runners`)
+      .times(MAX_ATTEMPTS)
       .reply(502, "<html>502 Bad Gateway</html>")
       .post(`${API}/user/runners`, gl.keep)
       .reply(201, { id: 9310, token: RUNNER_TOKEN, token_expires_at: null });
@@ -318,8 +320,8 @@ describe("GitLab runners from Job Hooks", () => {
   it("GitLab down for every retry: the job is reported as not launched, and nothing is kept for it", async () => {
     const gl = gitlab();
     gl.scope.get(`${API}/projects/380`).reply(200, PROJECT).get(`${API}/projects/380/jobs/1977`).reply(200, jobApi());
-    // The first try and the scheduler's 8 retries.
-    gl.scope.post(`${API}/user/runners`).times(9).reply(503, { message: "503 Service Unavailable" });
+    // The first try and the scheduler's 8 retries, each the client's MAX_ATTEMPTS.
+    gl.scope.post(`${API}/user/runners`).times(9 * MAX_ATTEMPTS).reply(503, { message: "503 Service Unavailable" });
     await onJob(service, pendingHook());
     await service.scheduler.idle();
     expect(ec2.calls).toEqual([]);

@@ -19,10 +19,10 @@ const MERGE_REQUEST_REF = /^refs\/merge-requests\/(\d+)\/(?:head|merge|train)$/;
  * the parent project can run one in the parent (merge request pipelines have refs/merge-requests/<iid>/…),
  * and that is the case checked here.
  */
-export async function isForkMergeRequestJob(client: GitLabClient, projectId: number, ref: string): Promise<boolean> {
+export async function isForkMergeRequestJob(client: GitLabClient, projectId: number, ref: string, signal?: AbortSignal): Promise<boolean> {
   const m = MERGE_REQUEST_REF.exec(ref);
   if (!m) return false;
-  const mr = await client.mergeRequest(projectId, Number(m[1]));
+  const mr = await client.mergeRequest(projectId, Number(m[1]), signal);
   return mr.source_project_id !== mr.target_project_id;
 }
 
@@ -32,14 +32,17 @@ export async function isForkMergeRequestJob(client: GitLabClient, projectId: num
  */
 export function gitlabPlatform(client: GitLabClient, job: { projectId: number; ref: string }): RunnerPlatform {
   return {
-    isFork: () => isForkMergeRequestJob(client, job.projectId, job.ref),
-    register: async ({ runnerName, labels, profile }) => {
-      const runner = await client.createRunner({
-        projectId: job.projectId,
-        description: runnerName,
-        tags: labels,
-        maximumTimeoutSeconds: Math.max(MIN_RUNNER_TIMEOUT_SECONDS, profile.max_runtime_minutes * 60),
-      });
+    isFork: (signal) => isForkMergeRequestJob(client, job.projectId, job.ref, signal),
+    register: async ({ runnerName, labels, profile }, signal) => {
+      const runner = await client.createRunner(
+        {
+          projectId: job.projectId,
+          description: runnerName,
+          tags: labels,
+          maximumTimeoutSeconds: Math.max(MIN_RUNNER_TIMEOUT_SECONDS, profile.max_runtime_minutes * 60),
+        },
+        signal,
+      );
       try {
         return { runnerId: runner.id, userData: renderGitLabUserData({ gitlabUrl: client.url, runnerToken: runner.token, maxRuntimeMinutes: profile.max_runtime_minutes, idleMinutes: profile.idle_minutes }) };
       } catch (e) {
@@ -62,13 +65,17 @@ export function runnerName(profile: string, job: number): string {
   return `mlreview-${profile}-gl-${job}`.slice(0, 64);
 }
 
-/** The one client per server's GitLab settings (GITLAB_URL, GITLAB_TOKEN). */
+/**
+ * The runners' client per server's settings (GITLAB_URL, GITLAB_TOKEN), its retries said in the
+ * server's log. Not index.ts's gitlabClient(): index.ts imports this file, and a cycle would leave
+ * `runners` uninitialised there.
+ */
 const clients = new WeakMap<object, GitLabClient>();
 function clientOf(host: ForgeHost): GitLabClient | undefined {
   const gl = host.settings.gitlab;
   if (!gl) return undefined;
-  let c = clients.get(gl);
-  if (!c) clients.set(gl, (c = new GitLabClient({ url: gl.url, token: gl.token })));
+  let c = clients.get(host.settings);
+  if (!c) clients.set(host.settings, (c = new GitLabClient({ url: gl.url, token: gl.token, log: host.log })));
   return c;
 }
 
@@ -98,15 +105,15 @@ export function gitlabRunners(o: { clientFor?: (host: ForgeHost) => GitLabClient
         attempt: 1,
         runner: hook.runner?.description,
         fields: { project: hook.project, job: hook.buildId },
-        lookup: async () => {
+        lookup: async (signal) => {
           // The runner is created for project_id: the allow list must have been matched against that
           // project's own path, not the one the payload claims next to it.
-          const path = await client.pathWithNamespace(hook.projectId);
+          const path = await client.pathWithNamespace(hook.projectId, signal);
           if (path !== hook.project) {
             return { ignored: "the Job Hook's project path is not its project_id's: ignored", fields: { project: hook.project, projectId: hook.projectId, actual: path ?? null } };
           }
           // The hook lacks the job's tags: the jobs API has them, and says whether the job still waits.
-          const job = await client.job(hook.projectId, hook.buildId);
+          const job = await client.job(hook.projectId, hook.buildId, signal);
           if (!job || job.status !== "pending") return undefined;
           return { labels: job.tag_list, platform: gitlabPlatform(client, { projectId: hook.projectId, ref: job.ref }) };
         },
