@@ -3,19 +3,25 @@ import { ImageStore } from "../forges/image-store.js";
 import { MemoryQueue } from "../queue/memory.js";
 import { RedisQueue } from "../queue/redis.js";
 import { DEFAULT_CONCURRENCY, type Task, type TaskContext, type TaskQueue } from "../queue/task.js";
-// Interim (until the runners' ForgeRunners reach the service through the module): the one GitLab client for wireRunners.
-import { GitLabClient } from "../forges/gitlab/client.js";
+// Interim, until the github module is in the registry: GitHub's runner side, for the runner.github tasks.
+import { runners as githubRunners } from "../forges/github/runners.js";
 import { FORGES, forgeById } from "../forges/registry.js";
 import type { ForgeHost } from "../forges/types.js";
 import { reviewChange } from "../review/index.js";
-import type { WorkflowJobPayload } from "../runners/service.js";
+import type { RunnerForge } from "../runners/service.js";
 import { onPullRequest, PULL_REQUEST_EVENTS, runPullRequest } from "./pull-request.js";
 import { addReadinessCheck } from "../server/lifecycle.js";
 import { metrics } from "../server/metrics.js";
 import { routes } from "../server/routes.js";
-import { wireRunners, type RunnersWiring } from "./runners.js";
+import { wireRunners, type RunnersDeps, type RunnersWiring } from "./runners.js";
 import { dvcSources, imagesDir, reposDir, settingsFromEnv, type AppSettings } from "./settings.js";
 import { onWorkflowRun, runWorkflowRun } from "./workflow-run.js";
+
+const GITHUB_RUNNERS: RunnerForge = { id: "github", runners: githubRunners };
+/** Every forge whose instances the reaper may find (interim: GitHub's until its module is registered). */
+const RUNNER_FORGES: readonly RunnerForge[] = FORGES.some((f) => f.id === "github") ? FORGES : [GITHUB_RUNNERS, ...FORGES];
+/** Interim until TaskContext carries the task's deadline: a runner task reads its event and asks its forge a question or two. */
+const RUNNER_TASK_DEADLINE_MS = 60_000;
 
 export interface MlreviewApp {
   app: ApplicationFunction;
@@ -27,7 +33,7 @@ export interface MlreviewApp {
 }
 
 export interface AppDeps {
-  runners?: Parameters<typeof wireRunners>[2];
+  runners?: Partial<RunnersDeps>;
   queue?: TaskQueue;
 }
 
@@ -61,8 +67,7 @@ export function createApp(settings: AppSettings = settingsFromEnv(), deps: AppDe
     probot.on([...PULL_REQUEST_EVENTS], onPullRequest(queue));
     probot.on("workflow_run.completed", onWorkflowRun(queue));
     if (settings.runnersFile) {
-      const client = settings.gitlab ? new GitLabClient({ url: settings.gitlab.url, token: settings.gitlab.token }) : null;
-      runners = wireRunners(probot, settings.runnersFile, { gitlab: client, redisUrl: settings.redisUrl, ...deps.runners });
+      runners = wireRunners(host, settings.runnersFile, { forges: RUNNER_FORGES, ...deps.runners });
       probot.on("workflow_job", async (context) => {
         const p = context.payload;
         const job = p.workflow_job;
@@ -96,12 +101,17 @@ export function createApp(settings: AppSettings = settingsFromEnv(), deps: AppDe
           await reviewChange(session, { configFiles: forge.configFiles, dvc: dvcSources(settings), reposDir: reposDir(settings), ctx, signal });
           return;
         }
-        case "runner":
-          // Interim: the runner service's forge-neutral handle(forge, data, signal) replaces this.
-          if ((task as Task & { forge?: string }).forge === "gitlab") await runners?.service.onGitLabJob(task.data);
+        case "runner": {
+          const forge = forgeById((task as Task & { forge?: string }).forge ?? "");
+          if (!forge) return probot.log.warn({ kind: task.kind, key: task.key }, "mlreview: task of an unknown forge dropped");
+          const data = forge.schemas.runner.safeParse(task.data);
+          if (!data.success) return probot.log.warn({ forge: forge.id, key: task.key }, `mlreview: invalid ${forge.id} runner task dropped: ${data.error.issues[0]?.message ?? "bad data"}`);
+          const signal = (ctx as TaskContext & { signal?: AbortSignal }).signal ?? AbortSignal.timeout(RUNNER_TASK_DEADLINE_MS);
+          await runners?.service.handle(forge, data.data, signal);
           return;
+        }
         case "runner.github":
-          await runners?.service.onWorkflowJob(await probot.auth(installation), (task.data as { payload: WorkflowJobPayload }).payload);
+          await runners?.service.handle(GITHUB_RUNNERS, task.data, AbortSignal.timeout(RUNNER_TASK_DEADLINE_MS));
           return;
         default:
           probot.log.warn({ kind: task.kind }, "mlreview: unknown task kind");
