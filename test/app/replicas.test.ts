@@ -11,7 +11,7 @@ import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
 import { startRedis, type RedisServer } from "../helpers/redis.js";
 import { example } from "../github/helpers.js";
 
-const { forge, api: API, cloneUrl } = await githubOnLoopback();
+const { api: API, cloneUrl } = await githubOnLoopback();
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
 
 describe("two replicas on one Redis (REDIS_URL)", () => {
