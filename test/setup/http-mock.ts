@@ -74,10 +74,7 @@ function check(recorded: Recorded[]): void {
   nock.abortPendingRequests();
   nock.cleanAll();
   offline();
-  const problems = [
-    ...(never.length ? [`HTTP mocks never used:\n  * ${never.join("\n  * ")}`] : []),
-    ...(unexpected.length ? [`HTTP requests no mock matched:\n  * ${unexpected.join("\n  * ")}`] : []),
-  ];
+  const problems = [...(never.length ? [`HTTP mocks never used:\n  * ${never.join("\n  * ")}`] : []), ...(unexpected.length ? [`HTTP requests no mock matched:\n  * ${unexpected.join("\n  * ")}`] : [])];
   if (problems.length) throw new Error(problems.join("\n"));
 }
 
