@@ -5,7 +5,6 @@ import { generateKeyPairSync } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { sign } from "@octokit/webhooks-methods";
-import nock from "nock";
 import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp, type MlreviewApp } from "../../src/app/index.js";

@@ -16,8 +16,9 @@ export function bareRemote(work: string): string {
 type NockRequest = { method?: string; path?: string; hostname?: string; options?: { path?: string; hostname?: string } };
 
 /**
- * For every test of the calling describe block: no real network but loopback, nock cleaned after, and
- * the requests no interceptor matched (outside loopback, where the tests run their own servers).
+ * The requests no interceptor matched (outside loopback, where the tests run their own servers), for a
+ * test that asserts them where it chooses. The network policy (off but loopback), the cleanup and the
+ * failure on an unused mock or an unmatched request are test/setup/http-mock.ts's, for every test.
  */
 export function recordUnexpectedRequests(): string[] {
   const unexpected: string[] = [];
@@ -25,15 +26,9 @@ export function recordUnexpectedRequests(): string[] {
     const host = req.hostname ?? req.options?.hostname ?? "";
     if (!host.startsWith("127.0.0.1")) unexpected.push(`${req.method} ${host} ${req.path ?? req.options?.path}`);
   };
-  beforeEach(() => {
-    nock.disableNetConnect();
-    nock.enableNetConnect("127.0.0.1");
-    nock.emitter.on("no match", onNoMatch);
-  });
+  beforeEach(() => void nock.emitter.on("no match", onNoMatch));
   afterEach(() => {
     nock.emitter.removeListener("no match", onNoMatch);
-    nock.cleanAll();
-    nock.enableNetConnect();
     unexpected.length = 0;
   });
   return unexpected;

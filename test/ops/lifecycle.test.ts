@@ -62,7 +62,7 @@ describe("gracefulShutdown", () => {
       stopAccepting: async () => void order.push("stopAccepting"),
       stopTimers: () => order.push("timers"),
       idle: async () => {
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setImmediate(r)); // idle ends a turn later: close must await it
         order.push("idle");
       },
       close: async () => void order.push("close"),

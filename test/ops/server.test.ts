@@ -48,7 +48,7 @@ describe("node dist/server.js", () => {
       expect(at - sent).toBeLessThan(25_000);
       expect(s.out()).toContain("mlreview: shutdown complete");
       // Nothing listens any more.
-      await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+      await expect(fetch(`${url}/healthz`)).rejects.toMatchObject({ message: "fetch failed", cause: { code: "ECONNREFUSED" } });
     } finally {
       s.child.kill("SIGKILL");
     }

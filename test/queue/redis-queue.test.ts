@@ -13,6 +13,20 @@ function startWorker(url: string, prefix: string, name: string, buildMs = 10): P
   });
 }
 
+/**
+ * Waits until the worker log list `key` is not empty: BLMOVE from the list to its own tail blocks until
+ * an element is there and leaves the list as it was (a list of one element; the tests wait for the first).
+ * On its own connection, as a blocked client serves nothing else. null after `seconds`.
+ */
+async function firstOf(url: string, key: string, seconds: number): Promise<string | null> {
+  const r = new Redis(url, { maxRetriesPerRequest: null });
+  try {
+    return await r.blmove(key, key, "RIGHT", "RIGHT", seconds);
+  } finally {
+    r.disconnect();
+  }
+}
+
 describe("the Redis queue across replicas (real redis-server, workers in separate processes)", () => {
   let redis: RedisServer;
   let log: Redis;
@@ -62,13 +76,13 @@ describe("the Redis queue across replicas (real redis-server, workers in separat
     const ingest = new RedisQueue(redis.url, { prefix });
     try {
       await ingest.submit({ kind: "report", key: "acme/model#1", version: "sha1", data: {} });
-      for (let i = 0; i < 100 && (await log.llen(`${prefix}:built`)) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await firstOf(redis.url, `${prefix}:built`, 5)).toBe("acme/model#1@sha1@doomed");
       slow.kill("SIGKILL"); // in the middle of building
       await ingest.submit({ kind: "report", key: "acme/model#1", version: "sha1", data: {} }); // a redelivery changes nothing
       const rescuer = await startWorker(redis.url, prefix, "rescuer", 10);
       try {
         // The stalled job returns to the queue once its lock lapses, and this replica builds it.
-        for (let i = 0; i < 200 && (await log.llen(`${prefix}:posted`)) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+        await firstOf(redis.url, `${prefix}:posted`, 20);
       } finally {
         rescuer.kill("SIGKILL");
       }
@@ -89,7 +103,8 @@ describe("the Redis queue across replicas (real redis-server, workers in separat
       await redis.restart(); // in-memory Redis: the queue starts empty again
       await ingest.submit({ kind: "report", key: "acme/model#2", version: "after", data: {} });
       await ingest.idle();
-      for (let i = 0; i < 100 && !(await log.lrange(`${prefix}:posted`, 0, -1)).includes("acme/model#2@after"); i++) await new Promise((r) => setTimeout(r, 100));
+      // The restart emptied the log (in-memory Redis): the first post after it is the new submission's.
+      await firstOf(redis.url, `${prefix}:posted`, 10);
       expect(await log.lrange(`${prefix}:posted`, 0, -1)).toContain("acme/model#2@after");
     } finally {
       worker.kill("SIGKILL");
