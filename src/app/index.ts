@@ -1,19 +1,22 @@
 import type { ApplicationFunction, Probot } from "probot";
 import { ImageStore } from "../forges/image-store.js";
+import { redactError } from "../forges/redact.js";
+import { forgeById, FORGES } from "../forges/registry.js";
+import type { ForgeHost, ForgeModule, ReviewSession } from "../forges/types.js";
 import { MemoryQueue } from "../queue/memory.js";
 import { RedisQueue } from "../queue/redis.js";
 import { DEFAULT_CONCURRENCY, type Task, type TaskContext, type TaskQueue } from "../queue/task.js";
+import { reviewChange } from "../review/index.js";
 import { GitLabClient } from "../runners/gitlab.js";
 import type { WorkflowJobPayload } from "../runners/service.js";
 import { gitlabContext, gitlabRoute, type GitLabListener } from "./gitlab/index.js";
 import { runGitLabTask, type GitLabContext } from "./gitlab/merge-request.js";
-import { onPullRequest, PULL_REQUEST_EVENTS, runPullRequest } from "./pull-request.js";
 import { addReadinessCheck } from "./lifecycle.js";
 import { metrics } from "./metrics.js";
 import { routes } from "./routes.js";
 import { wireRunners, type RunnersWiring } from "./runners.js";
-import { imagesDir, settingsFromEnv, type AppSettings } from "./settings.js";
-import { onWorkflowRun, runWorkflowRun } from "./workflow-run.js";
+import { dvcSources, imagesDir, reposDir, settingsFromEnv, type AppSettings } from "./settings.js";
+import { parseTask, zodLine } from "./task-envelope.js";
 
 export interface MlreviewApp {
   app: ApplicationFunction;
@@ -31,8 +34,15 @@ export interface AppDeps {
 }
 
 /**
- * The Probot app: event handlers only turn deliveries into tasks; the queue's worker (on this or any
- * replica) runs them through the pipeline, the forges and the runner service.
+ * How long one task may run when the queue gives it no deadline of its own (TaskContext.signal): git,
+ * every forge call and the renderer stop then, so one stalled fetch cannot hold a pull request's later reports.
+ */
+export const TASK_DEADLINE_MS = 10 * 60_000;
+
+/**
+ * The Probot app: each enabled forge module subscribes to its events and only turns deliveries into
+ * tasks; the queue's worker (on this or any replica) validates each task and runs it through the
+ * forge module and the review step, or the runner service.
  */
 export function createApp(settings: AppSettings = settingsFromEnv(), deps: AppDeps = {}): MlreviewApp {
   let runners: RunnersWiring | undefined;
@@ -47,24 +57,24 @@ export function createApp(settings: AppSettings = settingsFromEnv(), deps: AppDe
 
   const app: ApplicationFunction = (probot, { addHandler }) => {
     log = probot.log;
-    const gitlab: GitLabContext | undefined = settings.gitlab ? gitlabContext({ ...settings, gitlab: settings.gitlab }) : undefined;
-    probot.on([...PULL_REQUEST_EVENTS], onPullRequest(queue));
-    probot.on("workflow_run.completed", onWorkflowRun(queue));
+    const host: ForgeHost = {
+      settings,
+      probot,
+      addHandler,
+      submit: (task) => queue.submit(task),
+      remember: (name, value) => queue.remember(name, value),
+      recall: (name) => queue.recall(name),
+      images,
+      log: probot.log,
+    };
     if (settings.runnersFile) {
       const client = settings.gitlab ? new GitLabClient({ url: settings.gitlab.url, token: settings.gitlab.token }) : null;
       runners = wireRunners(probot, settings.runnersFile, { gitlab: client, redisUrl: settings.redisUrl, ...deps.runners });
-      probot.on("workflow_job", async (context) => {
-        const p = context.payload;
-        const job = p.workflow_job;
-        await queue.submit({
-          kind: "runner.github",
-          key: `${p.repository.full_name}#${job.id}@${job.run_attempt}:${p.action}`,
-          version: p.action,
-          delivery: context.id,
-          data: { installation: p.installation!.id, payload: p },
-        });
-      });
     }
+    for (const f of FORGES) if (f.enabled(settings)) f.listen(host);
+
+    // GitLab until its forge module lands (the gitlab helper moves src/app/gitlab/ to src/forges/gitlab/).
+    const gitlab: GitLabContext | undefined = settings.gitlab ? gitlabContext({ ...settings, gitlab: settings.gitlab }) : undefined;
     if (settings.gitlab) {
       // The GPU runners take the Job Hook from the same endpoint, through the same queue.
       const jobs: GitLabListener = async (event, payload, delivery) => {
@@ -76,30 +86,63 @@ export function createApp(settings: AppSettings = settingsFromEnv(), deps: AppDe
     }
     addHandler?.(routes(images));
 
+    /** Interim: today's runner entry points, until the runners helper's `service.handle(forge, data, signal)` lands. */
+    const runRunner = async (forge: ForgeModule, data: unknown): Promise<void> => {
+      if (!runners) return;
+      if (forge.id !== "github") return probot.log.warn({ forge: forge.id }, "mlreview: runner task of a forge without runners: dropped");
+      const d = data as { installation: number; payload: WorkflowJobPayload };
+      await runners.service.onWorkflowJob(await probot.auth(d.installation), d.payload);
+    };
+
     const runTask = async (task: Task, ctx: TaskContext): Promise<void> => {
-      const installation = (task.data as { installation?: number }).installation;
       switch (task.kind) {
-        case "github.pull_request":
-          return runPullRequest(await probot.auth(installation), settings, images, task, ctx);
-        case "github.workflow_run":
-          return runWorkflowRun(await probot.auth(installation), settings, images, task, ctx);
         case "gitlab.merge_request":
         case "gitlab.pipeline":
           if (gitlab) await runGitLabTask(gitlab, task, ctx);
           return;
-        case "runner.github":
-          await runners?.service.onWorkflowJob(await probot.auth(installation), (task.data as { payload: WorkflowJobPayload }).payload);
-          return;
         case "runner.gitlab":
           await runners?.service.onGitLabJob(task.data);
           return;
-        default:
-          probot.log.warn({ kind: task.kind }, "mlreview: unknown task kind");
+      }
+      // A task went through Redis: its envelope and its data are checked before anything runs. An
+      // invalid one is one line and dropped (returning, not throwing: a retry would fail the same way).
+      const parsed = parseTask(task);
+      if ("problem" in parsed) return probot.log.warn({ kind: String(task.kind).slice(0, 64) }, `mlreview: task dropped: ${parsed.problem}`);
+      const { kind, key } = parsed.task;
+      const forge = forgeById(parsed.task.forge);
+      if (!forge) return probot.log.warn({ kind, key }, `mlreview: task dropped: no forge '${parsed.task.forge}'`);
+      const data = forge.schemas[kind].safeParse(parsed.task.data);
+      if (!data.success) return probot.log.warn({ kind, key, forge: forge.id }, `mlreview: ${forge.id} ${kind} task dropped: ${zodLine(data.error)}`);
+      const signal = (ctx as TaskContext & { signal?: AbortSignal }).signal ?? AbortSignal.timeout(TASK_DEADLINE_MS);
+      if (kind === "runner") return runRunner(forge, data.data);
+      const secrets: string[] = [];
+      try {
+        const session = watchCredentials(await forge.review(data.data, host, signal), secrets);
+        await reviewChange(session, { configFiles: forge.configFiles, dvc: dvcSources(settings), reposDir: reposDir(settings), ctx, signal });
+      } catch (e) {
+        // A git or forge error may carry the token it was sent with: never into a log line or a retry's record.
+        throw redactError(e, secrets);
       }
     };
     queue.work(runTask);
   };
   return { app, queue, idle: async () => (await queue.idle(), await runners?.idle()), runners: () => runners };
+}
+
+/** The session as given, noting each clone token so that an error from anywhere in the review can be redacted of it. */
+function watchCredentials(session: ReviewSession, secrets: string[]): ReviewSession {
+  const clone: ReviewSession["clone"] = async (signal) => {
+    const access = await session.clone(signal);
+    secrets.push(access.token);
+    return access;
+  };
+  return new Proxy(session, {
+    get(target, name) {
+      if (name === "clone") return clone;
+      const value: unknown = Reflect.get(target, name, target);
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 /** For `probot run`: the app is created when Probot loads it, not when this module is imported. */

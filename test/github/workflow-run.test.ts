@@ -10,7 +10,7 @@ import { createApp } from "../../src/app/index.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
 import { githubOnLoopback } from "../helpers/git-http.js";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
-import { example } from "../github/helpers.js";
+import { example } from "./helpers.js";
 
 const { forge, api: API, cloneUrl } = await githubOnLoopback();
 const BLOBS = "https://pipelines.actions.githubusercontent.example";

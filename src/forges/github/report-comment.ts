@@ -1,6 +1,7 @@
 import type { ProbotOctokit } from "probot";
 import { MARKER } from "../../report/index.js";
-import type { ChangeRequest, CheckResult, Forge } from "../types.js";
+import type { ChangeRequest } from "../types.js";
+import { splitFullName } from "./full-name.js";
 
 type Rest = InstanceType<typeof ProbotOctokit>;
 
@@ -11,50 +12,35 @@ interface IssueComment {
   performed_via_github_app?: { id: number; slug?: string } | null;
 }
 
-export const CHECK_NAME = "mlreview";
-
 /**
- * GitHub through an installation's Octokit (Probot's context.octokit). Only comments written by this
- * app count as the report: anyone (a user, another bot) can paste the marker into a comment, and
- * editing or deleting theirs would destroy their text.
+ * The one report comment of a pull request, through an installation's Octokit. Only comments written
+ * by this app count as the report: anyone (a user, another bot) can paste the marker into a comment,
+ * and editing or deleting theirs would destroy their text.
  */
-export class GitHubForge implements Forge {
-  readonly name = "github";
+export class ReportComment {
   constructor(
     private readonly octokit: Rest,
     private readonly appId: number | undefined,
   ) {}
 
-  async upsertReport(cr: ChangeRequest, body: string): Promise<{ id: number; action: "created" | "updated" | "unchanged" }> {
-    const [owner, repo] = split(cr.repo);
+  async upsert(cr: ChangeRequest, body: string, signal?: AbortSignal): Promise<{ id: number; action: "created" | "updated" | "unchanged" }> {
+    const [owner, repo] = splitFullName(cr.repo);
+    const request = signal ? { request: { signal } } : {};
     const ours: IssueComment[] = [];
-    const pages = this.octokit.paginate.iterator(this.octokit.rest.issues.listComments, { owner, repo, issue_number: cr.number, per_page: 100 });
+    const pages = this.octokit.paginate.iterator(this.octokit.rest.issues.listComments, { owner, repo, issue_number: cr.number, per_page: 100, ...request });
     for await (const page of pages) {
       for (const c of page.data as IssueComment[]) if (c.body?.includes(MARKER) && (await this.isOurs(c))) ours.push(c);
     }
     const [first, ...duplicates] = ours;
     // Two deliveries racing can each create a comment; the next run folds them back into one.
-    for (const d of duplicates) await this.octokit.rest.issues.deleteComment({ owner, repo, comment_id: d.id });
+    for (const d of duplicates) await this.octokit.rest.issues.deleteComment({ owner, repo, comment_id: d.id, ...request });
     if (!first) {
-      const { data } = await this.octokit.rest.issues.createComment({ owner, repo, issue_number: cr.number, body });
+      const { data } = await this.octokit.rest.issues.createComment({ owner, repo, issue_number: cr.number, body, ...request });
       return { id: data.id, action: "created" };
     }
     if (first.body === body) return { id: first.id, action: "unchanged" };
-    await this.octokit.rest.issues.updateComment({ owner, repo, comment_id: first.id, body });
+    await this.octokit.rest.issues.updateComment({ owner, repo, comment_id: first.id, body, ...request });
     return { id: first.id, action: "updated" };
-  }
-
-  async setCheck(cr: ChangeRequest, result: CheckResult): Promise<void> {
-    const [owner, repo] = split(cr.repo);
-    await this.octokit.rest.checks.create({
-      owner,
-      repo,
-      name: CHECK_NAME,
-      head_sha: cr.headSha,
-      status: "completed",
-      conclusion: result.conclusion,
-      output: { title: result.title.slice(0, 255), summary: result.summary.slice(0, 65_535) },
-    });
   }
 
   /**
@@ -68,16 +54,10 @@ export class GitHubForge implements Forge {
     return c.user.login === `${await this.slug()}[bot]`;
   }
 
-  /** The app's slug, asked once per forge and only when a marked bot comment lacks the app field (GET /app signs with the app's JWT). */
+  /** The app's slug, asked once per instance and only when a marked bot comment lacks the app field (GET /app signs with the app's JWT). */
   private slugOnce: Promise<string> | undefined;
   private slug(): Promise<string> {
     this.slugOnce ??= this.octokit.rest.apps.getAuthenticated().then(({ data }) => data?.slug ?? "");
     return this.slugOnce;
   }
-}
-
-function split(fullName: string): [string, string] {
-  const [owner, repo] = fullName.split("/");
-  if (!owner || !repo) throw new Error(`not an owner/name repository: ${fullName}`);
-  return [owner, repo];
 }
