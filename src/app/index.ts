@@ -133,7 +133,8 @@ export function createApp(settings: AppSettings = settingsFromEnv(), deps: AppDe
 function watchCredentials(session: ReviewSession, secrets: string[]): ReviewSession {
   const clone: ReviewSession["clone"] = async (signal) => {
     const access = await session.clone(signal);
-    secrets.push(access.token);
+    // As git sends it, too: HTTP basic of user and token (a server can echo the header back).
+    secrets.push(access.token, Buffer.from(`${access.username}:${access.token}`).toString("base64"));
     return access;
   };
   return new Proxy(session, {

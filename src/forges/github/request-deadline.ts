@@ -14,17 +14,19 @@ interface RequestOptions {
   signal?: AbortSignal;
   fetch?: Fetch;
   parseSuccessResponseBody?: boolean;
-  retries?: number;
   [k: string]: unknown;
 }
 
 /**
  * Every request of this installation's Octokit under the task's deadline, each attempt under
- * GITHUB_REQUEST_TIMEOUT_MS. Probot's Octokit already retries 5xx (plugin-retry) and waits out rate
- * limits (plugin-throttling); once the deadline has fired, no further attempt is made (plugin-retry
- * would otherwise retry the aborted request three times, after 1, 4 and 9 s).
+ * GITHUB_REQUEST_TIMEOUT_MS; `credentials` collects what each attempt authenticated with (the
+ * installation token, the app's JWT), so that an error can be redacted of it whichever call failed.
+ * Probot's Octokit already retries 5xx (plugin-retry) and waits out rate limits (plugin-throttling):
+ * an attempt that timed out is a 5xx to it and is retried; once the deadline has fired, fetch fails
+ * with an AbortError, which neither plugin retries.
  */
-export function withDeadline(octokit: Octokit, deadline: AbortSignal, attemptMs = GITHUB_REQUEST_TIMEOUT_MS): Octokit {
+export function withDeadline(octokit: Octokit, deadline: AbortSignal, o: { attemptMs?: number; credentials?: Set<string> } = {}): Octokit {
+  const attemptMs = o.attemptMs ?? GITHUB_REQUEST_TIMEOUT_MS;
   octokit.hook.wrap("request", (request, options) => {
     const given = options.request as RequestOptions | undefined;
     const signal = given?.signal ? AbortSignal.any([given.signal, deadline]) : deadline;
@@ -34,11 +36,29 @@ export function withDeadline(octokit: Octokit, deadline: AbortSignal, attemptMs 
       ...given,
       signal,
       // Per attempt: the retry plugin calls fetch again for each attempt, with the same options.
-      fetch: ((input, init) => inner(input, streamed ? init : { ...init, signal: AbortSignal.any([signal, AbortSignal.timeout(attemptMs)]) })) as Fetch,
+      fetch: ((input, init) => {
+        const auth = new Headers(init?.headers).get("authorization");
+        if (auth) o.credentials?.add(auth.replace(/^(token|bearer|basic)\s+/i, ""));
+        return inner(input, streamed ? init : { ...init, signal: attemptSignal(signal, attemptMs) });
+      }) as Fetch,
     };
-    // Read by plugin-retry when an attempt fails: none left once the deadline has fired.
-    Object.defineProperty(wrapped, "retries", { get: () => (signal.aborted ? 0 : given?.retries), enumerable: false });
-    return request({ ...options, request: wrapped } as typeof options);
+    // In place: before-after-hook hands every inner hook the options object it was first called with.
+    (options as { request?: unknown }).request = wrapped;
+    return request(options);
   });
   return octokit;
+}
+
+/**
+ * `signal`, or the attempt's own timeout, whichever comes first. A controller and a timer, not
+ * AbortSignal.any([signal, AbortSignal.timeout(ms)]): nothing else would hold that timeout signal,
+ * and Node 20 may collect it before it fires (the attempt then never times out). The timer is not
+ * cleared when the headers arrive: the body is read under the same timeout.
+ */
+function attemptSignal(signal: AbortSignal, ms: number): AbortSignal {
+  const attempt = new AbortController();
+  if (signal.aborted) attempt.abort(signal.reason);
+  else signal.addEventListener("abort", () => attempt.abort(signal.reason), { once: true });
+  setTimeout(() => attempt.abort(new DOMException(`GitHub did not answer within ${ms} ms`, "TimeoutError")), ms).unref();
+  return attempt.signal;
 }

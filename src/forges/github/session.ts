@@ -18,7 +18,9 @@ import type { GitHubReviewData } from "./schemas.js";
  * Every request is under the task's deadline; no error leaves this session with the token in it.
  */
 export async function reviewSession(data: GitHubReviewData, host: ForgeHost, deadline: AbortSignal): Promise<ReviewSession> {
-  const octokit = withDeadline(await host.probot.auth(data.installation), deadline);
+  // Whatever a request authenticated with (installation token, app JWT) is kept out of every error.
+  const credentials = new Set<string>();
+  const octokit = withDeadline(await host.probot.auth(data.installation), deadline, { credentials });
   const { repository, pr } = data;
   const [owner, repo] = [repository.owner.login, repository.name];
   const settings = host.settings;
@@ -27,11 +29,12 @@ export async function reviewSession(data: GitHubReviewData, host: ForgeHost, dea
   const publish: Publish | undefined = branch ? branch.publish : host.images?.forReport();
   const comment = new ReportComment(octokit, settings.appId);
   let token: string | undefined;
+  const secrets = (): string[] => [...credentials, ...(token ? [token, Buffer.from(`x-access-token:${token}`).toString("base64")] : [])];
   const guarded = <A extends unknown[], T>(f: (...a: A) => Promise<T>) => async (...a: A): Promise<T> => {
     try {
       return await f(...a);
     } catch (e) {
-      throw redactError(e, [token]);
+      throw redactError(e, secrets());
     }
   };
   const artifacts = data.run ? workflowRunArtifacts(octokit, { ...data, run: data.run }, settings.artifactDeadlineMs ?? ARTIFACT_DOWNLOAD_DEADLINE_MS) : undefined;
