@@ -7,13 +7,12 @@ import { MemoryQueue } from "../queue/memory.js";
 import { RedisQueue } from "../queue/redis.js";
 import { DEFAULT_CONCURRENCY, type Task, type TaskContext, type TaskQueue } from "../queue/task.js";
 import { reviewChange } from "../review/index.js";
-import { GitLabClient } from "../runners/gitlab.js";
+// Interim (until the runners' ForgeRunners reach the service through the module): the one GitLab client for wireRunners.
+import { GitLabClient } from "../forges/gitlab/client.js";
 import type { WorkflowJobPayload } from "../runners/service.js";
-import { gitlabContext, gitlabRoute, type GitLabListener } from "./gitlab/index.js";
-import { runGitLabTask, type GitLabContext } from "./gitlab/merge-request.js";
-import { addReadinessCheck } from "./lifecycle.js";
-import { metrics } from "./metrics.js";
-import { routes } from "./routes.js";
+import { addReadinessCheck } from "../server/lifecycle.js";
+import { metrics } from "../server/metrics.js";
+import { routes } from "../server/routes.js";
 import { wireRunners, type RunnersWiring } from "./runners.js";
 import { dvcSources, imagesDir, reposDir, settingsFromEnv, type AppSettings } from "./settings.js";
 import { parseTask, zodLine } from "./task-envelope.js";
@@ -29,7 +28,6 @@ export interface MlreviewApp {
 
 export interface AppDeps {
   runners?: Parameters<typeof wireRunners>[2];
-  gitlabListeners?: GitLabListener[];
   queue?: TaskQueue;
 }
 
@@ -73,37 +71,18 @@ export function createApp(settings: AppSettings = settingsFromEnv(), deps: AppDe
     }
     for (const f of FORGES) if (f.enabled(settings)) f.listen(host);
 
-    // GitLab until its forge module lands (the gitlab helper moves src/app/gitlab/ to src/forges/gitlab/).
-    const gitlab: GitLabContext | undefined = settings.gitlab ? gitlabContext({ ...settings, gitlab: settings.gitlab }) : undefined;
-    if (settings.gitlab) {
-      // The GPU runners take the Job Hook from the same endpoint, through the same queue.
-      const jobs: GitLabListener = async (event, payload, delivery) => {
-        if (event !== "Job Hook" || !runners) return;
-        const build = payload as { build_id?: number; build_status?: string; project_id?: number };
-        await queue.submit({ kind: "runner.gitlab", key: `gitlab:${build.project_id}#${build.build_id}:${build.build_status}`, version: String(build.build_status), ...(delivery ? { delivery } : {}), data: payload });
-      };
-      addHandler?.(gitlabRoute(probot, settings.gitlab.secret, queue, [jobs, ...(deps.gitlabListeners ?? [])]));
-    }
     addHandler?.(routes(images));
 
     /** Interim: today's runner entry points, until the runners helper's `service.handle(forge, data, signal)` lands. */
     const runRunner = async (forge: ForgeModule, data: unknown): Promise<void> => {
       if (!runners) return;
+      if (forge.id === "gitlab") return runners.service.onGitLabJob(data);
       if (forge.id !== "github") return probot.log.warn({ forge: forge.id }, "mlreview: runner task of a forge without runners: dropped");
       const d = data as { installation: number; payload: WorkflowJobPayload };
       await runners.service.onWorkflowJob(await probot.auth(d.installation), d.payload);
     };
 
     const runTask = async (task: Task, ctx: TaskContext): Promise<void> => {
-      switch (task.kind) {
-        case "gitlab.merge_request":
-        case "gitlab.pipeline":
-          if (gitlab) await runGitLabTask(gitlab, task, ctx);
-          return;
-        case "runner.gitlab":
-          await runners?.service.onGitLabJob(task.data);
-          return;
-      }
       // A task went through Redis: its envelope and its data are checked before anything runs. An
       // invalid one is one line and dropped (returning, not throwing: a retry would fail the same way).
       const parsed = parseTask(task);

@@ -14,7 +14,7 @@ import { ObjectFetcher } from "../revisions/dvc/fetcher.js";
 import { DvcTree } from "../revisions/dvc/tree.js";
 import { forgeLfs } from "../revisions/lfs/forge.js";
 import type { DvcRemoteRule } from "../sources/config.js";
-import { metrics } from "./metrics.js";
+import { metrics } from "../server/metrics.js";
 
 /**
  * Results a CI run produced for the two sides; undefined when this run is not the one the repository

@@ -27,6 +27,9 @@ const LEGACY_KINDS: Record<string, { kind: "review" | "runner"; forge: string }>
   "github.pull_request": { kind: "review", forge: "github" },
   "github.workflow_run": { kind: "review", forge: "github" },
   "runner.github": { kind: "runner", forge: "github" },
+  "gitlab.merge_request": { kind: "review", forge: "gitlab" },
+  "gitlab.pipeline": { kind: "review", forge: "gitlab" },
+  "runner.gitlab": { kind: "runner", forge: "gitlab" },
 };
 
 /** The envelope of a task taken off the queue, or the one line saying why it is dropped. */

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { closeRenderer } from "../../plots/index.js";
 import type { Publish } from "../../report/index.js";
 import { runReport } from "../../report/run.js";
-import { pyJsonDumps } from "../../report/py-json.js";
+import { pyJsonDumps } from "../../python/json.js";
 import { defaultBase, openRevisions, WORKSPACE } from "../../revisions/index.js";
 import { uniqueFileNames } from "../file-names.js";
 import { defaultMaxFileSize, limitsOf, MAX_FILE_SIZE_HELP, parseSize, type RepoOptions } from "../options.js";
