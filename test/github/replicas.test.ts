@@ -62,7 +62,9 @@ describe("two replicas on one Redis (REDIS_URL)", () => {
       .reply(200, () => posted.map((body, i) => ({ id: i + 1, body, user: { type: "Bot" }, performed_via_github_app: { id: 1 } })))
       .post(`${repo}/issues/${p1.number}/comments`, (b: { body: string }) => (posted.push(b.body), true))
       .reply(201, { id: 1 })
+      // Only when the first head's report was posted before the second's (the first may be dropped as stale).
       .patch(/\/issues\/comments\/\d+/, (b: { body: string }) => (posted.push(b.body), true))
+      .optionally()
       .reply(200, {})
       .post(`${repo}/check-runs`)
       .reply(201, {});
@@ -77,10 +79,10 @@ describe("two replicas on one Redis (REDIS_URL)", () => {
     } finally {
       await a.queue.close();
       await b.queue.close();
-      scope.persist(false);
     }
     expect(unexpected).toEqual([]);
-    expect(posted.length).toBeGreaterThanOrEqual(1);
+    // The first head reached both replicas (a delivery and its redelivery): posted at most once, whichever replica took it.
+    expect(posted.filter((p) => p.includes("| 0.5 | 0.6 |")).length).toBeLessThanOrEqual(1);
     expect(posted.every((p) => p.startsWith(MARKER))).toBe(true);
     expect(posted.at(-1)).toContain("| metrics.json | acc | 0.5 | 0.7 |"); // the newest head's report is what remains
     expect(posted.filter((p) => p.includes("| 0.5 | 0.7 |"))).toHaveLength(1); // and it was posted once
