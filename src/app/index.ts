@@ -7,13 +7,10 @@ import { MemoryQueue } from "../queue/memory.js";
 import { RedisQueue } from "../queue/redis.js";
 import { DEFAULT_CONCURRENCY, type Task, type TaskContext, type TaskQueue } from "../queue/task.js";
 import { reviewChange } from "../review/index.js";
-// Interim (until the runners' ForgeRunners reach the service through the module): the one GitLab client for wireRunners.
-import { GitLabClient } from "../forges/gitlab/client.js";
-import type { WorkflowJobPayload } from "../runners/service.js";
 import { addReadinessCheck } from "../server/lifecycle.js";
 import { metrics } from "../server/metrics.js";
 import { routes } from "../server/routes.js";
-import { wireRunners, type RunnersWiring } from "./runners.js";
+import { wireRunners, type RunnersDeps, type RunnersWiring } from "./runners.js";
 import { dvcSources, imagesDir, reposDir, settingsFromEnv, type AppSettings } from "./settings.js";
 import { parseTask, zodLine } from "./task-envelope.js";
 
@@ -27,7 +24,7 @@ export interface MlreviewApp {
 }
 
 export interface AppDeps {
-  runners?: Parameters<typeof wireRunners>[2];
+  runners?: Partial<RunnersDeps>;
   queue?: TaskQueue;
 }
 
@@ -36,6 +33,8 @@ export interface AppDeps {
  * every forge call and the renderer stop then, so one stalled fetch cannot hold a pull request's later reports.
  */
 export const TASK_DEADLINE_MS = 10 * 60_000;
+/** The same for a runner task: it reads its event and asks its forge a question or two. */
+export const RUNNER_TASK_DEADLINE_MS = 60_000;
 
 /**
  * The Probot app: each enabled forge module subscribes to its events and only turns deliveries into
@@ -66,21 +65,11 @@ export function createApp(settings: AppSettings = settingsFromEnv(), deps: AppDe
       log: probot.log,
     };
     if (settings.runnersFile) {
-      const client = settings.gitlab ? new GitLabClient({ url: settings.gitlab.url, token: settings.gitlab.token }) : null;
-      runners = wireRunners(probot, settings.runnersFile, { gitlab: client, redisUrl: settings.redisUrl, ...deps.runners });
+      runners = wireRunners(host, settings.runnersFile, { forges: FORGES, ...deps.runners });
     }
     for (const f of FORGES) if (f.enabled(settings)) f.listen(host);
 
     addHandler?.(routes(images));
-
-    /** Interim: today's runner entry points, until the runners helper's `service.handle(forge, data, signal)` lands. */
-    const runRunner = async (forge: ForgeModule, data: unknown): Promise<void> => {
-      if (!runners) return;
-      if (forge.id === "gitlab") return runners.service.onGitLabJob(data);
-      if (forge.id !== "github") return probot.log.warn({ forge: forge.id }, "mlreview: runner task of a forge without runners: dropped");
-      const d = data as { installation: number; payload: WorkflowJobPayload };
-      await runners.service.onWorkflowJob(await probot.auth(d.installation), d.payload);
-    };
 
     const runTask = async (task: Task, ctx: TaskContext): Promise<void> => {
       // A task went through Redis: its envelope and its data are checked before anything runs. An
@@ -92,8 +81,8 @@ export function createApp(settings: AppSettings = settingsFromEnv(), deps: AppDe
       if (!forge) return probot.log.warn({ kind, key }, `mlreview: task dropped: no forge '${parsed.task.forge}'`);
       const data = forge.schemas[kind].safeParse(parsed.task.data);
       if (!data.success) return probot.log.warn({ kind, key, forge: forge.id }, `mlreview: ${forge.id} ${kind} task dropped: ${zodLine(data.error)}`);
-      const signal = (ctx as TaskContext & { signal?: AbortSignal }).signal ?? AbortSignal.timeout(TASK_DEADLINE_MS);
-      if (kind === "runner") return runRunner(forge, data.data);
+      const signal = (ctx as TaskContext & { signal?: AbortSignal }).signal ?? AbortSignal.timeout(kind === "runner" ? RUNNER_TASK_DEADLINE_MS : TASK_DEADLINE_MS);
+      if (kind === "runner") return runners?.service.handle(forge, data.data, signal);
       const secrets: string[] = [];
       try {
         const session = watchCredentials(await forge.review(data.data, host, signal), secrets);

@@ -29,43 +29,19 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = { headersTimeoutMs: 10_000, reque
 export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
 /** The variables that override DEFAULT_HTTP_LIMITS, for operators behind slow links or large proxies. */
-export const HTTP_LIMIT_ENV: Record<keyof HttpLimits, string> = {
+export const HTTP_LIMIT_ENV = {
   headersTimeoutMs: "MLREVIEW_HTTP_HEADERS_TIMEOUT_MS",
   requestTimeoutMs: "MLREVIEW_HTTP_REQUEST_TIMEOUT_MS",
   idleTimeoutMs: "MLREVIEW_HTTP_IDLE_TIMEOUT_MS",
   maxConnections: "MLREVIEW_HTTP_MAX_CONNECTIONS",
-};
-const RANGES: Record<keyof HttpLimits, [number, number]> = {
+} as const satisfies Record<keyof HttpLimits, string>;
+/** What each may be set to (MLREVIEW_HTTP_*, validated with the rest of the settings in src/app/settings.ts). */
+export const HTTP_LIMIT_RANGES: Record<keyof HttpLimits, readonly [number, number]> = {
   headersTimeoutMs: [100, 600_000],
   requestTimeoutMs: [100, 3_600_000],
   idleTimeoutMs: [100, 3_600_000],
   maxConnections: [1, 1_000_000],
 };
-
-/** One line per bad variable (never its value: these are plain numbers, but the rule is the rule). */
-export function httpLimitProblems(env: Record<string, string | undefined>): string[] {
-  const problems: string[] = [];
-  for (const [key, name] of Object.entries(HTTP_LIMIT_ENV) as [keyof HttpLimits, string][]) {
-    const v = env[name];
-    if (v === undefined || v === "") continue;
-    const [lo, hi] = RANGES[key];
-    if (!/^\d{1,9}$/.test(v) || Number(v) < lo || Number(v) > hi) problems.push(`${name} must be a whole number from ${lo} to ${hi}`);
-  }
-  if (problems.length === 0) {
-    const l = httpLimitsFromEnv(env);
-    if (l.headersTimeoutMs > l.requestTimeoutMs) problems.push(`${HTTP_LIMIT_ENV.headersTimeoutMs} must not exceed ${HTTP_LIMIT_ENV.requestTimeoutMs} (${l.requestTimeoutMs} ms)`);
-  }
-  return problems;
-}
-
-export function httpLimitsFromEnv(env: Record<string, string | undefined>): HttpLimits {
-  const out = { ...DEFAULT_HTTP_LIMITS };
-  for (const [key, name] of Object.entries(HTTP_LIMIT_ENV) as [keyof HttpLimits, string][]) {
-    const v = env[name];
-    if (v !== undefined && /^\d{1,9}$/.test(v)) out[key] = Number(v);
-  }
-  return out;
-}
 
 export class BodyTooLarge extends Error {
   constructor(readonly max: number) {

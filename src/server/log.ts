@@ -149,6 +149,8 @@ export function createRedactor(secrets: readonly string[]): Redactor {
 export interface LogOptions {
   env: Record<string, string | undefined>;
   cwd?: string;
+  /** Values to keep out of every line beyond the environment's own secrets: what the settings resolved from variables the sources file names, whatever their names. */
+  secrets?: readonly string[];
 }
 
 /**
@@ -159,7 +161,7 @@ export interface LogOptions {
  */
 export async function createLogger(o: LogOptions): Promise<{ log: Logger; redactor: Redactor }> {
   const { env } = o;
-  const redactor = createRedactor(secretValues(env, o.cwd));
+  const redactor = createRedactor([...secretValues(env, o.cwd), ...(o.secrets ?? [])]);
   const logFormat = env.LOG_FORMAT ? (env.LOG_FORMAT === "pretty" ? "pretty" : "json") : env.NODE_ENV === "production" ? "json" : "pretty";
   const transform = await getTransformStream({ logFormat, logLevelInString: env.LOG_LEVEL_IN_STRING === "true", ...(env.SENTRY_DSN ? { sentryDsn: env.SENTRY_DSN } : {}) });
   transform.pipe(pino.destination(1) as unknown as NodeJS.WritableStream);

@@ -24,7 +24,7 @@ function load(flags: RunnersFlags) {
 
 /** The AWS SDK is large: it loads only for these commands, not for every `metrics diff`. */
 async function fleetFor(region: string) {
-  const { Ec2Fleet } = await import("../../runners/ec2.js");
+  const { Ec2Fleet } = await import("../../runners/ec2/fleet.js");
   return new Ec2Fleet({ region });
 }
 

@@ -2,7 +2,7 @@ import { CONFIG_FILES } from "../../project/index.js";
 import type { ForgeModule } from "../types.js";
 import { claimsGitHub } from "./claims.js";
 import { onPullRequest, PULL_REQUEST_EVENTS } from "./pull-request.js";
-import { runners, runnerTaskSchema, type GitHubRunnerData } from "./runners.js";
+import { runners, runnerTaskSchema, type RunnerTask } from "./runners.js";
 import { reviewTaskSchema, type GitHubReviewData } from "./schemas.js";
 import { reviewSession } from "./session.js";
 import { GITHUB_ID } from "./submit.js";
@@ -10,7 +10,8 @@ import { onWorkflowJob } from "./workflow-job.js";
 import { onWorkflowRun } from "./workflow-run.js";
 
 export type { GitHubReviewData } from "./schemas.js";
-export type { GitHubRunnerData } from "./runners.js";
+/** A workflow_job runner task (the runner side is runners.ts). */
+export type GitHubRunnerData = RunnerTask;
 
 /** GitHub and GitHub Enterprise Server, as a GitHub App through Probot. */
 export const github: ForgeModule<GitHubReviewData, GitHubRunnerData> = {
@@ -27,5 +28,5 @@ export const github: ForgeModule<GitHubReviewData, GitHubRunnerData> = {
     if (host.settings.runnersFile) host.probot.on("workflow_job", onWorkflowJob(host));
   },
   review: reviewSession,
-  ...(runners ? { runners } : {}),
+  runners,
 };

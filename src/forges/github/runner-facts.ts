@@ -1,6 +1,6 @@
 import type { Probot, ProbotOctokit } from "probot";
-import { jobStatus, runnerBusy } from "../runners/github.js";
-import type { JobFacts } from "../runners/reaper.js";
+import type { JobFacts } from "../../runners/reaper.js";
+import { jobStatus, runnerBusy } from "./runner-api.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 

@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Ec2Fleet, TAGS } from "../../src/runners/ec2.js";
-import { Ec2Mock, describeInstancesXml, ec2Error, formObject, terminateXml, useTestAwsEnv } from "./ec2-mock.js";
+import { Ec2Fleet } from "../../../src/runners/ec2/fleet.js";
+import { TAGS } from "../../../src/runners/ec2/tags.js";
+import { Ec2Mock, describeInstancesXml, ec2Error, formObject, terminateXml, useTestAwsEnv } from "../ec2-mock.js";
 
 let mock: Ec2Mock;
 let restoreEnv: () => void;

@@ -1,9 +1,13 @@
 import { createHash } from "node:crypto";
 import type { RunInstancesCommandInput } from "@aws-sdk/client-ec2";
-import type { Profile } from "./config.js";
+import type { Profile } from "../config.js";
+import { tagsFor } from "./tags.js";
 
-/** Where a runner's job lives. Instances without an `mlreview:forge` tag are GitHub's (they predate the tag). */
-export type Forge = "github" | "gitlab";
+/**
+ * Where a runner's job lives: a forge id of src/forges/registry.ts, as the `mlreview:forge` tag holds
+ * it. Instances without the tag are GitHub's (they predate the tag).
+ */
+export type Forge = string;
 
 /** The EC2 side of a runner: what the bot asks for and how it names it (DESIGN §6). */
 export interface RunnerJob {
@@ -14,7 +18,7 @@ export interface RunnerJob {
   runnerName: string;
   labels: string[];
   /** Unset for GitHub, so that GitHub launches keep exactly the tags and client tokens they always had. */
-  forge?: Forge;
+  forge?: Forge | undefined;
   /** The forge's runner id, so that whoever ends the instance (a restarted bot, the reaper) can delete the runner. */
   runnerId?: number;
 }
@@ -38,21 +42,6 @@ export interface LaunchAttempt {
   error?: string;
 }
 
-/**
- * The tags are the state: a restarted bot (or a second replica) learns everything it launched from
- * DescribeInstances, so nothing here may live only in memory.
- */
-export const TAGS = {
-  managed: "mlreview:managed",
-  job: "mlreview:job",
-  runner: "mlreview:runner",
-  repo: "mlreview:repo",
-  profile: "mlreview:profile",
-  expires: "mlreview:expires",
-  forge: "mlreview:forge",
-  runnerId: "mlreview:runner-id",
-} as const;
-
 /** EC2 refuses user data over 16 KB before base64. */
 export const MAX_USER_DATA_BYTES = 16 * 1024;
 
@@ -72,25 +61,11 @@ export function planOptions(profile: Profile): LaunchAttempt[] {
 export function clientToken(job: RunnerJob, attempt: LaunchAttempt): string {
   const option = createHash("sha256").update(`${attempt.market}\n${attempt.instanceType}\n${attempt.subnet}`).digest("hex").slice(0, 16);
   // GitHub and GitLab job ids are independent counters: the same number on both must not share a token.
-  const prefix = job.forge === "gitlab" ? "mlr-gl" : "mlr";
+  // "mlr-gl" is what GitLab's tokens always were; another forge's id goes in whole.
+  const prefix = job.forge === undefined ? "mlr" : job.forge === "gitlab" ? "mlr-gl" : `mlr-${job.forge}`;
   const token = `${prefix}-${Math.trunc(job.id)}-${Math.trunc(job.runAttempt)}-${option}`;
   if (token.length > 64) throw new RangeError(`client token too long for job ${job.id}`);
   return token;
-}
-
-export function tagsFor(spec: LaunchSpec): { Key: string; Value: string }[] {
-  const tags = [
-    { Key: "Name", Value: spec.job.runnerName },
-    { Key: TAGS.managed, Value: "true" },
-    { Key: TAGS.job, Value: String(spec.job.id) },
-    { Key: TAGS.runner, Value: spec.job.runnerName },
-    { Key: TAGS.repo, Value: spec.job.repo },
-    { Key: TAGS.profile, Value: spec.profileName },
-    { Key: TAGS.expires, Value: spec.expiresAt.toISOString() },
-  ];
-  if (spec.job.forge) tags.push({ Key: TAGS.forge, Value: spec.job.forge });
-  if (spec.job.runnerId !== undefined) tags.push({ Key: TAGS.runnerId, Value: String(spec.job.runnerId) });
-  return tags;
 }
 
 /**

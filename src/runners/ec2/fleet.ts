@@ -1,9 +1,9 @@
 import { DescribeImagesCommand, DescribeInstancesCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand, type Filter, type Instance } from "@aws-sdk/client-ec2";
-import { backoffMs, classify, redact, type Ec2Failure } from "./ec2-errors.js";
-import { telemetry } from "../telemetry.js";
-import { MAX_USER_DATA_BYTES, TAGS, planOptions, runInstancesInput, clientToken, type Forge, type LaunchAttempt, type LaunchSpec, type MarketType } from "./launch-plan.js";
-
-export { TAGS, clientToken, type Forge, type LaunchAttempt, type LaunchSpec, type RunnerJob } from "./launch-plan.js";
+import { telemetry } from "../../telemetry.js";
+import { backoffMs, classify, redact, type Ec2Failure } from "./errors.js";
+import { managedInstance, type ManagedInstance } from "./instances.js";
+import { MAX_USER_DATA_BYTES, planOptions, runInstancesInput, type LaunchAttempt, type LaunchSpec, type MarketType } from "./launch-plan.js";
+import { TAGS } from "./tags.js";
 
 export interface Launched {
   instanceId: string;
@@ -30,20 +30,6 @@ export class LaunchError extends Error {
   ) {
     super(message);
   }
-}
-
-export interface ManagedInstance {
-  instanceId: string;
-  state: string;
-  launchTime: Date;
-  job: number | undefined;
-  runner: string | undefined;
-  repo: string | undefined;
-  profile: string | undefined;
-  expires: Date | undefined;
-  /** Set for GitLab only; absent means GitHub (instances launched before the tag existed are GitHub's). */
-  forge?: Forge;
-  runnerId?: number;
 }
 
 const LIVE_STATES = ["pending", "running", "stopping", "stopped"];
@@ -177,25 +163,7 @@ export class Ec2Fleet {
     if (filter.runner !== undefined) filters.push({ Name: `tag:${TAGS.runner}`, Values: [filter.runner] });
     if (filter.job !== undefined) filters.push({ Name: `tag:${TAGS.job}`, Values: [String(filter.job)] });
     const out: ManagedInstance[] = [];
-    for (const instance of await this.describe(filters)) {
-      if (!instance.InstanceId) continue;
-      const tags = new Map((instance.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
-      const job = Number(tags.get(TAGS.job));
-      const expires = tags.has(TAGS.expires) ? new Date(tags.get(TAGS.expires)!) : undefined;
-      const runnerId = Number(tags.get(TAGS.runnerId));
-      out.push({
-        instanceId: instance.InstanceId,
-        state: instance.State?.Name ?? "unknown",
-        launchTime: instance.LaunchTime ?? new Date(0),
-        job: tags.has(TAGS.job) && Number.isSafeInteger(job) ? job : undefined,
-        runner: tags.get(TAGS.runner),
-        repo: tags.get(TAGS.repo),
-        profile: tags.get(TAGS.profile),
-        expires: expires && !Number.isNaN(expires.getTime()) ? expires : undefined,
-        ...(tags.get(TAGS.forge) === "gitlab" ? { forge: "gitlab" as const } : {}),
-        ...(tags.has(TAGS.runnerId) && Number.isSafeInteger(runnerId) && runnerId > 0 ? { runnerId } : {}),
-      });
-    }
+    for (const instance of await this.describe(filters)) if (instance.InstanceId) out.push(managedInstance({ ...instance, InstanceId: instance.InstanceId }));
     return out;
   }
 

@@ -8,9 +8,9 @@ const split = (repo: string) => repo.split("/") as [string, string];
  * A just-in-time runner config for one runner of one repository: single-use, ephemeral, bound to the
  * name and labels given. It is the only secret the instance receives (never a PAT or registration token).
  */
-export async function jitConfig(octokit: Octokit, repo: string, o: { name: string; labels: string[]; runnerGroupId: number }): Promise<{ encoded: string; runnerId: number }> {
+export async function jitConfig(octokit: Octokit, repo: string, o: { name: string; labels: string[]; runnerGroupId: number }, signal?: AbortSignal): Promise<{ encoded: string; runnerId: number }> {
   const [owner, name] = split(repo);
-  const { data } = await octokit.rest.actions.generateRunnerJitconfigForRepo({ owner, repo: name, name: o.name, runner_group_id: o.runnerGroupId, labels: o.labels, work_folder: "_work" });
+  const { data } = await octokit.rest.actions.generateRunnerJitconfigForRepo({ owner, repo: name, name: o.name, runner_group_id: o.runnerGroupId, labels: o.labels, work_folder: "_work", ...(signal ? { request: { signal } } : {}) });
   return { encoded: data.encoded_jit_config, runnerId: data.runner.id };
 }
 
@@ -32,9 +32,9 @@ export async function jobStatus(octokit: Octokit, repo: string, jobId: number): 
  * this one, or none at all (a deleted fork), counts as a fork. Listing the fork events instead would
  * let every event not on the list through.
  */
-export async function isForkRun(octokit: Octokit, repo: string, runId: number): Promise<boolean> {
+export async function isForkRun(octokit: Octokit, repo: string, runId: number, signal?: AbortSignal): Promise<boolean> {
   const [owner, name] = split(repo);
-  const { data } = await octokit.rest.actions.getWorkflowRun({ owner, repo: name, run_id: runId });
+  const { data } = await octokit.rest.actions.getWorkflowRun({ owner, repo: name, run_id: runId, ...(signal ? { request: { signal } } : {}) });
   const head = data.head_repository?.full_name;
   return typeof head !== "string" || head !== repo;
 }

@@ -1,6 +1,6 @@
-import type { ManagedInstance } from "./ec2.js";
-import type { GitLabClient } from "../forges/gitlab/client.js";
-import type { JobFacts } from "./reaper.js";
+import type { ManagedInstance } from "../../runners/ec2/instances.js";
+import type { JobFacts } from "../../runners/reaper.js";
+import type { GitLabClient } from "./client.js";
 
 /** GitLab's job statuses in the reaper's words (GitHub's: queued/pending, in_progress, completed). */
 const STATUS: Record<string, string> = {
@@ -19,7 +19,7 @@ const STATUS: Record<string, string> = {
 };
 
 /** What the reaper asks GitLab about these instances' jobs and runners (runner ids come from their tags). */
-export function gitlabFacts(client: GitLabClient, instances: ManagedInstance[]): JobFacts {
+export function gitlabFacts(client: GitLabClient, instances: readonly ManagedInstance[]): JobFacts {
   const runnerIds = new Map<string, number>();
   for (const i of instances) if (i.runner && i.runnerId !== undefined) runnerIds.set(i.runner, i.runnerId);
   return {

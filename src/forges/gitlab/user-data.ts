@@ -1,4 +1,4 @@
-import { fillBlanks, minutes, UserDataError } from "./user-data.js";
+import { fillBlanks, minutes, UserDataError } from "../../runners/user-data.js";
 
 /**
  * The GitLab runner's EC2 user data: templates/runner/bootstrap-gitlab.sh with its blanks filled.

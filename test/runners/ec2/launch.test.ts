@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseRunnersConfig, type Profile } from "../../src/runners/config.js";
-import { Ec2Fleet, LaunchError, clientToken, type LaunchSpec, type RunnerJob } from "../../src/runners/ec2.js";
-import { renderUserData } from "../../src/runners/user-data.js";
-import { Ec2Mock, describeImagesXml, describeInstancesXml, ec2Error, formObject, runInstancesXml, useTestAwsEnv } from "./ec2-mock.js";
+import { parseRunnersConfig, type Profile } from "../../../src/runners/config.js";
+import { Ec2Fleet, LaunchError } from "../../../src/runners/ec2/fleet.js";
+import { clientToken, type LaunchSpec, type RunnerJob } from "../../../src/runners/ec2/launch-plan.js";
+import { renderUserData } from "../../../src/forges/github/user-data.js";
+import { Ec2Mock, describeImagesXml, describeInstancesXml, ec2Error, formObject, runInstancesXml, useTestAwsEnv } from "../ec2-mock.js";
 
 const AMI = "ami-0123456789abcdef0";
 // Base64 of a JSON blob, the shape GitHub's encoded_jit_config has.

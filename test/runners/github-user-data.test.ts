@@ -3,7 +3,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync,
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { DEFAULT_RUNNER_VERSION, UserDataError, renderUserData } from "../../src/runners/user-data.js";
+import { DEFAULT_RUNNER_VERSION, renderUserData } from "../../src/forges/github/user-data.js";
+import { UserDataError } from "../../src/runners/user-data.js";
 
 const JIT = Buffer.from(JSON.stringify({ ".runner": "eyJhZ2VudElkIjoiMTIzIn0=", ".credentials": "c2VjcmV0" })).toString("base64");
 const base = { jitConfig: JIT, maxRuntimeMinutes: 360, idleMinutes: 15 };
