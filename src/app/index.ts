@@ -1,27 +1,18 @@
 import type { ApplicationFunction, Probot } from "probot";
 import { ImageStore } from "../forges/image-store.js";
+import { redactError } from "../forges/redact.js";
+import { forgeById, FORGES } from "../forges/registry.js";
+import type { ForgeHost, ForgeModule, ReviewSession } from "../forges/types.js";
 import { MemoryQueue } from "../queue/memory.js";
 import { RedisQueue } from "../queue/redis.js";
 import { DEFAULT_CONCURRENCY, type Task, type TaskContext, type TaskQueue } from "../queue/task.js";
-// Interim, until the github module is in the registry: GitHub's runner side, for the runner.github tasks.
-import { runners as githubRunners } from "../forges/github/runners.js";
-import { FORGES, forgeById } from "../forges/registry.js";
-import type { ForgeHost } from "../forges/types.js";
 import { reviewChange } from "../review/index.js";
-import type { RunnerForge } from "../runners/service.js";
-import { onPullRequest, PULL_REQUEST_EVENTS, runPullRequest } from "./pull-request.js";
 import { addReadinessCheck } from "../server/lifecycle.js";
 import { metrics } from "../server/metrics.js";
 import { routes } from "../server/routes.js";
 import { wireRunners, type RunnersDeps, type RunnersWiring } from "./runners.js";
 import { dvcSources, imagesDir, reposDir, settingsFromEnv, type AppSettings } from "./settings.js";
-import { onWorkflowRun, runWorkflowRun } from "./workflow-run.js";
-
-const GITHUB_RUNNERS: RunnerForge = { id: "github", runners: githubRunners };
-/** Every forge whose instances the reaper may find (interim: GitHub's until its module is registered). */
-const RUNNER_FORGES: readonly RunnerForge[] = FORGES.some((f) => f.id === "github") ? FORGES : [GITHUB_RUNNERS, ...FORGES];
-/** Interim until TaskContext carries the task's deadline: a runner task reads its event and asks its forge a question or two. */
-const RUNNER_TASK_DEADLINE_MS = 60_000;
+import { parseTask, zodLine } from "./task-envelope.js";
 
 export interface MlreviewApp {
   app: ApplicationFunction;
@@ -38,8 +29,17 @@ export interface AppDeps {
 }
 
 /**
- * The Probot app: event handlers only turn deliveries into tasks; the queue's worker (on this or any
- * replica) runs them through the pipeline, the forges and the runner service.
+ * How long one task may run when the queue gives it no deadline of its own (TaskContext.signal): git,
+ * every forge call and the renderer stop then, so one stalled fetch cannot hold a pull request's later reports.
+ */
+export const TASK_DEADLINE_MS = 10 * 60_000;
+/** The same for a runner task: it reads its event and asks its forge a question or two. */
+export const RUNNER_TASK_DEADLINE_MS = 60_000;
+
+/**
+ * The Probot app: each enabled forge module subscribes to its events and only turns deliveries into
+ * tasks; the queue's worker (on this or any replica) validates each task and runs it through the
+ * forge module and the review step, or the runner service.
  */
 export function createApp(settings: AppSettings = settingsFromEnv(), deps: AppDeps = {}): MlreviewApp {
   let runners: RunnersWiring | undefined;
@@ -58,68 +58,60 @@ export function createApp(settings: AppSettings = settingsFromEnv(), deps: AppDe
       settings,
       probot,
       addHandler,
-      submit: (task) => queue.submit(task as Task),
+      submit: (task) => queue.submit(task),
       remember: (name, value) => queue.remember(name, value),
       recall: (name) => queue.recall(name),
       images,
       log: probot.log,
     };
-    probot.on([...PULL_REQUEST_EVENTS], onPullRequest(queue));
-    probot.on("workflow_run.completed", onWorkflowRun(queue));
     if (settings.runnersFile) {
-      runners = wireRunners(host, settings.runnersFile, { forges: RUNNER_FORGES, ...deps.runners });
-      probot.on("workflow_job", async (context) => {
-        const p = context.payload;
-        const job = p.workflow_job;
-        await queue.submit({
-          kind: "runner.github",
-          key: `${p.repository.full_name}#${job.id}@${job.run_attempt}:${p.action}`,
-          version: p.action,
-          delivery: context.id,
-          data: { installation: p.installation!.id, payload: p },
-        });
-      });
+      runners = wireRunners(host, settings.runnersFile, { forges: FORGES, ...deps.runners });
     }
     for (const f of FORGES) if (f.enabled(settings)) f.listen(host);
+
     addHandler?.(routes(images));
 
     const runTask = async (task: Task, ctx: TaskContext): Promise<void> => {
-      const installation = (task.data as { installation?: number }).installation;
-      switch (task.kind) {
-        case "github.pull_request":
-          return runPullRequest(await probot.auth(installation), settings, images, task, ctx);
-        case "github.workflow_run":
-          return runWorkflowRun(await probot.auth(installation), settings, images, task, ctx);
-        case "review": {
-          const forge = forgeById((task as Task & { forge?: string }).forge ?? "");
-          if (!forge) return probot.log.warn({ kind: task.kind, key: task.key }, "mlreview: task of an unknown forge dropped");
-          const data = forge.schemas.review.safeParse(task.data);
-          if (!data.success) return probot.log.warn({ forge: forge.id, key: task.key }, `mlreview: invalid ${forge.id} review task dropped: ${data.error.issues[0]?.message ?? "bad data"}`);
-          // Interim until TaskContext carries the task's deadline.
-          const signal = (ctx as TaskContext & { signal?: AbortSignal }).signal ?? new AbortController().signal;
-          const session = await forge.review(data.data, host, signal);
-          await reviewChange(session, { configFiles: forge.configFiles, dvc: dvcSources(settings), reposDir: reposDir(settings), ctx, signal });
-          return;
-        }
-        case "runner": {
-          const forge = forgeById((task as Task & { forge?: string }).forge ?? "");
-          if (!forge) return probot.log.warn({ kind: task.kind, key: task.key }, "mlreview: task of an unknown forge dropped");
-          const data = forge.schemas.runner.safeParse(task.data);
-          if (!data.success) return probot.log.warn({ forge: forge.id, key: task.key }, `mlreview: invalid ${forge.id} runner task dropped: ${data.error.issues[0]?.message ?? "bad data"}`);
-          const signal = (ctx as TaskContext & { signal?: AbortSignal }).signal ?? AbortSignal.timeout(RUNNER_TASK_DEADLINE_MS);
-          await runners?.service.handle(forge, data.data, signal);
-          return;
-        }
-        case "runner.github":
-          await runners?.service.handle(GITHUB_RUNNERS, task.data, AbortSignal.timeout(RUNNER_TASK_DEADLINE_MS));
-          return;
-        default:
-          probot.log.warn({ kind: task.kind }, "mlreview: unknown task kind");
+      // A task went through Redis: its envelope and its data are checked before anything runs. An
+      // invalid one is one line and dropped (returning, not throwing: a retry would fail the same way).
+      const parsed = parseTask(task);
+      if ("problem" in parsed) return probot.log.warn({ kind: String(task.kind).slice(0, 64) }, `mlreview: task dropped: ${parsed.problem}`);
+      const { kind, key } = parsed.task;
+      const forge = forgeById(parsed.task.forge);
+      if (!forge) return probot.log.warn({ kind, key }, `mlreview: task dropped: no forge '${parsed.task.forge}'`);
+      const data = forge.schemas[kind].safeParse(parsed.task.data);
+      if (!data.success) return probot.log.warn({ kind, key, forge: forge.id }, `mlreview: ${forge.id} ${kind} task dropped: ${zodLine(data.error)}`);
+      const signal = (ctx as TaskContext & { signal?: AbortSignal }).signal ?? AbortSignal.timeout(kind === "runner" ? RUNNER_TASK_DEADLINE_MS : TASK_DEADLINE_MS);
+      if (kind === "runner") return runners?.service.handle(forge, data.data, signal);
+      const secrets: string[] = [];
+      try {
+        const session = watchCredentials(await forge.review(data.data, host, signal), secrets);
+        await reviewChange(session, { configFiles: forge.configFiles, dvc: dvcSources(settings), reposDir: reposDir(settings), ctx, signal });
+      } catch (e) {
+        // A git or forge error may carry the token it was sent with: never into a log line or a retry's record.
+        throw redactError(e, secrets);
       }
     };
     queue.work(runTask);
   };
   return { app, queue, idle: async () => (await queue.idle(), await runners?.idle()), runners: () => runners };
+}
+
+/** The session as given, noting each clone token so that an error from anywhere in the review can be redacted of it. */
+function watchCredentials(session: ReviewSession, secrets: string[]): ReviewSession {
+  const clone: ReviewSession["clone"] = async (signal) => {
+    const access = await session.clone(signal);
+    // As git sends it, too: HTTP basic of user and token (a server can echo the header back).
+    secrets.push(access.token, Buffer.from(`${access.username}:${access.token}`).toString("base64"));
+    return access;
+  };
+  return new Proxy(session, {
+    get(target, name) {
+      if (name === "clone") return clone;
+      const value: unknown = Reflect.get(target, name, target);
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 /** For `probot run`: the app is created when Probot loads it, not when this module is imported. */

@@ -33,34 +33,3 @@ export function recordUnexpectedRequests(): string[] {
   });
   return unexpected;
 }
-
-/**
- * The GitHub calls of one pull request report, strictly in order: installation token, compare (the
- * merge-base is `base`), the comment list (empty), the new comment, the check run. `comment()` is what
- * was posted.
- */
-export interface PullRequestFields {
-  installation: { id: number };
-  repository: { full_name: string };
-  pull_request: { number: number };
-}
-
-export function mockGitHubReport(api: string, payload: object, base: string, head: string) {
-  const p = payload as PullRequestFields;
-  const repo = `/repos/${p.repository.full_name}`;
-  let comment = "";
-  const scope = nock(api)
-    .post(`/app/installations/${p.installation.id}/access_tokens`)
-    .reply(201, { token: "ghs_x", expires_at: new Date(Date.now() + 3600_000).toISOString() })
-    .get(`${repo}/compare/${base}...${head}`)
-    .query(true)
-    .reply(200, { merge_base_commit: { sha: base } })
-    .get(`${repo}/issues/${p.pull_request.number}/comments`)
-    .query(true)
-    .reply(200, [])
-    .post(`${repo}/issues/${p.pull_request.number}/comments`, (b: { body: string }) => ((comment = b.body), true))
-    .reply(201, { id: 1 })
-    .post(`${repo}/check-runs`)
-    .reply(201, { id: 1 });
-  return { scope, comment: () => comment };
-}

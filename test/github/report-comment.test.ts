@@ -1,6 +1,7 @@
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { GitHubForge } from "../../src/forges/github/forge.js";
+import { setCheckRun } from "../../src/forges/github/check-run.js";
+import { ReportComment } from "../../src/forges/github/report-comment.js";
 import { MARKER } from "../../src/report/index.js";
 import { example, testOctokit } from "./helpers.js";
 
@@ -19,7 +20,7 @@ const path = `/repos/${cr.repo}/issues/${cr.number}/comments`;
 const ours = (id: number, body: string) => ({ id, body, user: { login: "mlreview[bot]", type: "Bot" }, performed_via_github_app: { id: APP_ID } });
 const someone = (id: number, body: string) => ({ id, body, user: { login: "octocat", type: "User" }, performed_via_github_app: null });
 
-describe("GitHub forge: the one report comment", () => {
+describe("GitHub: the one report comment and the check run", () => {
   beforeEach(() => nock.disableNetConnect());
   afterEach(() => {
     nock.cleanAll();
@@ -33,7 +34,7 @@ describe("GitHub forge: the one report comment", () => {
       .reply(200, [someone(1, `${MARKER} copied`)])
       .post(path, { body: `${MARKER}\nreport` })
       .reply(201, { id: 77 });
-    const r = await new GitHubForge(testOctokit(), APP_ID).upsertReport(cr, `${MARKER}\nreport`);
+    const r = await new ReportComment(testOctokit(), APP_ID).upsert(cr, `${MARKER}\nreport`);
     expect(r).toEqual({ id: 77, action: "created" });
     expect(scope.pendingMocks()).toEqual([]);
   });
@@ -52,7 +53,7 @@ describe("GitHub forge: the one report comment", () => {
       .reply(200, [ours(555, `${MARKER}\nold`)])
       .patch(`/repos/${cr.repo}/issues/comments/555`, { body: `${MARKER}\nnew` })
       .reply(200, { id: 555 });
-    const r = await new GitHubForge(testOctokit(), APP_ID).upsertReport(cr, `${MARKER}\nnew`);
+    const r = await new ReportComment(testOctokit(), APP_ID).upsert(cr, `${MARKER}\nnew`);
     expect(r).toEqual({ id: 555, action: "updated" });
     expect(scope.pendingMocks()).toEqual([]);
   });
@@ -64,7 +65,7 @@ describe("GitHub forge: the one report comment", () => {
       .reply(200, [ours(10, `${MARKER}\nsame`), ours(11, `${MARKER}\nsame`)])
       .delete(`/repos/${cr.repo}/issues/comments/11`)
       .reply(204);
-    const r = await new GitHubForge(testOctokit(), APP_ID).upsertReport(cr, `${MARKER}\nsame`);
+    const r = await new ReportComment(testOctokit(), APP_ID).upsert(cr, `${MARKER}\nsame`);
     expect(r).toEqual({ id: 10, action: "unchanged" });
     expect(scope.pendingMocks()).toEqual([]);
   });
@@ -79,7 +80,7 @@ describe("GitHub forge: the one report comment", () => {
       .reply(200, { id: APP_ID, slug: "mlreview" })
       .patch(`/repos/${cr.repo}/issues/comments/6`, { body: `${MARKER}\nnew` })
       .reply(200, { id: 6 });
-    const r = await new GitHubForge(testOctokit(), APP_ID).upsertReport(cr, `${MARKER}\nnew`);
+    const r = await new ReportComment(testOctokit(), APP_ID).upsert(cr, `${MARKER}\nnew`);
     expect(r).toEqual({ id: 6, action: "updated" });
     expect(scope.pendingMocks()).toEqual([]);
   });
@@ -94,7 +95,7 @@ describe("GitHub forge: the one report comment", () => {
         output: { title: "1 threshold crossed", summary: "- acc dropped" },
       })
       .reply(201, { id: 1 });
-    await new GitHubForge(testOctokit(), APP_ID).setCheck(cr, { conclusion: "failure", title: "1 threshold crossed", summary: "- acc dropped" });
+    await setCheckRun(testOctokit(), cr, { conclusion: "failure", title: "1 threshold crossed", summary: "- acc dropped" });
     expect(scope.pendingMocks()).toEqual([]);
   });
 });

@@ -1,21 +1,14 @@
-import type { Context, ProbotOctokit } from "probot";
-import type { ImageStore } from "../forges/image-store.js";
-import type { Task, TaskContext, TaskQueue } from "../queue/task.js";
-import { isObjectId } from "../revisions/object-id.js";
-import { gitOrigin, reportPullRequest, type PullRequestJob } from "./github-job.js";
-import type { AppSettings } from "./settings.js";
+import type { Context } from "probot";
+import { isObjectId } from "../../revisions/object-id.js";
+import type { ForgeHost } from "../types.js";
+import { gitOrigin, onOrigin } from "./origin.js";
+import type { PullRequestTaskData } from "./schemas.js";
+import { submitReview } from "./submit.js";
 
 export const PULL_REQUEST_EVENTS = ["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"] as const;
 
 export const prKey = (fullName: string, number: number) => `${fullName}#${number}`;
 export const headMemory = (key: string) => `head:${key}`;
-
-/** What a worker needs to report a pull request, as data (any replica may run it). */
-export interface PullRequestTaskData {
-  installation: number;
-  repository: PullRequestJob["repository"];
-  pr: PullRequestJob["pr"];
-}
 
 export function pullRequestData(payload: Context<"pull_request">["payload"]): PullRequestTaskData {
   const { repository: r, pull_request: pr } = payload;
@@ -39,17 +32,8 @@ export function hasPullRequestFields(payload: unknown): boolean {
   );
 }
 
-/** Is `url` on `origin` (a forge's own origin)? An unparsable URL is not. */
-export function onOrigin(url: string, origin: string): boolean {
-  try {
-    return new URL(url).origin === origin;
-  } catch {
-    return false;
-  }
-}
-
 /** The delivery only enqueues the report of the pull request's newest head; a worker builds it. */
-export function onPullRequest(queue: TaskQueue) {
+export function onPullRequest(host: ForgeHost) {
   return async (context: Context<"pull_request">): Promise<void> => {
     if (!hasPullRequestFields(context.payload)) return context.log.warn({ delivery: context.id }, "mlreview: pull_request delivery without the fields a report needs: ignored");
     const data = pullRequestData(context.payload);
@@ -58,12 +42,7 @@ export function onPullRequest(queue: TaskQueue) {
       return context.log.warn({ delivery: context.id }, `mlreview: pull_request delivery whose clone_url is not on ${gitOrigin(context.octokit)}: ignored`);
     }
     const key = prKey(data.repository.full_name, data.pr.number);
-    await queue.remember(headMemory(key), data.pr.head.sha);
-    await queue.submit({ kind: "github.pull_request", key, version: data.pr.head.sha, delivery: context.id, data });
+    await host.remember(headMemory(key), data.pr.head.sha);
+    await submitReview(host, { key, version: data.pr.head.sha, delivery: context.id, data });
   };
-}
-
-export async function runPullRequest(octokit: InstanceType<typeof ProbotOctokit>, settings: AppSettings, images: ImageStore | undefined, task: Task, ctx: TaskContext): Promise<void> {
-  const d = task.data as PullRequestTaskData;
-  await reportPullRequest({ octokit, settings, images, repository: d.repository, pr: d.pr, ctx });
 }

@@ -8,7 +8,7 @@ import { MARKER } from "../../src/report/index.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
 import { githubOnLoopback } from "../helpers/git-http.js";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
-import { example } from "../github/helpers.js";
+import { example } from "./helpers.js";
 
 const { forge, api: API, cloneUrl } = await githubOnLoopback();
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });

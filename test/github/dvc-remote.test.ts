@@ -14,7 +14,7 @@ import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
 import { githubOnLoopback } from "../helpers/git-http.js";
 import { git, tempDir, writeFiles } from "../helpers/git-repo.js";
 import { objectServer, type ObjectServer } from "../helpers/object-server.js";
-import { example } from "../github/helpers.js";
+import { example } from "./helpers.js";
 
 const { api: API, cloneUrl } = await githubOnLoopback();
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });

@@ -10,7 +10,7 @@ import { createApp } from "../../src/app/index.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
 import { githubOnLoopback } from "../helpers/git-http.js";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
-import { example } from "../github/helpers.js";
+import { example } from "./helpers.js";
 
 const { forge, api: API, cloneUrl } = await githubOnLoopback();
 const BLOBS = "https://pipelines.actions.githubusercontent.example";
@@ -54,10 +54,11 @@ async function load(artifactDeadlineMs?: number) {
 describe("workflow_run completed: results from CI artifacts", () => {
   const unexpected = recordUnexpectedRequests();
 
-  function mocks(p: RunPayload, r: ReturnType<typeof forgeRepo>, headZip: Buffer, baseZip: Buffer, headLocation = `${BLOBS}/head.zip`) {
+  /** `reachesBase: false`: the head's artifact fails, so the base run is never looked for (strict mocks: every one is used). */
+  function mocks(p: RunPayload, r: ReturnType<typeof forgeRepo>, headZip: Buffer, baseZip: Buffer, headLocation = `${BLOBS}/head.zip`, reachesBase = true) {
     const repo = `/repos/${p.repository.full_name}`;
     const posted: string[] = [];
-    const api = nock(API)
+    let api = nock(API)
       .post(`/app/installations/${p.installation!.id}/access_tokens`)
       .reply(201, { token: "ghs_x", expires_at: new Date(Date.now() + 3600_000).toISOString() })
       .get(`${repo}/compare/${r.base}...${r.head}`)
@@ -67,15 +68,19 @@ describe("workflow_run completed: results from CI artifacts", () => {
       .query({ name: "mlreview", per_page: 1 })
       .reply(200, { total_count: 1, artifacts: [{ id: 11, name: "mlreview", size_in_bytes: headZip.length, expired: false }] })
       .get(`${repo}/actions/artifacts/11/zip`)
-      .reply(302, "", { location: headLocation })
-      .get(`${repo}/actions/workflows/77/runs`)
-      .query({ event: "push", status: "success", branch: "main", head_sha: r.base, per_page: 20 })
-      .reply(200, { total_count: 1, workflow_runs: [{ id: 800, event: "push", head_sha: r.base, head_branch: "main", conclusion: "success", head_repository: { id: p.repository.id, full_name: p.repository.full_name } }] })
-      .get(`${repo}/actions/runs/800/artifacts`)
-      .query({ name: "mlreview", per_page: 1 })
-      .reply(200, { total_count: 1, artifacts: [{ id: 12, name: "mlreview", size_in_bytes: baseZip.length, expired: false }] })
-      .get(`${repo}/actions/artifacts/12/zip`)
-      .reply(302, "", { location: `${BLOBS}/base.zip` })
+      .reply(302, "", { location: headLocation });
+    if (reachesBase) {
+      api = api
+        .get(`${repo}/actions/workflows/77/runs`)
+        .query({ event: "push", status: "success", branch: "main", head_sha: r.base, per_page: 20 })
+        .reply(200, { total_count: 1, workflow_runs: [{ id: 800, event: "push", head_sha: r.base, head_branch: "main", conclusion: "success", head_repository: { id: p.repository.id, full_name: p.repository.full_name } }] })
+        .get(`${repo}/actions/runs/800/artifacts`)
+        .query({ name: "mlreview", per_page: 1 })
+        .reply(200, { total_count: 1, artifacts: [{ id: 12, name: "mlreview", size_in_bytes: baseZip.length, expired: false }] })
+        .get(`${repo}/actions/artifacts/12/zip`)
+        .reply(302, "", { location: `${BLOBS}/base.zip` });
+    }
+    api = api
       .get(`${repo}/issues/5/comments`)
       .query(true)
       .reply(200, [])
@@ -84,7 +89,8 @@ describe("workflow_run completed: results from CI artifacts", () => {
       .post(`${repo}/check-runs`)
       .reply(201, { id: 1 });
     const zipType = { "content-type": "application/zip" };
-    const blobs = nock(BLOBS).get("/base.zip").reply(200, baseZip, zipType);
+    const blobs = nock(BLOBS);
+    if (reachesBase) blobs.get("/base.zip").reply(200, baseZip, zipType);
     if (headLocation.startsWith(BLOBS)) blobs.get("/head.zip").reply(200, headZip, zipType);
     return { api, blobs, posted };
   }
@@ -127,7 +133,7 @@ describe("workflow_run completed: results from CI artifacts", () => {
     const r = forgeRepo();
     const p = runPayload(r);
     const evil = Buffer.from((await zip({ "aa/metrics.json": '{"acc": 1}' })).toString("latin1").split("aa/metrics.json").join("../metrics.json"), "latin1");
-    const { posted } = mocks(p, r, evil, await zip({ "results/metrics.json": '{"acc": 0.7}' }));
+    const { posted } = mocks(p, r, evil, await zip({ "results/metrics.json": '{"acc": 0.7}' }), undefined, false);
     const { probot, mlreview } = await load();
     await probot.receive({ id: "w4", name: "workflow_run", payload: p as never });
     await mlreview.idle();
@@ -141,7 +147,7 @@ describe("workflow_run completed: results from CI artifacts", () => {
     // Object storage that sends its headers and the first bytes, then nothing.
     const stalled = createServer((_req, res) => res.writeHead(200, { "content-type": "application/zip" }).write("PK"));
     await new Promise<void>((ok) => stalled.listen(0, "127.0.0.1", ok));
-    const { posted } = mocks(p, r, Buffer.alloc(0), await zip({ "results/metrics.json": '{"acc": 0.7}' }), `http://127.0.0.1:${(stalled.address() as AddressInfo).port}/head.zip`);
+    const { posted } = mocks(p, r, Buffer.alloc(0), await zip({ "results/metrics.json": '{"acc": 0.7}' }), `http://127.0.0.1:${(stalled.address() as AddressInfo).port}/head.zip`, false);
     const { probot, mlreview } = await load(300);
     await probot.receive({ id: "w5", name: "workflow_run", payload: p as never });
     await mlreview.idle();
