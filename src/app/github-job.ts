@@ -4,7 +4,7 @@ import { GitHubForge } from "../forges/github/forge.js";
 import type { ImageStore } from "../forges/image-store.js";
 import type { Publish } from "../report/index.js";
 import type { TaskContext } from "../queue/task.js";
-import { runReportJob, type ArtifactSource } from "./report-job.js";
+import { runReportJob, type ArtifactSource } from "../review/legacy.js";
 import { dvcSources, reposDir, type AppSettings } from "./settings.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;

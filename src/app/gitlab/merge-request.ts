@@ -5,7 +5,7 @@ import { RedirectError } from "../../forges/redirects.js";
 import { CONFIG_FILES } from "../../project/index.js";
 import type { Task, TaskContext, TaskQueue } from "../../queue/task.js";
 import { ARTIFACT_DOWNLOAD_DEADLINE_MS, ArtifactError, readArtifactStream } from "../../revisions/artifact.js";
-import { runReportJob, type ArtifactSource } from "../report-job.js";
+import { runReportJob, type ArtifactSource } from "../../review/legacy.js";
 import { dvcSources, reposDir, type AppSettings } from "../settings.js";
 import { parseMergeRequestHook, parsePipelineHook, type MergeRequestFields, type PipelineFields } from "./payloads.js";
 
