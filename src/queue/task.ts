@@ -101,6 +101,8 @@ export function invalidTaskStub(raw: unknown): Task {
  * honour the signal must not hold the key (and its newer versions) past the deadline either.
  */
 export function untilAborted<T>(run: Promise<T>, signal: AbortSignal): Promise<T> {
+  // The abandoned work's own failure, after the deadline, is nobody's to handle.
+  run.catch(() => {});
   if (signal.aborted) return Promise.reject(signal.reason);
   let stop = () => {};
   const aborted = new Promise<never>((_, reject) => {

@@ -47,13 +47,13 @@ export function gitChildEnv(extra: Record<string, string> = {}, network = true):
 export function git(args: readonly string[], o: GitOptions): Promise<string> {
   return new Promise((resolve, reject) => {
     if (o.signal?.aborted) return reject(new GitError(`git ${args[0]} not started: the task's deadline passed`));
-    const p = spawn("git", args, { cwd: o.cwd, env: gitChildEnv(o.env, o.network ?? true), stdio: ["pipe", "pipe", "pipe"] });
+    const p = spawn("git", args, { cwd: o.cwd, env: gitChildEnv(o.env, o.network ?? true), stdio: ["pipe", "pipe", "pipe"], detached: true });
     let out = "";
     let err = "";
     let why: string | undefined;
     const stop = (reason: string) => {
       why ??= reason;
-      p.kill("SIGKILL");
+      killGroup(p);
     };
     const timeoutMs = o.timeoutMs ?? GIT_TIMEOUT_MS;
     const timer = setTimeout(() => stop(`took longer than ${Math.round(timeoutMs / 1000)} s and was stopped`), timeoutMs);
@@ -90,9 +90,9 @@ export function gitMaybe(args: readonly string[], o: GitOptions): Promise<string
  * fires. No timeout: it lives as long as the revisions it serves, and each caller bounds its own wait.
  */
 export function spawnGit(args: readonly string[], o: Omit<GitOptions, "input" | "timeoutMs">): ChildProcessWithoutNullStreams {
-  const p = spawn("git", args, { cwd: o.cwd, env: gitChildEnv(o.env, o.network ?? true), stdio: ["pipe", "pipe", "pipe"] });
+  const p = spawn("git", args, { cwd: o.cwd, env: gitChildEnv(o.env, o.network ?? true), stdio: ["pipe", "pipe", "pipe"], detached: true });
   if (o.signal) {
-    const kill = () => p.kill("SIGKILL");
+    const kill = () => killGroup(p);
     if (o.signal.aborted) kill();
     else {
       o.signal.addEventListener("abort", kill, { once: true });
@@ -100,4 +100,17 @@ export function spawnGit(args: readonly string[], o: Omit<GitOptions, "input" | 
     }
   }
   return p;
+}
+
+/**
+ * git runs its transport as a child (git-remote-http) that holds the connection and git's own pipes:
+ * killing git alone would leave it stalled, and our "close" would never come. Each git is started as its
+ * own process group (detached) so that the whole group goes.
+ */
+function killGroup(p: ChildProcessWithoutNullStreams): void {
+  try {
+    if (p.pid !== undefined) process.kill(-p.pid, "SIGKILL");
+  } catch {
+    p.kill("SIGKILL");
+  }
 }
