@@ -45,8 +45,10 @@ export function gitChildEnv(extra: Record<string, string> = {}, network = true):
  * stderr line. Aborted or timed out: the child is killed and the error says so.
  */
 export function git(args: readonly string[], o: GitOptions): Promise<string> {
+  // The subcommand, for the error line (past `-c key=value` options).
+  const name = args.find((a, i) => !a.startsWith("-") && args[i - 1] !== "-c") ?? "";
   return new Promise((resolve, reject) => {
-    if (o.signal?.aborted) return reject(new GitError(`git ${args[0]} not started: the task's deadline passed`));
+    if (o.signal?.aborted) return reject(new GitError(`git ${name} not started: the task's deadline passed`));
     const p = spawn("git", args, { cwd: o.cwd, env: gitChildEnv(o.env, o.network ?? true), stdio: ["pipe", "pipe", "pipe"], detached: true });
     let out = "";
     let err = "";
@@ -63,7 +65,7 @@ export function git(args: readonly string[], o: GitOptions): Promise<string> {
     p.stderr.on("data", (d: Buffer) => err.length < MAX_STDERR && (err += d.toString()));
     p.stdin.on("error", () => {});
     p.on("error", (e) => finish(new GitError(`git could not start: ${e.message}`)));
-    p.on("close", (code) => finish(code === 0 && !why ? undefined : new GitError(`git ${args[0]} ${why ?? `failed: ${err.trim().split("\n").pop() || `exit ${code}`}`}`)));
+    p.on("close", (code) => finish(code === 0 && !why ? undefined : new GitError(`git ${name} ${why ?? `failed: ${err.trim().split("\n").pop() || `exit ${code}`}`}`)));
     let done = false;
     function finish(e: GitError | undefined) {
       if (done) return;
