@@ -3,12 +3,12 @@
  *
  * 1. Reads `.env` (as `probot run` does; `MLREVIEW_ENV_FILE` names another file) and validates the
  *    whole configuration: each problem is one line on stderr (`mlreview: …`), then exit 1.
- * 2. One logger for everything (src/app/log.ts): Probot's format and LOG_* variables, every line
+ * 2. One logger for everything (src/server/log.ts): Probot's format and LOG_* variables, every line
  *    redacted of credentials; stdout and stderr too.
  * 3. Without APP_ID outside production: Probot's setup mode (create the GitHub App from app.yml).
  * 4. Otherwise Probot (createProbot: APP_ID, the private key, WEBHOOK_SECRET, GHE_*, WEBHOOK_PATH as
- *    Probot reads them) on mlreview's own HTTP listener (src/app/http-server.ts: HOST, PORT, the
- *    timeouts, connection cap and body caps of src/app/http-limits.ts), with the app, `GET /healthz`
+ *    Probot reads them) on mlreview's own HTTP listener (src/server/http-server.ts: HOST, PORT, the
+ *    timeouts, connection cap and body caps of src/server/http-limits.ts), with the app, `GET /healthz`
  *    and `GET /metrics`.
  * 5. SIGTERM or SIGINT: /healthz turns 503, no new connections, the queue's worker stops taking
  *    tasks and finishes the running ones (waiting tasks stay in Redis for the other replicas), timers
@@ -19,10 +19,10 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { createNodeMiddleware, createProbot, run, type ApplicationFunction } from "probot";
-import { httpLimitsFromEnv } from "./app/http-limits.js";
-import { startHttpServer } from "./app/http-server.js";
-import { gracefulShutdown } from "./app/lifecycle.js";
-import { createLogger, redactStdio } from "./app/log.js";
+import { httpLimitsFromEnv } from "./server/http-limits.js";
+import { startHttpServer } from "./server/http-server.js";
+import { gracefulShutdown } from "./server/lifecycle.js";
+import { createLogger, redactStdio } from "./server/log.js";
 import { isSetupMode, normalizeEnv, validateEnv } from "./app/validate.js";
 
 /** Docker's default stop timeout is 10 s: run with --stop-timeout 30 (compose: stop_grace_period). */
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   }
 
   // The app is loaded only now: the environment is complete and valid.
-  const [{ createApp }, { metrics, metricsRoute }, { closeRenderer }] = await Promise.all([import("./app/index.js"), import("./app/metrics.js"), import("./plots/index.js")]);
+  const [{ createApp }, { metrics, metricsRoute }, { closeRenderer }] = await Promise.all([import("./app/index.js"), import("./server/metrics.js"), import("./plots/index.js")]);
   const mlreview = createApp();
   metrics.queueDepth(() => mlreview.queue.depth());
   const app: ApplicationFunction = async (probot, options) => {

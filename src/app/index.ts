@@ -3,16 +3,18 @@ import { ImageStore } from "../forges/image-store.js";
 import { MemoryQueue } from "../queue/memory.js";
 import { RedisQueue } from "../queue/redis.js";
 import { DEFAULT_CONCURRENCY, type Task, type TaskContext, type TaskQueue } from "../queue/task.js";
-import { GitLabClient } from "../runners/gitlab.js";
+// Interim (until the runners' ForgeRunners reach the service through the module): the one GitLab client for wireRunners.
+import { GitLabClient } from "../forges/gitlab/client.js";
+import { FORGES, forgeById } from "../forges/registry.js";
+import type { ForgeHost } from "../forges/types.js";
+import { reviewChange } from "../review/index.js";
 import type { WorkflowJobPayload } from "../runners/service.js";
-import { gitlabContext, gitlabRoute, type GitLabListener } from "./gitlab/index.js";
-import { runGitLabTask, type GitLabContext } from "./gitlab/merge-request.js";
 import { onPullRequest, PULL_REQUEST_EVENTS, runPullRequest } from "./pull-request.js";
-import { addReadinessCheck } from "./lifecycle.js";
-import { metrics } from "./metrics.js";
-import { routes } from "./routes.js";
+import { addReadinessCheck } from "../server/lifecycle.js";
+import { metrics } from "../server/metrics.js";
+import { routes } from "../server/routes.js";
 import { wireRunners, type RunnersWiring } from "./runners.js";
-import { imagesDir, settingsFromEnv, type AppSettings } from "./settings.js";
+import { dvcSources, imagesDir, reposDir, settingsFromEnv, type AppSettings } from "./settings.js";
 import { onWorkflowRun, runWorkflowRun } from "./workflow-run.js";
 
 export interface MlreviewApp {
@@ -26,7 +28,6 @@ export interface MlreviewApp {
 
 export interface AppDeps {
   runners?: Parameters<typeof wireRunners>[2];
-  gitlabListeners?: GitLabListener[];
   queue?: TaskQueue;
 }
 
@@ -47,7 +48,16 @@ export function createApp(settings: AppSettings = settingsFromEnv(), deps: AppDe
 
   const app: ApplicationFunction = (probot, { addHandler }) => {
     log = probot.log;
-    const gitlab: GitLabContext | undefined = settings.gitlab ? gitlabContext({ ...settings, gitlab: settings.gitlab }) : undefined;
+    const host: ForgeHost = {
+      settings,
+      probot,
+      addHandler,
+      submit: (task) => queue.submit(task as Task),
+      remember: (name, value) => queue.remember(name, value),
+      recall: (name) => queue.recall(name),
+      images,
+      log: probot.log,
+    };
     probot.on([...PULL_REQUEST_EVENTS], onPullRequest(queue));
     probot.on("workflow_run.completed", onWorkflowRun(queue));
     if (settings.runnersFile) {
@@ -65,15 +75,7 @@ export function createApp(settings: AppSettings = settingsFromEnv(), deps: AppDe
         });
       });
     }
-    if (settings.gitlab) {
-      // The GPU runners take the Job Hook from the same endpoint, through the same queue.
-      const jobs: GitLabListener = async (event, payload, delivery) => {
-        if (event !== "Job Hook" || !runners) return;
-        const build = payload as { build_id?: number; build_status?: string; project_id?: number };
-        await queue.submit({ kind: "runner.gitlab", key: `gitlab:${build.project_id}#${build.build_id}:${build.build_status}`, version: String(build.build_status), ...(delivery ? { delivery } : {}), data: payload });
-      };
-      addHandler?.(gitlabRoute(probot, settings.gitlab.secret, queue, [jobs, ...(deps.gitlabListeners ?? [])]));
-    }
+    for (const f of FORGES) if (f.enabled(settings)) f.listen(host);
     addHandler?.(routes(images));
 
     const runTask = async (task: Task, ctx: TaskContext): Promise<void> => {
@@ -83,15 +85,23 @@ export function createApp(settings: AppSettings = settingsFromEnv(), deps: AppDe
           return runPullRequest(await probot.auth(installation), settings, images, task, ctx);
         case "github.workflow_run":
           return runWorkflowRun(await probot.auth(installation), settings, images, task, ctx);
-        case "gitlab.merge_request":
-        case "gitlab.pipeline":
-          if (gitlab) await runGitLabTask(gitlab, task, ctx);
+        case "review": {
+          const forge = forgeById((task as Task & { forge?: string }).forge ?? "");
+          if (!forge) return probot.log.warn({ kind: task.kind, key: task.key }, "mlreview: task of an unknown forge dropped");
+          const data = forge.schemas.review.safeParse(task.data);
+          if (!data.success) return probot.log.warn({ forge: forge.id, key: task.key }, `mlreview: invalid ${forge.id} review task dropped: ${data.error.issues[0]?.message ?? "bad data"}`);
+          // Interim until TaskContext carries the task's deadline.
+          const signal = (ctx as TaskContext & { signal?: AbortSignal }).signal ?? new AbortController().signal;
+          const session = await forge.review(data.data, host, signal);
+          await reviewChange(session, { configFiles: forge.configFiles, dvc: dvcSources(settings), reposDir: reposDir(settings), ctx, signal });
+          return;
+        }
+        case "runner":
+          // Interim: the runner service's forge-neutral handle(forge, data, signal) replaces this.
+          if ((task as Task & { forge?: string }).forge === "gitlab") await runners?.service.onGitLabJob(task.data);
           return;
         case "runner.github":
           await runners?.service.onWorkflowJob(await probot.auth(installation), (task.data as { payload: WorkflowJobPayload }).payload);
-          return;
-        case "runner.gitlab":
-          await runners?.service.onGitLabJob(task.data);
           return;
         default:
           probot.log.warn({ kind: task.kind }, "mlreview: unknown task kind");

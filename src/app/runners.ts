@@ -3,7 +3,7 @@ import type { Capacity } from "../runners/capacity.js";
 import { RedisCapacity } from "../runners/capacity-redis.js";
 import { loadRunnersConfig } from "../runners/config.js";
 import { Ec2Fleet } from "../runners/ec2.js";
-import { gitlabClientFromEnv, type GitLabClient } from "../runners/gitlab.js";
+import type { GitLabClient } from "../forges/gitlab/client.js";
 import type { JobFacts } from "../runners/reaper.js";
 import { RunnerService } from "../runners/service.js";
 import { githubFacts } from "./facts.js";
@@ -35,8 +35,8 @@ export function wireRunners(
   const config = loadRunnersConfig(file);
   // With REDIS_URL there may be other replicas: max_instances is counted in Redis, across all of them.
   const capacity = o.capacity ?? (o.redisUrl ? new RedisCapacity(o.redisUrl, config, o.redisPrefix ? { prefix: o.redisPrefix } : {}) : undefined);
-  // GitLab from GITLAB_URL/GITLAB_TOKEN unless given; null: no GitLab even if the environment has it.
-  const gitlab = o.gitlab === undefined ? gitlabClientFromEnv() : (o.gitlab ?? undefined);
+  // The GitLab client the app built from settings.gitlab; none (or null): Job Hooks are ignored.
+  const gitlab = o.gitlab ?? undefined;
   const service = new RunnerService(config, o.fleet ?? new Ec2Fleet({ region: config.region }), probot.log, Date.now, { gitlab, ...(capacity ? { capacity } : {}) });
   const facts = o.facts ?? githubFacts(probot);
   const pending = new Set<Promise<unknown>>();

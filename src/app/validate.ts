@@ -8,7 +8,7 @@ import { dirname, resolve } from "node:path";
 import { parseRunnersConfig } from "../runners/config.js";
 import { parseSourcesConfig, type SourcesConfig } from "../sources/config.js";
 import { numberSettingProblems } from "./settings.js";
-import { httpLimitProblems } from "./http-limits.js";
+import { httpLimitProblems } from "../server/http-limits.js";
 
 export interface ValidateOptions {
   /** Where relative paths (PRIVATE_KEY_PATH, MLREVIEW_RUNNERS, a lone *.pem) are resolved; default process.cwd(). */

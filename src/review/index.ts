@@ -1,4 +1,4 @@
-import { metrics } from "../app/metrics.js";
+import { metrics } from "../server/metrics.js";
 import type { CloneAccess, ReviewSession } from "../forges/types.js";
 import { DEFAULT_LIMITS } from "../formats/limits.js";
 import { untilAborted, type TaskContext } from "../queue/task.js";

@@ -1,5 +1,5 @@
 import type { ManagedInstance } from "./ec2.js";
-import type { GitLabClient } from "./gitlab.js";
+import type { GitLabClient } from "../forges/gitlab/client.js";
 import type { JobFacts } from "./reaper.js";
 
 /** GitLab's job statuses in the reaper's words (GitHub's: queued/pending, in_progress, completed). */

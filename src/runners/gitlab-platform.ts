@@ -1,5 +1,5 @@
 import type { RunnersConfig } from "./config.js";
-import type { GitLabClient } from "./gitlab.js";
+import type { GitLabClient } from "../forges/gitlab/client.js";
 import { renderGitLabUserData } from "./gitlab-user-data.js";
 import { forkRefusal } from "./guards.js";
 import type { RunnerPlatform } from "./platform.js";

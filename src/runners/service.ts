@@ -3,7 +3,7 @@ import type { Capacity } from "./capacity.js";
 import { profileNamed, profileOf, type RunnersConfig } from "./config.js";
 import { LaunchError, type Ec2Fleet, type ManagedInstance } from "./ec2.js";
 import { githubPlatform } from "./github-platform.js";
-import type { GitLabClient } from "./gitlab.js";
+import type { GitLabClient } from "../forges/gitlab/client.js";
 import { gitlabFacts } from "./gitlab-facts.js";
 import { parseJobHook, type JobHook } from "./gitlab-hook.js";
 import { gitlabPlatform } from "./gitlab-platform.js";

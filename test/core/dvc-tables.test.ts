@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Diff, Entry } from "../../src/compare/diff.js";
-import { diffTable } from "../../src/report/dvc-tables.js";
+import { diffTable } from "../../src/dvc-output/tables.js";
 import { isObj, newObj, type Obj, type Value } from "../../src/formats/value.js";
-import { pyJsonDumps } from "../../src/report/py-json.js";
+import { pyJsonDumps } from "../../src/python/json.js";
 import { mlreview } from "../helpers/cli.js";
 import { typedFixture, vectors } from "../helpers/fixtures.js";
 import { makeRepo } from "../helpers/git-repo.js";

@@ -10,7 +10,7 @@ import nock from "nock";
 import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
 import { afterAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app/index.js";
-import { metricsRoute } from "../../src/app/metrics.js";
+import { metricsRoute } from "../../src/server/metrics.js";
 import { ASSETS_BRANCH, BranchImages } from "../../src/forges/github/branch-images.js";
 import { MemoryQueue } from "../../src/queue/memory.js";
 import { RedisQueue } from "../../src/queue/redis.js";

@@ -13,7 +13,7 @@ import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
 import { afterAll, describe, expect, it } from "vitest";
 import { createApp, type MlreviewApp } from "../../src/app/index.js";
 import { MemoryQueue } from "../../src/queue/memory.js";
-import { GitLabClient } from "../../src/runners/gitlab.js";
+import { GitLabClient } from "../../src/forges/gitlab/client.js";
 import { example } from "../github/helpers.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
 import { gitHttpServer } from "../helpers/git-http.js";
@@ -202,7 +202,7 @@ describe("forged GitLab payloads", () => {
     expect(unexpected).toEqual([]);
     expect(scope.pendingMocks()).toEqual([]);
     expect(evil.requests).toEqual([]);
-    expect(errors.at(-1)).toBe("GitLab GET /projects/1/repository/merge_base: 302 redirect not followed");
+    expect(errors.at(-1)).toBe("GitLab GET /projects/1/repository/merge_base: HTTP 302 redirect not followed");
   });
 
   it(title("L12"), async () => {

@@ -16,7 +16,7 @@ import type { Capacity } from "../../src/runners/capacity.js";
 import { RedisCapacity } from "../../src/runners/capacity-redis.js";
 import { parseRunnersConfig } from "../../src/runners/config.js";
 import { Ec2Fleet } from "../../src/runners/ec2.js";
-import { GitLabClient } from "../../src/runners/gitlab.js";
+import { GitLabClient } from "../../src/forges/gitlab/client.js";
 import { renderGitLabUserData } from "../../src/runners/gitlab-user-data.js";
 import { RunnerScheduler, MAX_REMEMBERED_ENDED } from "../../src/runners/scheduler.js";
 import { RunnerService, type RunnerLog, type WorkflowJobPayload } from "../../src/runners/service.js";

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { wireRunners, type RunnersWiring } from "../../src/app/runners.js";
 import { parseRunnersConfig } from "../../src/runners/config.js";
 import { Ec2Fleet } from "../../src/runners/ec2.js";
-import { GitLabClient } from "../../src/runners/gitlab.js";
+import { GitLabClient } from "../../src/forges/gitlab/client.js";
 import { RunnerService, type RunnerLog } from "../../src/runners/service.js";
 import { tempDir } from "../helpers/git-repo.js";
 import { Ec2Mock, describeImagesXml, describeInstancesXml, ec2Error, runInstancesXml, terminateXml, useTestAwsEnv, launchEssentials } from "./ec2-mock.js";

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { diffRevisions, type Kind } from "../../compare/index.js";
-import { diffTable } from "../../report/dvc-tables.js";
+import { diffTable } from "../../dvc-output/tables.js";
 import { openRevisions, WORKSPACE } from "../../revisions/index.js";
 import { checkoutConfigFiles } from "../forge-config.js";
 import { defaultMaxFileSize, limitsOf, MAX_FILE_SIZE_HELP, parsePrecision, parseSize, type RepoOptions } from "../options.js";

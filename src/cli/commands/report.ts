@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { closeRenderer } from "../../plots/index.js";
 import type { Publish } from "../../report/index.js";
 import type { RevisionProblem } from "../../compare/index.js";
-import { pyJsonDumps } from "../../report/py-json.js";
+import { pyJsonDumps } from "../../python/json.js";
 import { UsageError } from "../../errors.js";
 import { defaultBase, openRevisions, WORKSPACE } from "../../revisions/index.js";
 import { artifactProblem, buildReview } from "../../review/index.js";

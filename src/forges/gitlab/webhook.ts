@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { BodyTooLarge, MAX_GITLAB_BODY_BYTES, readCapped, refuseTooLarge } from "../http-limits.js";
-import { metrics } from "../metrics.js";
+import { BodyTooLarge, MAX_GITLAB_BODY_BYTES, readCapped, refuseTooLarge } from "../../server/http-limits.js";
+import { metrics } from "../../server/metrics.js";
 
 export const GITLAB_WEBHOOK_PATH = "/gitlab/webhook";
 

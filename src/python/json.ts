@@ -1,4 +1,4 @@
-import { pyFloatRepr } from "../compare/python.js";
+import { pyFloatRepr } from "./format.js";
 import type { Value } from "../formats/value.js";
 
 type Jsonable = Value | undefined | Map<string, Jsonable> | { [k: string]: Jsonable };

@@ -1,6 +1,6 @@
 import type { Diff } from "../compare/diff.js";
 import { flatten } from "../compare/flatten.js";
-import { pyRound, pyStr } from "../compare/python.js";
+import { pyRound, pyStr } from "../python/format.js";
 import { byCodepoint } from "../compare/sort.js";
 import { isObj, type Value } from "../formats/value.js";
 import { renderTable } from "./tabulate.js";

@@ -65,3 +65,14 @@ export function parsePipelineHook(payload: unknown): PipelineFields {
   const { project, object_attributes: p, merge_request: m, builds } = r.data;
   return { projectId: project.id, pipelineId: p.id, mr: { iid: m.iid, source_branch: m.source_branch, target_branch: m.target_branch, sha: p.sha }, builds };
 }
+
+/** A merge request review task's data as it comes off the queue: the parsed hook fields, checked again. */
+export const mergeRequestTaskSchema = z.object({
+  projectId: id,
+  mr: z.object({ iid: id, source_branch: ref, target_branch: ref, sha }),
+  /** Pipeline Hook: the builds of the successful pipeline, one of which holds the results. */
+  builds: z.array(build).max(10_000).optional(),
+});
+
+export type MergeRequestTaskData = z.infer<typeof mergeRequestTaskSchema>;
+export type Build = z.infer<typeof build>;
