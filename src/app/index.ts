@@ -5,14 +5,13 @@ import { forgeById, FORGES } from "../forges/registry.js";
 import type { ForgeHost, ForgeModule, ReviewSession } from "../forges/types.js";
 import { MemoryQueue } from "../queue/memory.js";
 import { RedisQueue } from "../queue/redis.js";
-import { DEFAULT_CONCURRENCY, type Task, type TaskContext, type TaskQueue } from "../queue/task.js";
+import { DEFAULT_CONCURRENCY, InvalidTaskError, zodLine, type Task, type TaskContext, type TaskQueue } from "../queue/task.js";
 import { reviewChange } from "../review/index.js";
 import { addReadinessCheck } from "../server/lifecycle.js";
 import { metrics } from "../server/metrics.js";
 import { routes } from "../server/routes.js";
 import { wireRunners, type RunnersDeps, type RunnersWiring } from "./runners.js";
 import { dvcSources, imagesDir, reposDir, settingsFromEnv, type AppSettings } from "./settings.js";
-import { parseTask, zodLine } from "./task-envelope.js";
 
 export interface MlreviewApp {
   app: ApplicationFunction;
@@ -29,14 +28,6 @@ export interface AppDeps {
 }
 
 /**
- * How long one task may run when the queue gives it no deadline of its own (TaskContext.signal): git,
- * every forge call and the renderer stop then, so one stalled fetch cannot hold a pull request's later reports.
- */
-export const TASK_DEADLINE_MS = 10 * 60_000;
-/** The same for a runner task: it reads its event and asks its forge a question or two. */
-export const RUNNER_TASK_DEADLINE_MS = 60_000;
-
-/**
  * The Probot app: each enabled forge module subscribes to its events and only turns deliveries into
  * tasks; the queue's worker (on this or any replica) validates each task and runs it through the
  * forge module and the review step, or the runner service.
@@ -44,7 +35,8 @@ export const RUNNER_TASK_DEADLINE_MS = 60_000;
 export function createApp(settings: AppSettings = settingsFromEnv(), deps: AppDeps = {}): MlreviewApp {
   let runners: RunnersWiring | undefined;
   let log: Probot["log"] | undefined;
-  const onError = (task: Task, e: unknown) => log?.error({ err: e, kind: task.kind, key: task.key }, "mlreview: task failed");
+  const onError = (task: Task, e: unknown) =>
+    e instanceof InvalidTaskError ? log?.warn({ kind: task.kind, key: task.key }, `mlreview: task dropped: ${e.message}`) : log?.error({ err: e, kind: task.kind, key: task.key }, "mlreview: task failed");
   const concurrency = settings.concurrency ?? DEFAULT_CONCURRENCY;
   const queue = deps.queue ?? (settings.redisUrl ? new RedisQueue(settings.redisUrl, { onError, concurrency }) : new MemoryQueue(onError, { concurrency }));
   // /healthz answers 503 while Redis is unreachable: a load balancer then sends webhooks elsewhere.
@@ -72,16 +64,14 @@ export function createApp(settings: AppSettings = settingsFromEnv(), deps: AppDe
     addHandler?.(routes(images));
 
     const runTask = async (task: Task, ctx: TaskContext): Promise<void> => {
-      // A task went through Redis: its envelope and its data are checked before anything runs. An
-      // invalid one is one line and dropped (returning, not throwing: a retry would fail the same way).
-      const parsed = parseTask(task);
-      if ("problem" in parsed) return probot.log.warn({ kind: String(task.kind).slice(0, 64) }, `mlreview: task dropped: ${parsed.problem}`);
-      const { kind, key } = parsed.task;
-      const forge = forgeById(parsed.task.forge);
-      if (!forge) return probot.log.warn({ kind, key }, `mlreview: task dropped: no forge '${parsed.task.forge}'`);
-      const data = forge.schemas[kind].safeParse(parsed.task.data);
+      // The queue checked the envelope as it took the task off (src/queue/task.ts); `data` is the forge
+      // module's to check. An invalid one is one line and dropped (returning, not throwing: a retry fails alike).
+      const { kind, key } = task;
+      const forge = forgeById(task.forge);
+      if (!forge) return probot.log.warn({ kind, key }, `mlreview: task dropped: no forge '${task.forge.slice(0, 32)}'`);
+      const data = forge.schemas[kind].safeParse(task.data);
       if (!data.success) return probot.log.warn({ kind, key, forge: forge.id }, `mlreview: ${forge.id} ${kind} task dropped: ${zodLine(data.error)}`);
-      const signal = (ctx as TaskContext & { signal?: AbortSignal }).signal ?? AbortSignal.timeout(kind === "runner" ? RUNNER_TASK_DEADLINE_MS : TASK_DEADLINE_MS);
+      const { signal } = ctx;
       if (kind === "runner") return runners?.service.handle(forge, data.data, signal);
       const secrets: string[] = [];
       try {

@@ -10,7 +10,11 @@ import { Probot, ProbotOctokit } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app/index.js";
 import { closeRenderer } from "../../src/plots/index.js";
-import { runReport } from "../../src/report/run.js";
+import type { FileTree } from "../../src/revisions/types.js";
+import { buildReview, type BuildReviewOptions } from "../../src/review/build.js";
+
+/** Two trees already open, as the CLI's report builds them. */
+const runReport = (base: FileTree, head: FileTree, o: Omit<BuildReviewOptions, "base" | "head">) => buildReview({ base, head, ...o });
 import { setTelemetrySink } from "../../src/telemetry.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
 import { gitHttpServer, type GitHttpServer } from "../helpers/git-http.js";

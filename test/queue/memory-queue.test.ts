@@ -12,7 +12,7 @@ describe("the in-process queue has the Redis queue's semantics", () => {
       await pushed;
       await ctx.publish(async () => posted.push(task.version));
     });
-    const push = (version: string, delivery: string) => q.submit({ kind: "report", key: "pr#1", version, delivery, data: {} });
+    const push = (version: string, delivery: string) => q.submit({ kind: "review", forge: "github", key: "pr#1", version, delivery, data: {} });
     await push("sha1", "d1");
     await push("sha2", "d2");
     secondPush();
@@ -28,7 +28,7 @@ describe("the in-process queue has the Redis queue's semantics", () => {
 
   it("tasks submitted before a worker exists are kept and run once it starts", async () => {
     const q = new MemoryQueue();
-    await q.submit({ kind: "runner", key: "job#1", version: "queued", data: {} });
+    await q.submit({ kind: "runner", forge: "github", key: "job#1", version: "queued", data: {} });
     const ran: string[] = [];
     q.work(async (task) => void ran.push(task.key));
     await q.idle();

@@ -44,9 +44,9 @@ describe("the Redis queue across replicas (real redis-server, workers in separat
     const workers = await Promise.all([startWorker(redis.url, prefix, "a"), startWorker(redis.url, prefix, "b")]);
     const ingest = new RedisQueue(redis.url, { prefix }); // a replica that only takes webhooks
     try {
-      const events: { kind: string; key: string; version: string; delivery: string }[] = [];
-      for (let push = 1; push <= 5; push++) for (let pr = 0; pr < 30; pr++) events.push({ kind: "report", key: `acme/model#${pr}`, version: `sha${push}`, delivery: `d-${pr}-${push}` });
-      for (let job = 0; job < 25; job++) events.push({ kind: "runner", key: `acme/model#job${job}`, version: "queued", delivery: `d-job-${job}` });
+      const events: { kind: "review" | "runner"; forge: string; key: string; version: string; delivery: string }[] = [];
+      for (let push = 1; push <= 5; push++) for (let pr = 0; pr < 30; pr++) events.push({ kind: "review", forge: "github", key: `acme/model#${pr}`, version: `sha${push}`, delivery: `d-${pr}-${push}` });
+      for (let job = 0; job < 25; job++) events.push({ kind: "runner", forge: "github", key: `acme/model#job${job}`, version: "queued", delivery: `d-job-${job}` });
       // Redeliveries, old pushes among them: the same webhook (same delivery id) again.
       for (let i = 0; i < 25; i++) events.push(events[i * 7]!);
       expect(events).toHaveLength(200);
@@ -75,10 +75,10 @@ describe("the Redis queue across replicas (real redis-server, workers in separat
     const slow = await startWorker(redis.url, prefix, "doomed", 60_000);
     const ingest = new RedisQueue(redis.url, { prefix });
     try {
-      await ingest.submit({ kind: "report", key: "acme/model#1", version: "sha1", data: {} });
+      await ingest.submit({ kind: "review", forge: "github", key: "acme/model#1", version: "sha1", data: {} });
       expect(await firstOf(redis.url, `${prefix}:built`, 5)).toBe("acme/model#1@sha1@doomed");
       slow.kill("SIGKILL"); // in the middle of building
-      await ingest.submit({ kind: "report", key: "acme/model#1", version: "sha1", data: {} }); // a redelivery changes nothing
+      await ingest.submit({ kind: "review", forge: "github", key: "acme/model#1", version: "sha1", data: {} }); // a redelivery changes nothing
       const rescuer = await startWorker(redis.url, prefix, "rescuer", 10);
       try {
         // The stalled job returns to the queue once its lock lapses, and this replica builds it.
@@ -98,10 +98,10 @@ describe("the Redis queue across replicas (real redis-server, workers in separat
     const worker = await startWorker(redis.url, prefix, "w");
     const ingest = new RedisQueue(redis.url, { prefix });
     try {
-      await ingest.submit({ kind: "report", key: "acme/model#1", version: "before", data: {} });
+      await ingest.submit({ kind: "review", forge: "github", key: "acme/model#1", version: "before", data: {} });
       await ingest.idle();
       await redis.restart(); // in-memory Redis: the queue starts empty again
-      await ingest.submit({ kind: "report", key: "acme/model#2", version: "after", data: {} });
+      await ingest.submit({ kind: "review", forge: "github", key: "acme/model#2", version: "after", data: {} });
       await ingest.idle();
       // The restart emptied the log (in-memory Redis): the first post after it is the new submission's.
       await firstOf(redis.url, `${prefix}:posted`, 10);

@@ -10,7 +10,7 @@ const key = (project: number, iid: number) => `gitlab:${project}!${iid}`;
 type Submit = ForgeHost["submit"];
 
 /** What goes on the queue: a forge-neutral task, named for this forge. */
-function task<D>(t: ForgeTask<D>): ForgeTask<D> & { forge: string } {
+function task<D>(t: Omit<ForgeTask<D>, "forge">): ForgeTask<D> {
   return { ...t, forge: FORGE_ID };
 }
 
