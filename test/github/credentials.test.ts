@@ -111,6 +111,12 @@ describe("the installation token is redacted from every error and log line", () 
       .query(true)
       .reply(200, { merge_base_commit: { sha: base } });
     nock(API).persist().get(`${repo}/compare/${base}...${head}`).query(true).reply(200, { merge_base_commit: { sha: base } });
+    // Each failed attempt shows as a neutral check whose reason is git's line, redacted.
+    const checks: string[] = [];
+    nock(API)
+      .post(`${repo}/check-runs`, (b: object) => (checks.push(JSON.stringify(b)), true))
+      .times(5)
+      .reply(201, { id: 1 });
     const { probot, mlreview, lines, failures } = await load();
     await probot.receive({ id: "c2", name: "pull_request", payload: p as never });
     await mlreview.idle();
@@ -126,5 +132,11 @@ describe("the installation token is redacted from every error and log line", () 
     }
     expect(lines.join("")).not.toContain(TOKEN);
     expect(lines.join("")).not.toContain(BASIC);
+    expect(checks).toHaveLength(failures.length);
+    for (const c of checks) {
+      expect(JSON.parse(c)).toMatchObject({ conclusion: "neutral", output: { title: expect.stringMatching(/^mlreview could not build the report: .*remote error: access denied/) } });
+      expect(c).not.toContain(TOKEN);
+      expect(c).not.toContain(BASIC);
+    }
   });
 });

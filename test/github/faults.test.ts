@@ -30,7 +30,7 @@ describe("faults: GitHub 5xx and secondary rate limits", () => {
     Object.assign(p.pull_request.base, { sha: base, ref: "main" });
     const repo = `/repos/${p.repository.full_name}`;
     const comments: { id: number; body: string }[] = [];
-    let checks = 0;
+    const checks: string[] = [];
     const scope = nock(API)
       .post(`/app/installations/${p.installation.id}/access_tokens`)
       .reply(201, { token: "ghs_f", expires_at: new Date(Date.now() + 3600_000).toISOString() })
@@ -42,17 +42,18 @@ describe("faults: GitHub 5xx and secondary rate limits", () => {
       .query(true)
       .times(3)
       .reply(200, () => comments.map((c) => ({ ...c, user: { type: "Bot" }, performed_via_github_app: { id: 1 } })))
-      // Attempt 1: GitHub fails the comment.
+      // Attempt 1: GitHub fails the comment; the failed attempt shows as a neutral check.
       .post(`${repo}/issues/${p.number}/comments`)
       .reply(502, { message: "Server Error" })
-      // Attempt 2: the comment is created, then the check run hits a secondary rate limit.
+      // Attempt 2: the comment is created, then the check run hits a secondary rate limit (neutral check again).
       .post(`${repo}/issues/${p.number}/comments`, (b: { body: string }) => (comments.push({ id: 7, body: b.body }), true))
       .reply(201, { id: 7 })
-      .post(`${repo}/check-runs`)
-      .reply(403, { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." }, { "retry-after": "0" })
       // Attempt 3: the comment exists and has not changed (no write); the check run goes through.
-      .post(`${repo}/check-runs`, () => (checks++, true))
-      .reply(201, { id: 1 });
+      .post(`${repo}/check-runs`, (b: { conclusion: string; output: { title: string } }) => (checks.push(`${b.conclusion}: ${b.output.title}`), true))
+      .times(4)
+      .reply(function () {
+        return checks.length === 2 ? [403, { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." }, { "retry-after": "0" }] : [201, { id: checks.length }];
+      });
     const mlreview = createApp({ appId: 1, publicUrl: undefined, dataDir: tempDir(), imageKey: "k" }, { queue: new MemoryQueue(undefined, { retryDelayMs: 20 }) });
     const probot = new Probot({ baseUrl: API, appId: 1, privateKey, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
     await probot.load(mlreview.app, { cwd: process.cwd(), addHandler: () => {} });
@@ -62,6 +63,11 @@ describe("faults: GitHub 5xx and secondary rate limits", () => {
     expect(scope.pendingMocks()).toEqual([]);
     expect(comments).toHaveLength(1);
     expect(comments[0]!.body.startsWith(MARKER)).toBe(true);
-    expect(checks).toBe(1);
+    // The two failed attempts each showed as neutral with their reason; the last check is the report's.
+    expect(checks).toHaveLength(4);
+    expect(checks[0]).toBe("neutral: mlreview could not build the report: Server Error");
+    expect(checks[1]).toMatch(/^success: /);
+    expect(checks[2]).toMatch(/^neutral: .*secondary rate limit/);
+    expect(checks[3]).toBe(checks[1]);
   });
 });

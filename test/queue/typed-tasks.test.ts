@@ -27,7 +27,7 @@ describe("queue tasks are typed: the envelope is validated when a task comes off
     const q = new MemoryQueue((t, e) => errors.push({ task: t, e }), { retryDelayMs: 1 });
     const ran: string[] = [];
     q.work(async (t) => void ran.push(t.key));
-    await q.submit({ kind: "github.pull_request", key: "acme/model#1", version: "sha1", data: {} } as unknown as Task);
+    await q.submit({ kind: "github.pull_request", forge: "github", key: "acme/model#1", version: "sha1", data: {} } as unknown as Task);
     await q.submit(task({ key: "acme/model#2" }));
     await q.idle();
     expect(ran).toEqual(["acme/model#2"]);
@@ -35,6 +35,19 @@ describe("queue tasks are typed: the envelope is validated when a task comes off
     expect(errors[0]!.e).toBeInstanceOf(InvalidTaskError);
     expect((errors[0]!.e as Error).message).toBe("invalid task: kind is not one of review, runner");
     expect(errors[0]!.task.key).toBe("acme/model#1");
+  });
+
+  it("a task queued by the release before forge modules (old kind, no forge) runs as its review or runner task", async () => {
+    const ran: Task[] = [];
+    const q = new MemoryQueue(() => {}, { retryDelayMs: 1 });
+    q.work(async (t) => void ran.push(t));
+    await q.submit({ kind: "gitlab.pipeline", key: "gitlab:7!1", version: "sha+pipeline3", data: { projectId: 7 } } as unknown as Task);
+    await q.submit({ kind: "runner.github", key: "acme/model#9@1:queued", version: "queued", data: {} } as unknown as Task);
+    await q.idle();
+    expect(ran.map((t) => [t.kind, t.forge, t.key])).toEqual([
+      ["review", "gitlab", "gitlab:7!1"],
+      ["runner", "github", "acme/model#9@1:queued"],
+    ]);
   });
 
   it("on Redis: a stored task that is not one is reported once and completes (no retry); a valid one runs", async () => {
