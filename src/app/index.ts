@@ -36,7 +36,7 @@ export function createApp(settings: AppSettings = settingsFromEnv(), deps: AppDe
   let runners: RunnersWiring | undefined;
   let log: Probot["log"] | undefined;
   const onError = (task: Task, e: unknown) =>
-    e instanceof InvalidTaskError ? log?.warn({ kind: task.kind, key: task.key }, `mlreview: task dropped: ${e.message}`) : log?.error({ err: e, kind: task.kind, key: task.key }, "mlreview: task failed");
+    e instanceof InvalidTaskError ? log?.warn({ kind: task.kind, key: task.key }, `mlreview: task dropped: ${e.message.replace(/^invalid task: /, "")}`) : log?.error({ err: e, kind: task.kind, key: task.key }, "mlreview: task failed");
   const concurrency = settings.concurrency ?? DEFAULT_CONCURRENCY;
   const queue = deps.queue ?? (settings.redisUrl ? new RedisQueue(settings.redisUrl, { onError, concurrency }) : new MemoryQueue(onError, { concurrency }));
   // /healthz answers 503 while Redis is unreachable: a load balancer then sends webhooks elsewhere.

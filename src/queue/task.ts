@@ -77,12 +77,12 @@ export function parseTask(raw: unknown): { task: Task } | { error: string } {
   return r.success ? { task: r.data as Task } : { error: `invalid task: ${zodLine(r.error)}`.slice(0, 200) };
 }
 
-/** The first problem of a failed parse as one line: `pr.head.sha: is not a commit id (40 or 64 hex digits)`. */
+/** The first problem of a failed parse as one line: `pr.head.sha is not a commit id (40 or 64 hex digits)`. */
 export function zodLine(error: z.ZodError): string {
   const issue = error.issues[0];
   if (!issue) return "unreadable";
-  const where = issue.path.length > 0 && !issue.message.startsWith(String(issue.path[0])) ? `${issue.path.map(String).join(".")}: ` : "";
-  return `${where}${issue.message}`;
+  const where = issue.path.map(String).join(".");
+  return where && !issue.message.startsWith(where) ? `${where} ${issue.message}` : issue.message;
 }
 
 /**
