@@ -6,7 +6,7 @@ import { runDiffBench } from "./diff.mjs";
 
 runDiffBench();
 
-for (const name of ["plots.mjs", "fetch.mjs", "webhook.mjs", "runners.mjs", "ingest.mjs", "dvc-remote.mjs"]) {
+for (const name of ["plots.mjs", "fetch.mjs", "webhook.mjs", "runners.mjs", "scheduler.mjs", "ingest.mjs", "dvc-remote.mjs"]) {
   const file = fileURLToPath(new URL(`./${name}`, import.meta.url));
   if (!existsSync(file)) continue;
   const r = spawnSync(process.execPath, ["--expose-gc", file], { stdio: "inherit" });

@@ -80,7 +80,7 @@ writeFileSync(file, [
   ...Array.from({ length: PROFILES }, (_, i) => `  p${i}: {instance_types: [g5.xlarge, g4dn.xlarge], image: ami-0123456789abcdef0, market: spot-then-on-demand, subnets: [subnet-a, subnet-b], max_instances: ${PER_PROFILE}}`),
 ].join("\n") + "\n");
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
-const mlreview = createApp({ appId: 1, publicUrl: undefined, dataDir: join(root, "data"), imageKey: "k", runnersFile: file }, { runners: { facts: { status: async () => undefined, runnerBusy: async () => undefined } } });
+const mlreview = createApp({ appId: 1, publicUrl: undefined, dataDir: join(root, "data"), imageKey: "k", runnersFile: file }, { runners: { facts: { github: { status: async () => undefined, runnerBusy: async () => undefined } } } });
 const probot = new Probot({ appId: 1, privateKey, secret: "s", baseUrl: ghUrl, logLevel: "error", Octokit: ProbotOctokit.defaults((o) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
 const middleware = await createNodeMiddleware(mlreview.app, { probot });
 const botUrl = await listen(createServer((req, res) => void middleware(req, res, () => res.writeHead(404).end())));

@@ -1,7 +1,11 @@
 /**
- * The one environment policy for every git process the bot or the CLI starts.
+ * The one environment policy for every git process the bot or the CLI starts (through src/revisions/git.ts).
  * Children get an allow-list, never `process.env`: the bot's environment holds PRIVATE_KEY,
  * WEBHOOK_SECRET, GITLAB_TOKEN and AWS keys, and git runs repository-chosen helpers and hooks.
+ *
+ * This is the one read of `process.env` outside settings.ts and the CLI's main.ts, kept on purpose: what
+ * a child inherits is the child's policy (PATH, HOME, a proxy, a private CA), not a setting, and taking it
+ * from each caller would put the parent's whole environment within reach of every call site.
  */
 const PASSED_THROUGH = [
   "PATH",

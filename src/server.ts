@@ -1,14 +1,15 @@
 /**
  * The server's production entry point (`npm start`, the Docker image): `node dist/server.js`.
  *
- * 1. Reads `.env` (as `probot run` does; `MLREVIEW_ENV_FILE` names another file) and validates the
- *    whole configuration: each problem is one line on stderr (`mlreview: …`), then exit 1.
- * 2. One logger for everything (src/app/log.ts): Probot's format and LOG_* variables, every line
+ * 1. Reads `.env` (as `probot run` does; `MLREVIEW_ENV_FILE` names another file) and builds the
+ *    settings from the whole configuration (src/app/settings.ts): each problem is one line on stderr
+ *    (`mlreview: …`), then exit 1.
+ * 2. One logger for everything (src/server/log.ts): Probot's format and LOG_* variables, every line
  *    redacted of credentials; stdout and stderr too.
  * 3. Without APP_ID outside production: Probot's setup mode (create the GitHub App from app.yml).
  * 4. Otherwise Probot (createProbot: APP_ID, the private key, WEBHOOK_SECRET, GHE_*, WEBHOOK_PATH as
- *    Probot reads them) on mlreview's own HTTP listener (src/app/http-server.ts: HOST, PORT, the
- *    timeouts, connection cap and body caps of src/app/http-limits.ts), with the app, `GET /healthz`
+ *    Probot reads them) on mlreview's own HTTP listener (src/server/http-server.ts: HOST, PORT, the
+ *    timeouts, connection cap and body caps of src/server/http-limits.ts), with the app, `GET /healthz`
  *    and `GET /metrics`.
  * 5. SIGTERM or SIGINT: /healthz turns 503, no new connections, the queue's worker stops taking
  *    tasks and finishes the running ones (waiting tasks stay in Redis for the other replicas), timers
@@ -19,31 +20,35 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { createNodeMiddleware, createProbot, run, type ApplicationFunction } from "probot";
-import { httpLimitsFromEnv } from "./app/http-limits.js";
-import { startHttpServer } from "./app/http-server.js";
-import { gracefulShutdown } from "./app/lifecycle.js";
-import { createLogger, redactStdio } from "./app/log.js";
-import { isSetupMode, normalizeEnv, validateEnv } from "./app/validate.js";
+import { SettingsError, settingsFromEnv, settingsSecrets, type AppSettings } from "./app/settings.js";
+import { isSetupMode, normalizeEnv } from "./app/validate.js";
+import { DEFAULT_HTTP_LIMITS } from "./server/http-limits.js";
+import { startHttpServer } from "./server/http-server.js";
+import { gracefulShutdown } from "./server/lifecycle.js";
+import { createLogger, redactStdio } from "./server/log.js";
+import { DEFAULT_WEBHOOK_PATH } from "./settings/env.js";
 
 /** Docker's default stop timeout is 10 s: run with --stop-timeout 30 (compose: stop_grace_period). */
 export const SHUTDOWN_TIMEOUT_MS = 25_000;
-/** Probot's default path for GitHub deliveries (@octokit/webhooks'). */
-const DEFAULT_WEBHOOK_PATH = "/api/github/webhooks";
 
 async function main(): Promise<void> {
+  // The one place the bot reads its process's environment: the settings, Probot and the logger get it from here.
   const env = process.env;
   const envFile = resolve(env.MLREVIEW_ENV_FILE || ".env");
   loadEnvFile(envFile);
   normalizeEnv(env);
 
   const setup = isSetupMode(env);
-  const problems = validateEnv(env, { setupMode: setup });
-  if (problems.length > 0) {
-    for (const p of problems) process.stderr.write(`mlreview: ${p}\n`);
+  let settings: AppSettings;
+  try {
+    settings = settingsFromEnv(env, { setupMode: setup });
+  } catch (e) {
+    if (!(e instanceof SettingsError)) throw e;
+    for (const p of e.problems) process.stderr.write(`mlreview: ${p}\n`);
     process.exit(1);
   }
 
-  const { log, redactor } = await createLogger({ env });
+  const { log, redactor } = await createLogger({ env, secrets: settingsSecrets(settings) });
   redactStdio(redactor);
   // A crash's message and stack go through the logger too (Node would print them raw).
   process.on("uncaughtException", (e) => {
@@ -66,20 +71,20 @@ async function main(): Promise<void> {
   }
 
   // The app is loaded only now: the environment is complete and valid.
-  const [{ createApp }, { metrics, metricsRoute }, { closeRenderer }] = await Promise.all([import("./app/index.js"), import("./app/metrics.js"), import("./plots/index.js")]);
-  const mlreview = createApp();
+  const [{ createApp }, { metrics, metricsRoute }, { closeRenderer }] = await Promise.all([import("./app/index.js"), import("./server/metrics.js"), import("./plots/index.js")]);
+  const mlreview = createApp(settings);
   metrics.queueDepth(() => mlreview.queue.depth());
   const app: ApplicationFunction = async (probot, options) => {
     probot.onAny((ctx) => metrics.webhook(ctx.name));
-    options.addHandler(metricsRoute(env.MLREVIEW_METRICS_TOKEN || undefined));
+    options.addHandler(metricsRoute(settings.metricsToken));
     await mlreview.app(probot, options);
   };
 
-  const webhookPath = env.WEBHOOK_PATH || DEFAULT_WEBHOOK_PATH;
+  const http = settings.http ?? { host: "localhost", port: 3000, webhookPath: DEFAULT_WEBHOOK_PATH, limits: DEFAULT_HTTP_LIMITS };
   const probot = createProbot({ env: probotEnv, overrides: { log } });
-  const handler = await createNodeMiddleware(app, { probot, webhooksPath: webhookPath });
-  if (env.WEBHOOK_PROXY_URL) log.warn("mlreview: WEBHOOK_PROXY_URL is for Probot's development server and is ignored here: run the smee client beside this server, or deliver to it directly");
-  const server = await startHttpServer({ host: env.HOST || "localhost", port: Number(env.PORT) || 3000, limits: httpLimitsFromEnv(env), log, webhookPath, handler });
+  const handler = await createNodeMiddleware(app, { probot, webhooksPath: http.webhookPath });
+  if (settings.webhookProxyUrl) log.warn("mlreview: WEBHOOK_PROXY_URL is for Probot's development server and is ignored here: run the smee client beside this server, or deliver to it directly");
+  const server = await startHttpServer({ host: http.host, port: http.port, limits: http.limits, log, webhookPath: http.webhookPath, handler });
   log.info(`mlreview: listening on ${server.url}`);
 
   let stopping = false;

@@ -1,7 +1,7 @@
 /**
  * Measurements taken deep in the pipeline (EC2 errors, plot render time, runner instances) for the
  * server's /metrics. This module has no dependency: the CLI loads it and records nothing; the server
- * loads src/app/metrics.ts, which installs the Prometheus sink. (prom-client alone costs the CLI
+ * loads src/server/metrics.ts, which installs the Prometheus sink. (prom-client alone costs the CLI
  * ~0.1 s to import, so the code the CLI shares with the server must not import it.)
  */
 export interface RunnerInstanceSample {

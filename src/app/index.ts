@@ -1,19 +1,17 @@
 import type { ApplicationFunction, Probot } from "probot";
 import { ImageStore } from "../forges/image-store.js";
+import { redactError } from "../forges/redact.js";
+import { forgeById, FORGES } from "../forges/registry.js";
+import type { ForgeHost, ForgeModule, ReviewSession } from "../forges/types.js";
 import { MemoryQueue } from "../queue/memory.js";
 import { RedisQueue } from "../queue/redis.js";
-import { DEFAULT_CONCURRENCY, type Task, type TaskContext, type TaskQueue } from "../queue/task.js";
-import { GitLabClient } from "../runners/gitlab.js";
-import type { WorkflowJobPayload } from "../runners/service.js";
-import { gitlabContext, gitlabRoute, type GitLabListener } from "./gitlab/index.js";
-import { runGitLabTask, type GitLabContext } from "./gitlab/merge-request.js";
-import { onPullRequest, PULL_REQUEST_EVENTS, runPullRequest } from "./pull-request.js";
-import { addReadinessCheck } from "./lifecycle.js";
-import { metrics } from "./metrics.js";
-import { routes } from "./routes.js";
-import { wireRunners, type RunnersWiring } from "./runners.js";
-import { imagesDir, settingsFromEnv, type AppSettings } from "./settings.js";
-import { onWorkflowRun, runWorkflowRun } from "./workflow-run.js";
+import { DEFAULT_CONCURRENCY, InvalidTaskError, zodLine, type Task, type TaskContext, type TaskQueue } from "../queue/task.js";
+import { reviewChange } from "../review/index.js";
+import { addReadinessCheck } from "../server/lifecycle.js";
+import { metrics } from "../server/metrics.js";
+import { routes } from "../server/routes.js";
+import { wireRunners, type RunnersDeps, type RunnersWiring } from "./runners.js";
+import { dvcSources, imagesDir, reposDir, settingsFromEnv, type AppSettings } from "./settings.js";
 
 export interface MlreviewApp {
   app: ApplicationFunction;
@@ -25,19 +23,20 @@ export interface MlreviewApp {
 }
 
 export interface AppDeps {
-  runners?: Parameters<typeof wireRunners>[2];
-  gitlabListeners?: GitLabListener[];
+  runners?: Partial<RunnersDeps>;
   queue?: TaskQueue;
 }
 
 /**
- * The Probot app: event handlers only turn deliveries into tasks; the queue's worker (on this or any
- * replica) runs them through the pipeline, the forges and the runner service.
+ * The Probot app: each enabled forge module subscribes to its events and only turns deliveries into
+ * tasks; the queue's worker (on this or any replica) validates each task and runs it through the
+ * forge module and the review step, or the runner service.
  */
 export function createApp(settings: AppSettings = settingsFromEnv(), deps: AppDeps = {}): MlreviewApp {
   let runners: RunnersWiring | undefined;
   let log: Probot["log"] | undefined;
-  const onError = (task: Task, e: unknown) => log?.error({ err: e, kind: task.kind, key: task.key }, "mlreview: task failed");
+  const onError = (task: Task, e: unknown) =>
+    e instanceof InvalidTaskError ? log?.warn({ kind: task.kind, key: task.key }, `mlreview: task dropped: ${e.message.replace(/^invalid task: /, "")}`) : log?.error({ err: e, kind: task.kind, key: task.key }, "mlreview: task failed");
   const concurrency = settings.concurrency ?? DEFAULT_CONCURRENCY;
   const queue = deps.queue ?? (settings.redisUrl ? new RedisQueue(settings.redisUrl, { onError, concurrency }) : new MemoryQueue(onError, { concurrency }));
   // /healthz answers 503 while Redis is unreachable: a load balancer then sends webhooks elsewhere.
@@ -47,59 +46,62 @@ export function createApp(settings: AppSettings = settingsFromEnv(), deps: AppDe
 
   const app: ApplicationFunction = (probot, { addHandler }) => {
     log = probot.log;
-    const gitlab: GitLabContext | undefined = settings.gitlab ? gitlabContext({ ...settings, gitlab: settings.gitlab }) : undefined;
-    probot.on([...PULL_REQUEST_EVENTS], onPullRequest(queue));
-    probot.on("workflow_run.completed", onWorkflowRun(queue));
+    const host: ForgeHost = {
+      settings,
+      probot,
+      addHandler,
+      submit: (task) => queue.submit(task),
+      remember: (name, value) => queue.remember(name, value),
+      recall: (name) => queue.recall(name),
+      images,
+      log: probot.log,
+    };
     if (settings.runnersFile) {
-      const client = settings.gitlab ? new GitLabClient({ url: settings.gitlab.url, token: settings.gitlab.token }) : null;
-      runners = wireRunners(probot, settings.runnersFile, { gitlab: client, redisUrl: settings.redisUrl, ...deps.runners });
-      probot.on("workflow_job", async (context) => {
-        const p = context.payload;
-        const job = p.workflow_job;
-        await queue.submit({
-          kind: "runner.github",
-          key: `${p.repository.full_name}#${job.id}@${job.run_attempt}:${p.action}`,
-          version: p.action,
-          delivery: context.id,
-          data: { installation: p.installation!.id, payload: p },
-        });
-      });
+      runners = wireRunners(host, settings.runnersFile, { forges: FORGES, ...deps.runners });
     }
-    if (settings.gitlab) {
-      // The GPU runners take the Job Hook from the same endpoint, through the same queue.
-      const jobs: GitLabListener = async (event, payload, delivery) => {
-        if (event !== "Job Hook" || !runners) return;
-        const build = payload as { build_id?: number; build_status?: string; project_id?: number };
-        await queue.submit({ kind: "runner.gitlab", key: `gitlab:${build.project_id}#${build.build_id}:${build.build_status}`, version: String(build.build_status), ...(delivery ? { delivery } : {}), data: payload });
-      };
-      addHandler?.(gitlabRoute(probot, settings.gitlab.secret, queue, [jobs, ...(deps.gitlabListeners ?? [])]));
-    }
+    for (const f of FORGES) if (f.enabled(settings)) f.listen(host);
+
     addHandler?.(routes(images));
 
     const runTask = async (task: Task, ctx: TaskContext): Promise<void> => {
-      const installation = (task.data as { installation?: number }).installation;
-      switch (task.kind) {
-        case "github.pull_request":
-          return runPullRequest(await probot.auth(installation), settings, images, task, ctx);
-        case "github.workflow_run":
-          return runWorkflowRun(await probot.auth(installation), settings, images, task, ctx);
-        case "gitlab.merge_request":
-        case "gitlab.pipeline":
-          if (gitlab) await runGitLabTask(gitlab, task, ctx);
-          return;
-        case "runner.github":
-          await runners?.service.onWorkflowJob(await probot.auth(installation), (task.data as { payload: WorkflowJobPayload }).payload);
-          return;
-        case "runner.gitlab":
-          await runners?.service.onGitLabJob(task.data);
-          return;
-        default:
-          probot.log.warn({ kind: task.kind }, "mlreview: unknown task kind");
+      // The queue checked the envelope as it took the task off (src/queue/task.ts); `data` is the forge
+      // module's to check. An invalid one is one line and dropped (returning, not throwing: a retry fails alike).
+      const { kind, key } = task;
+      const forge = forgeById(task.forge);
+      if (!forge) return probot.log.warn({ kind, key }, `mlreview: task dropped: no forge '${task.forge.slice(0, 32)}'`);
+      const data = forge.schemas[kind].safeParse(task.data);
+      if (!data.success) return probot.log.warn({ kind, key, forge: forge.id }, `mlreview: ${forge.id} ${kind} task dropped: ${zodLine(data.error)}`);
+      const { signal } = ctx;
+      if (kind === "runner") return runners?.service.handle(forge, data.data, signal);
+      const secrets: string[] = [];
+      try {
+        const session = watchCredentials(await forge.review(data.data, host, signal), secrets);
+        await reviewChange(session, { configFiles: forge.configFiles, dvc: dvcSources(settings), reposDir: reposDir(settings), ctx, signal });
+      } catch (e) {
+        // A git or forge error may carry the token it was sent with: never into a log line or a retry's record.
+        throw redactError(e, secrets);
       }
     };
     queue.work(runTask);
   };
   return { app, queue, idle: async () => (await queue.idle(), await runners?.idle()), runners: () => runners };
+}
+
+/** The session as given, noting each clone token so that an error from anywhere in the review can be redacted of it. */
+function watchCredentials(session: ReviewSession, secrets: string[]): ReviewSession {
+  const clone: ReviewSession["clone"] = async (signal) => {
+    const access = await session.clone(signal);
+    // As git sends it, too: HTTP basic of user and token (a server can echo the header back).
+    secrets.push(access.token, Buffer.from(`${access.username}:${access.token}`).toString("base64"));
+    return access;
+  };
+  return new Proxy(session, {
+    get(target, name) {
+      if (name === "clone") return clone;
+      const value: unknown = Reflect.get(target, name, target);
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 /** For `probot run`: the app is created when Probot loads it, not when this module is imported. */

@@ -1,6 +1,6 @@
 import { relative, resolve, sep } from "node:path";
 import type { Diff, RevisionProblem } from "../compare/index.js";
-import { pyJsonDumps } from "../report/py-json.js";
+import { pyJsonDumps } from "../python/json.js";
 import type { CliStream } from "./io.js";
 
 /** One line per unreadable file or revision on stderr; like DVC, they do not change the exit code. */

@@ -2,7 +2,7 @@ import { parseJson } from "../formats/json.js";
 import { isNumeric, isObj, type Value } from "../formats/value.js";
 import { DEFAULT_LIMITS } from "../formats/limits.js";
 import { flatten } from "./flatten.js";
-import { pyEquals, subtract } from "./numbers.js";
+import { pyEquals, subtract } from "../python/numbers.js";
 import { sortCodepoint } from "./sort.js";
 
 /** One changed (or, with --all, unchanged) key. `null` stands for a missing side, as DVC's None. */

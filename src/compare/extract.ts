@@ -1,5 +1,5 @@
 import { isObj, newObj, type Value } from "../formats/value.js";
-import { pyRepr } from "./python.js";
+import { pyRepr } from "../python/format.js";
 
 /**
  * DVC's `_extract_metrics(...) or {}`: keep numbers, strings and booleans inside mappings; drop lists,

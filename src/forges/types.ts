@@ -77,6 +77,8 @@ export interface ReviewSession {
 /** A forge-neutral task as the forge's listener submits it; the queue adds nothing. */
 export interface ForgeTask<D = unknown> {
   kind: "review" | "runner";
+  /** The module's registry id. */
+  forge: ForgeId;
   key: string;
   version: string;
   delivery?: string;
@@ -120,11 +122,4 @@ export interface ForgeModule<R = unknown, J = unknown> {
   review(data: R, host: ForgeHost, signal: AbortSignal): Promise<ReviewSession>;
   /** GPU runners on this forge (JIT config, glrt token), when it has them. */
   readonly runners?: ForgeRunners<J>;
-}
-
-/** @deprecated the pre-module interface, until every caller uses ReviewSession. */
-export interface Forge {
-  readonly name: string;
-  upsertReport(cr: ChangeRequest, body: string): Promise<{ id: number; action: "created" | "updated" | "unchanged" }>;
-  setCheck(cr: ChangeRequest, result: CheckResult): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { isMap, isScalar, isSeq, parseDocument, type Node } from "yaml";
 import { FormatError, depthError } from "./errors.js";
-import { pyKey } from "./py-key.js";
+import { pyKey } from "../python/key.js";
 import { newObj, type Value } from "./value.js";
 import type { Limits } from "./limits.js";
 

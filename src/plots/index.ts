@@ -107,19 +107,28 @@ export async function renderPlots(defs: PlotDefinition[], revisions: PlotRevisio
 }
 
 /** Each image at each revision (in the order given), for a base | head table; SVGs are rasterised within `budget`. */
-export async function collectImages(paths: string[], revisions: PlotRevision[], opts: { budget?: RenderBudget } = {}): Promise<RenderedImage[]> {
+export async function collectImages(paths: string[], revisions: PlotRevision[], opts: { budget?: RenderBudget; signal?: AbortSignal } = {}): Promise<RenderedImage[]> {
   const unique = [...new Set(paths)];
   const budget = opts.budget ?? new RenderBudget();
+  // The task's deadline stops a rasterisation waiting or running, as the budget does.
+  const pool = opts.signal ? () => cancelledWith(renderer(), opts.signal!) : renderer;
   try {
     return await Promise.all(
       unique.map(async (path) => ({
         path,
-        sides: await Promise.all(revisions.map((r) => readImageSide(path, r.label, r.tree, renderer, budget))),
+        sides: await Promise.all(revisions.map((r) => readImageSide(path, r.label, r.tree, pool, budget))),
       })),
     );
   } finally {
     if (opts.budget === undefined) budget.close();
   }
+}
+
+/** The pool, each rasterisation also cancelled by `signal`. */
+function cancelledWith(p: RenderPool, signal: AbortSignal): RenderPool {
+  return {
+    rasterise: (svg: Buffer, o: Parameters<RenderPool["rasterise"]>[1] = {}) => p.rasterise(svg, { ...o, signal: o.signal ? AbortSignal.any([o.signal, signal]) : signal }),
+  } as RenderPool;
 }
 
 /**

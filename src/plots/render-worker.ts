@@ -16,6 +16,8 @@ import { MAX_OUTPUT_PIXELS, PNG_DENSITY, type RenderReply, type RenderRequest } 
 
 sharp.cache(false);
 
+// This process's environment is not the bot's: it is exactly what pool.ts gave the fork (a child process,
+// so there is no workerData), and fontconfig reads FONTCONFIG_FILE from it in any case.
 const fontDir = process.env.MLREVIEW_FONT_DIR;
 if (fontDir !== undefined && fontDir !== "") {
   const metrics = (vega as unknown as { textMetrics: { width: (item: TextItem, text: unknown) => number } }).textMetrics;

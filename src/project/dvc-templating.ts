@@ -1,4 +1,4 @@
-import { pyFloatRepr, pyRepr } from "../compare/python.js";
+import { pyFloatRepr, pyRepr } from "../python/format.js";
 import { toPlain, type Value } from "../formats/value.js";
 import { joinRepoPath } from "../revisions/paths.js";
 

@@ -1,6 +1,19 @@
 import { FairSlots } from "./fair-slots.js";
 import { LatestPerKey } from "./latest.js";
-import { DEFAULT_CONCURRENCY, tenantOf, type Task, type TaskQueue, type TaskRunner } from "./task.js";
+import {
+  attemptSignal,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_DEADLINES,
+  InvalidTaskError,
+  invalidTaskStub,
+  parseTask,
+  tenantOf,
+  untilAborted,
+  type Task,
+  type TaskKind,
+  type TaskQueue,
+  type TaskRunner,
+} from "./task.js";
 
 const MAX_ATTEMPTS = 5;
 
@@ -17,13 +30,19 @@ export class MemoryQueue implements TaskQueue {
   private readonly retryDelayMs: number;
   private readonly onError: (task: Task, e: unknown) => void;
   private readonly slots: FairSlots;
+  private readonly deadlines: Readonly<Record<TaskKind, number>>;
 
   /**
    * Failed tasks are retried as on Redis: 5 attempts, exponential backoff from `retryDelayMs`. At most
-   * `concurrency` tasks run at once, shared round robin between tenants (installations).
+   * `concurrency` tasks run at once, shared round robin between tenants (installations). Each attempt
+   * has its deadline (`deadlineMs`, default DEFAULT_DEADLINES by kind) as `ctx.signal`.
    */
-  constructor(onError: (task: Task, e: unknown) => void = () => {}, o: { retryDelayMs?: number; concurrency?: number } = {}) {
+  constructor(
+    onError: (task: Task, e: unknown) => void = () => {},
+    o: { retryDelayMs?: number; concurrency?: number; deadlineMs?: Partial<Record<TaskKind, number>> } = {},
+  ) {
     this.onError = onError;
+    this.deadlines = { ...DEFAULT_DEADLINES, ...o.deadlineMs };
     this.retryDelayMs = o.retryDelayMs ?? 1_000;
     this.slots = new FairSlots(o.concurrency ?? DEFAULT_CONCURRENCY);
     this.latest = new LatestPerKey(() => {});
@@ -42,8 +61,12 @@ export class MemoryQueue implements TaskQueue {
     this.enqueue(task, 1);
   }
 
-  private enqueue(task: Task, attempt: number): void {
+  private enqueue(raw: Task, attempt: number): void {
     const run = this.runner!;
+    // Taken off the queue: checked as Redis's are (a caller's cast can put anything here too).
+    const parsed = parseTask(raw);
+    if ("error" in parsed) return this.onError(invalidTaskStub(raw), new InvalidTaskError(parsed.error));
+    const task = parsed.task;
     this.waiting++;
     void this.latest
       .submit(task.key, task.version, async ({ isStale }) => {
@@ -51,8 +74,15 @@ export class MemoryQueue implements TaskQueue {
         try {
           // Superseded while waiting for a slot: the newer version is queued behind this one (as on Redis).
           if (isStale()) return;
-          // LatestPerKey runs one version per key at a time, so the check and the post cannot interleave.
-          await run(task, { isStale: async () => isStale(), publish: async (post) => (isStale() ? undefined : post()) });
+          const deadline = attemptSignal(this.deadlines[task.kind]);
+          const { signal } = deadline;
+          try {
+            // LatestPerKey runs one version per key at a time, so the check and the post cannot interleave.
+            // Past the deadline the key moves on, and the abandoned attempt can no longer post.
+            await untilAborted(run(task, { signal, isStale: async () => isStale(), publish: async (post) => (isStale() || signal.aborted ? undefined : post()) }), signal);
+          } finally {
+            deadline.clear();
+          }
         } catch (e) {
           this.onError(task, e);
           if (attempt < MAX_ATTEMPTS && !isStale()) {

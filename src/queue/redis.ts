@@ -1,7 +1,21 @@
 import { createHash, randomUUID } from "node:crypto";
 import { Queue, Worker, type ConnectionOptions } from "bullmq";
 import { Redis } from "ioredis";
-import { DEFAULT_CONCURRENCY, tenantOf, type Task, type TaskContext, type TaskQueue, type TaskRunner } from "./task.js";
+import {
+  attemptSignal,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_DEADLINES,
+  InvalidTaskError,
+  invalidTaskStub,
+  parseTask,
+  tenantOf,
+  untilAborted,
+  type Task,
+  type TaskContext,
+  type TaskKind,
+  type TaskQueue,
+  type TaskRunner,
+} from "./task.js";
 
 const QUEUE = "mlreview";
 /** How long one key's post may hold the lock; posts are a few API calls. */
@@ -21,6 +35,8 @@ export interface RedisQueueOptions {
   /** BullMQ's stall detection: a killed worker's job is handed to another after this. */
   lockDurationMs?: number;
   onError?: (task: Task, e: unknown) => void;
+  /** Each attempt's deadline by kind (default DEFAULT_DEADLINES), as `ctx.signal`. */
+  deadlineMs?: Partial<Record<TaskKind, number>>;
 }
 
 /**
@@ -84,12 +100,20 @@ export class RedisQueue implements TaskQueue {
     this.worker = new Worker(
       QUEUE,
       async (job) => {
-        const task = job.data as Task;
+        // Whatever is stored comes back: an invalid task is reported once and completes (never retried).
+        const parsed = parseTask(job.data);
+        if ("error" in parsed) return void this.o.onError?.(invalidTaskStub(job.data), new InvalidTaskError(parsed.error));
+        const task = parsed.task;
         if (job.attemptsMade === 0) await this.redis.eval(LEAVE_BACKLOG, 1, this.k("backlog", tenantOf(task)), String(MEMORY_S));
-        const ctx = this.context(task);
-        if (await ctx.isStale()) return;
-        if ((await this.redis.get(this.k("done", task.key))) === task.version) return;
-        await run(task, ctx);
+        const deadline = attemptSignal({ ...DEFAULT_DEADLINES, ...this.o.deadlineMs }[task.kind]);
+        try {
+          const ctx = this.context(task, deadline.signal);
+          if (await ctx.isStale()) return;
+          if ((await this.redis.get(this.k("done", task.key))) === task.version) return;
+          await untilAborted(run(task, ctx), deadline.signal);
+        } finally {
+          deadline.clear();
+        }
       },
       {
         connection: this.connection,
@@ -103,11 +127,14 @@ export class RedisQueue implements TaskQueue {
     this.worker.on("error", () => {});
   }
 
-  private context(task: Task): TaskContext {
+  private context(task: Task, signal: AbortSignal): TaskContext {
     const isStale = async () => ((await this.redis.get(this.k("newest", task.key))) ?? task.version) !== task.version;
     return {
+      signal,
       isStale,
       publish: async <T>(post: () => Promise<T>) => {
+        // An attempt abandoned at its deadline (its retry may already run) never posts.
+        if (signal.aborted) return undefined;
         const lock = this.k("lock", task.key);
         const token = randomUUID();
         for (let waited = 0; (await this.redis.set(lock, token, "PX", LOCK_MS, "NX")) !== "OK"; waited += 50) {

@@ -2,7 +2,7 @@ import { markdownTable } from "markdown-table";
 import type { DiffResult, RevisionProblem } from "../compare/index.js";
 import type { RenderedImage, RenderedPlot } from "../plots/index.js";
 import type { ProjectSettings } from "../project/types.js";
-import { pyStr } from "../compare/python.js";
+import { pyStr } from "../python/format.js";
 import type { Value } from "../formats/value.js";
 import { alt, inert, md } from "./escape.js";
 import { cellValue, metricRows, percent, signed, type MetricRow } from "./rows.js";

@@ -1,5 +1,5 @@
 import type { Diff } from "../compare/diff.js";
-import { pyRound, pyStr } from "../compare/python.js";
+import { pyRound, pyStr } from "../python/format.js";
 import type { Value } from "../formats/value.js";
 import { directionOf, type Direction } from "./direction.js";
 import { md } from "./escape.js";

@@ -1,7 +1,17 @@
-import type { ReviewSession } from "../forges/types.js";
-import type { TaskContext } from "../queue/task.js";
-import { runReportJob } from "../app/report-job.js";
+import { metrics } from "../server/metrics.js";
+import type { CloneAccess, ReviewSession } from "../forges/types.js";
+import { DEFAULT_LIMITS } from "../formats/limits.js";
+import { untilAborted, type TaskContext } from "../queue/task.js";
+import { openRemoteRevisions } from "../revisions/remote.js";
 import type { DvcRemoteRule } from "../sources/config.js";
+import { buildReview } from "./build.js";
+import { postFailure } from "./failure.js";
+import { forgeLayers, sessionArtifacts } from "./layers.js";
+import { postReview } from "./post.js";
+
+export { buildReview, type BuildReviewOptions, type BuiltReview } from "./build.js";
+export { layered, artifactProblem, type ArtifactOverlay, type TreeLayers } from "./layers.js";
+export { failureReason, FAILURE_CHECK_DEADLINE_MS } from "./failure.js";
 
 export interface ReviewOptions {
   /** The forge module's config-file locations (first found wins). */
@@ -12,45 +22,68 @@ export interface ReviewOptions {
   reposDir: string;
   /** The queue's context: stale work is dropped, and the post happens only for the newest head, once. */
   ctx: TaskContext;
-  /** The task's deadline: git, HTTP and the renderer stop when it fires. */
+  /** The task's deadline (ctx.signal): git, HTTP and the renderer stop when it fires. */
   signal: AbortSignal;
 }
 
 /**
- * Review one change request: open both revisions, lay CI results and DVC/LFS objects over them, build the
+ * Review one change request: open both revisions, lay LFS, CI results and DVC objects over them, build the
  * report, and post it through the session unless a newer head came. Used by the bot and by CI mode.
- * (Interim: an adapter over the former report job; the review rework replaces its insides.)
+ * When it fails (an error after the HTTP clients' retries, or the deadline), a `neutral` check with the
+ * reason goes to the change request, unless it is stale, and the error is rethrown for the queue to retry.
  */
 export async function reviewChange(session: ReviewSession, o: ReviewOptions): Promise<void> {
+  const secrets: string[] = [];
+  try {
+    await runReview(session, o, secrets);
+  } catch (e) {
+    await postFailure(session, e, o.ctx, secrets);
+    throw e;
+  }
+}
+
+/** The review without the failure check (the deprecated report-job callers, until they use sessions). */
+export async function runReview(session: ReviewSession, o: ReviewOptions, secrets: string[] = []): Promise<void> {
+  try {
+    // Whatever does not honour the signal, the review still ends at the deadline (and cannot post after it).
+    await untilAborted(review(session, o, secrets), o.signal);
+  } catch (e) {
+    metrics.report("failed");
+    throw e;
+  }
+}
+
+async function review(session: ReviewSession, o: ReviewOptions, secrets: string[]): Promise<void> {
   const { signal } = o;
-  let access: Awaited<ReturnType<ReviewSession["clone"]>> | undefined;
-  const clone = async () => (access ??= await session.clone(signal));
-  await runReportJob({
-    forge: {
-      name: "session",
-      upsertReport: (_cr, body) => session.upsertReport(body, signal),
-      setCheck: (_cr, result) => session.setCheck(result, signal),
-    },
-    cr: session.cr,
-    mergeBase: () => session.mergeBase(signal),
-    labels: session.labels,
-    clone: {
-      url: async () => (await clone()).url,
-      get forgeOrigin() {
-        if (!access) throw new Error("clone access asked before the clone");
-        return access.forgeOrigin;
-      },
-      token: async () => (await clone()).token,
-      get username() {
-        return access?.username ?? "x-access-token";
-      },
-      cacheDir: o.reposDir,
-    },
-    publish: session.publish,
-    ...(session.beforePost ? { beforePost: () => session.beforePost!(signal) } : {}),
-    configFiles: o.configFiles,
-    ...(session.artifacts ? { artifacts: (wanted, sides) => session.artifacts!(wanted, sides, signal) } : {}),
-    dvc: o.dvc,
-    ctx: o.ctx,
-  });
+  const base = await session.mergeBase(signal);
+  const clone: CloneAccess = await session.clone(signal);
+  if (clone.token) secrets.push(clone.token);
+  const revs = await openRemoteRevisions({ url: clone.url, forgeOrigin: clone.forgeOrigin, token: clone.token, username: clone.username, cacheDir: o.reposDir, signal }, [
+    { sha: base, label: session.labels.base },
+    { sha: session.cr.headSha, label: session.labels.head },
+  ]);
+  try {
+    const maxFileBytes = DEFAULT_LIMITS.maxFileBytes;
+    const layers = forgeLayers({ clone, lfsEndpoint: session.lfsEndpoint(clone), dvc: o.dvc, maxFileBytes, signal });
+    const [baseTree, headTree] = [revs.trees[0]!, revs.trees[1]!];
+    let found: Awaited<ReturnType<typeof sessionArtifacts>>;
+    if (session.artifacts) {
+      // Which artifact is the head's config's to say, read through LFS (a committed config may be a pointer).
+      found = await sessionArtifacts(session.artifacts, layers.lfs(headTree), { base, labels: session.labels, configFiles: o.configFiles, signal });
+      if (!found) return;
+    }
+    const report = await buildReview({
+      base: baseTree,
+      head: headTree,
+      layers,
+      ...(found ? { artifact: found.overlay, problems: found.problems } : {}),
+      configFiles: o.configFiles,
+      drawPlots: session.publish !== undefined,
+      publish: session.publish ?? (async () => ""),
+      signal,
+    });
+    if (await postReview(session, report, o.ctx, signal)) metrics.report("built");
+  } finally {
+    await revs.close();
+  }
 }

@@ -1,5 +1,5 @@
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { childEnv } from "../child-env.js";
+import type { ChildProcessWithoutNullStreams } from "node:child_process";
+import { spawnGit } from "./git.js";
 
 export type CatFileAnswer =
   | { kind: "object"; oid: string; type: string; size: number; data: Buffer | undefined }
@@ -24,13 +24,12 @@ export class CatFile {
   private current: { pending: Pending; header: CatFileAnswer & { kind: "object" }; left: number; chunks: Buffer[] } | undefined;
   private failure: Error | undefined;
 
-  /** `env` adds to the environment, e.g. the credentials a partial clone needs to fetch a missing blob. */
-  constructor(repoDir: string, env: Record<string, string> = {}) {
-    this.proc = spawn("git", ["cat-file", "--batch", "--follow-symlinks"], {
-      cwd: repoDir,
-      stdio: ["pipe", "pipe", "pipe"],
-      env: childEnv({ GIT_TERMINAL_PROMPT: "0", ...env }),
-    });
+  /**
+   * `env` adds to git.ts's allow-listed environment (never this process's own), e.g. the credentials a
+   * partial clone needs to fetch a missing blob. `signal` kills the process: pending reads then fail.
+   */
+  constructor(repoDir: string, env: Record<string, string> = {}, signal?: AbortSignal) {
+    this.proc = spawnGit(["cat-file", "--batch", "--follow-symlinks"], { cwd: repoDir, env, ...(signal ? { signal } : {}) });
     let stderr = "";
     this.proc.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     this.proc.stdout.on("data", (d: Buffer) => this.onData(d));

@@ -1,6 +1,4 @@
-import { simpleGit } from "simple-git";
 import { UsageError } from "../errors.js";
-import { childEnv } from "../child-env.js";
 import { DEFAULT_LIMITS } from "../formats/limits.js";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -9,6 +7,7 @@ import { USER_ACCESS } from "./dvc/access.js";
 import { defaultObjectCacheDir, ObjectCache } from "./dvc/cache.js";
 import { ObjectFetcher } from "./dvc/fetcher.js";
 import { DvcTree } from "./dvc/tree.js";
+import { git, gitMaybe } from "./git.js";
 import { GitTree } from "./git-tree.js";
 import { userLfs } from "./lfs/user.js";
 import { WORKSPACE, type FileTree } from "./types.js";
@@ -21,6 +20,8 @@ export interface Revisions {
   root: string;
   trees: FileTree[];
   close(): Promise<void>;
+  /** The user's LFS and DVC layers of this checkout (what `layers: false` left off the trees). */
+  layers?: { lfs(tree: FileTree): FileTree; dvc(tree: FileTree): FileTree };
 }
 
 /** A revision shown under another name, e.g. a merge-base sha shown as "main". */
@@ -33,12 +34,14 @@ export interface OpenOptions {
   maxFileBytes?: number;
   /** Where fetched DVC objects are kept (default: defaultObjectCacheDir()). */
   objectCacheDir?: string;
+  /** false: the trees come bare and `layers` is returned, for a caller that lays a CI artifact between them (the review step). */
+  layers?: boolean;
 }
 
 /** The repository's top level, or a UsageError when `dir` is not inside a git work tree. */
 export async function repoRoot(dir: string): Promise<string> {
   try {
-    return (await simpleGit({ baseDir: dir }).env(childEnv({}, { network: false })).revparse(["--show-toplevel"])).trim();
+    return (await git(["rev-parse", "--show-toplevel"], { cwd: dir, network: false })).trim();
   } catch {
     throw new UsageError(`'${dir}' is not a git repository`);
   }
@@ -58,7 +61,9 @@ export async function openRevisionList(dir: string, revs: readonly (string | Lab
   const localConfig = await readFile(join(root, ".dvc", "config.local"), "utf8").catch(() => undefined);
   // Git-LFS pointers, in a commit or still on disk (git-lfs missing, GIT_LFS_SKIP_SMUDGE=1), are read as their content.
   const lfs = userLfs(root, maxFileBytes);
-  const dvc = (tree: FileTree) => new DvcTree(lfs(tree), { access: USER_ACCESS, fetcher, maxFileBytes, repoRoot: root, ...(localConfig !== undefined ? { localConfig } : {}) });
+  const dvcLayer = (tree: FileTree) => new DvcTree(tree, { access: USER_ACCESS, fetcher, maxFileBytes, repoRoot: root, ...(localConfig !== undefined ? { localConfig } : {}) });
+  const layers = { lfs, dvc: dvcLayer };
+  const dvc = opts.layers === false ? (tree: FileTree) => tree : (tree: FileTree) => dvcLayer(lfs(tree));
   try {
     const trees = await Promise.all(
       revs.map(async (r): Promise<FileTree> => {
@@ -67,7 +72,7 @@ export async function openRevisionList(dir: string, revs: readonly (string | Lab
         return dvc(new GitTree(git, label, await resolveCommit(git, root, rev), maxFileBytes));
       }),
     );
-    return { root, trees, close: async () => git.close() };
+    return { root, trees, close: async () => git.close(), layers };
   } catch (e) {
     git.close();
     throw e;
@@ -77,7 +82,7 @@ export async function openRevisionList(dir: string, revs: readonly (string | Lab
 /** Base and head, as `dvc metrics diff A B`: A defaults to HEAD, B to the workspace. */
 export async function openRevisions(dir: string, aRev: string | LabelledRev | undefined, bRev: string | undefined, opts: OpenOptions = {}) {
   const r = await openRevisionList(dir, [aRev ?? "HEAD", bRev ?? WORKSPACE], opts);
-  return { root: r.root, base: r.trees[0]!, head: r.trees[1]!, close: r.close };
+  return { root: r.root, base: r.trees[0]!, head: r.trees[1]!, close: r.close, layers: r.layers! };
 }
 
 async function resolveCommit(git: CatFile, root: string, rev: string): Promise<string> {
@@ -92,8 +97,7 @@ async function resolveCommit(git: CatFile, root: string, rev: string): Promise<s
 const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 
 async function hasCommits(root: string): Promise<boolean> {
-  const out = await simpleGit({ baseDir: root }).env(childEnv({}, { network: false })).raw(["rev-list", "-n", "1", "--all"]).catch(() => "");
-  return out.trim() !== "";
+  return (await gitMaybe(["rev-list", "-n", "1", "--all"], { cwd: root, network: false })) !== undefined;
 }
 
 /**
@@ -101,12 +105,12 @@ async function hasCommits(root: string): Promise<boolean> {
  * request is compared with. The label is the default branch's name.
  */
 export async function defaultBase(dir: string): Promise<LabelledRev> {
-  const git = simpleGit({ baseDir: await repoRoot(dir) }).env(childEnv({}, { network: false }));
-  const remoteHead = (await git.raw(["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"]).catch(() => "")).trim();
-  const local = (await git.branchLocal().catch(() => ({ all: [] as string[] }))).all;
+  const o = { cwd: await repoRoot(dir), network: false };
+  const remoteHead = (await gitMaybe(["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"], o)) ?? "";
+  const local = ((await gitMaybe(["for-each-ref", "--format=%(refname:short)", "refs/heads/"], o)) ?? "").split("\n");
   const branch = remoteHead || ["main", "master"].find((b) => local.includes(b));
   if (!branch) throw new UsageError("cannot tell the default branch (no origin/HEAD, main or master): pass --base");
-  const mergeBase = (await git.raw(["merge-base", "HEAD", branch]).catch(() => "")).trim();
+  const mergeBase = (await gitMaybe(["merge-base", "HEAD", branch], o)) ?? "";
   if (!mergeBase) throw new UsageError(`HEAD has no common history with ${branch}: pass --base`);
   return { rev: mergeBase, label: branch.replace(/^origin\//, "") };
 }

@@ -1,12 +1,10 @@
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { simpleGit } from "simple-git";
-import { childEnv } from "../child-env.js";
 import { DEFAULT_LIMITS } from "../formats/limits.js";
 import { CatFile } from "./cat-file.js";
+import { git } from "./git.js";
 import { GitTree } from "./git-tree.js";
 import type { Revisions } from "./index.js";
 import { basicAuth } from "./http.js";
@@ -26,6 +24,8 @@ export interface RemoteSource {
   /** Where the blob-less caches of repositories are kept (MLREVIEW_DATA_DIR/repos). */
   cacheDir: string;
   maxFileBytes?: number;
+  /** The task's deadline: every git process of these revisions (fetches, cat-file) is killed when it fires. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -38,24 +38,25 @@ export async function openRemoteRevisions(src: RemoteSource, revs: { sha: string
   for (const r of revs) if (!isObjectId(r.sha)) throw new RemoteError(`${r.label}: '${String(r.sha).slice(0, 80)}' is not a commit id (40 or 64 hex digits)`);
   const dir = join(src.cacheDir, createHash("sha256").update(src.url).digest("hex").slice(0, 24));
   const env = gitEnv(src.url, src.token, src.username ?? "x-access-token");
-  await withLock(dir, async () => {
+  const signal = src.signal;
+  const local = { cwd: dir, network: false, ...(signal ? { signal } : {}) };
+  const remote = { cwd: dir, env, ...(signal ? { signal } : {}) };
+  // Waiting for another task's fetch of the same repository ends with this task's deadline too.
+  await withLock(dir, signal, async () => {
     await mkdir(dir, { recursive: true });
-    const git = simpleGit({ baseDir: dir }).env(childEnv({}, { network: false }));
-    if (!existsSync(join(dir, "HEAD"))) await git.init(true);
-    await git.addConfig("remote.origin.url", src.url);
-    await git.addConfig("remote.origin.promisor", "true");
-    await git.addConfig("remote.origin.partialclonefilter", "blob:none");
-    // Spawned directly: simple-git's environment guard rightly refuses GIT_CONFIG_* and GIT_SSL_CAINFO,
-    // which are exactly how the token reaches git here without touching a URL or a file.
-    await runGit(dir, ["fetch", "--filter=blob:none", "--depth=1", "--no-tags", "--end-of-options", "origin", ...new Set(revs.map((r) => r.sha))], env);
+    if (!existsSync(join(dir, "HEAD"))) await git(["init", "--quiet", "--bare"], local);
+    await git(["config", "remote.origin.url", src.url], local);
+    await git(["config", "remote.origin.promisor", "true"], local);
+    await git(["config", "remote.origin.partialclonefilter", "blob:none"], local);
+    await git(["fetch", "--filter=blob:none", "--depth=1", "--no-tags", "--end-of-options", "origin", ...new Set(revs.map((r) => r.sha))], remote);
   });
-  const cat = new CatFile(dir, env);
+  const cat = new CatFile(dir, env, signal);
   const fetched = new Set<string>();
   const prefetch = async (oids: string[]) => {
     const missing = oids.filter((o) => !fetched.has(o));
     if (!missing.every(isObjectId)) throw new RemoteError("a blob to fetch is not an object id");
     if (missing.length === 0) return;
-    await runGit(dir, ["fetch", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none", "--stdin", "--end-of-options", "origin"], env, missing.join("\n") + "\n");
+    await git(["fetch", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none", "--stdin", "--end-of-options", "origin"], { ...remote, input: missing.join("\n") + "\n" });
     for (const o of missing) fetched.add(o);
   };
   const max = src.maxFileBytes ?? DEFAULT_LIMITS.maxFileBytes;
@@ -103,22 +104,19 @@ function gitEnv(url: string, token: string | undefined, username: string): Recor
   return env;
 }
 
-function runGit(cwd: string, args: string[], env: Record<string, string>, input = ""): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn("git", args, { cwd, env: childEnv(env), stdio: ["pipe", "ignore", "pipe"] });
-    let err = "";
-    p.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    p.on("error", reject);
-    p.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`git ${args[0]} failed: ${err.trim().split("\n").pop() ?? code}`))));
-    p.stdin.end(input);
-  });
-}
-
 /** One fetch at a time per cache directory: git's shallow and ref locks do not queue. */
 const locks = new Map<string, Promise<unknown>>();
-async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+async function withLock<T>(key: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
   const prev = locks.get(key) ?? Promise.resolve();
-  const next = prev.then(fn, fn);
+  const run = () => (signal?.aborted ? Promise.reject(new RemoteError("the fetch did not start: the task's deadline passed")) : fn());
+  const next = prev.then(run, run);
   locks.set(key, next.catch(() => {}));
-  return next;
+  if (!signal) return next;
+  // Abandon the wait (not the lock holder's fetch) when this task's deadline passes first.
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new RemoteError("waited for another fetch of this repository past the task's deadline"));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    next.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }

@@ -1,5 +1,6 @@
 import { profileNamed, type RunnersConfig } from "./config.js";
-import type { Ec2Fleet, ManagedInstance } from "./ec2.js";
+import type { Ec2Fleet } from "./ec2/fleet.js";
+import type { ManagedInstance } from "./ec2/instances.js";
 
 export type ReapReason = "expired" | "untagged" | "job completed" | "job gone" | "idle";
 

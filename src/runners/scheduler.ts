@@ -11,7 +11,8 @@ export interface QueuedJob {
   queuedAt: number;
 }
 
-export type LaunchOutcome = { instanceId: string } | { skipped: string } | { retryAfterMs: number; reason: string };
+/** `retryAfterMs`: try again later; `line` replaces the log line said then (by default, no EC2 capacity). */
+export type LaunchOutcome = { instanceId: string } | { skipped: string } | { retryAfterMs: number; reason: string; line?: string };
 
 export interface SchedulerHooks {
   /** Start an instance for the job (guards, JIT config, EC2). Never called twice for one key at once. */
@@ -74,8 +75,15 @@ const runnerKey = (owner: string, runner: string) => `${owner}\0${runner}`;
  */
 export class RunnerScheduler {
   private readonly entries = new Map<string, Entry>();
-  /** Waiting jobs in the order they were queued (a retry goes to the back). */
-  private readonly waitingLine = new Map<string, Entry>();
+  /**
+   * Waiting jobs per profile in the order they were queued (a retry goes to the back): a pass reads
+   * only the heads of the lines, so a long line costs nothing per event.
+   */
+  private readonly lines = new Map<string, Map<string, Entry>>();
+  /** Jobs whose launch is to be retried, until their `notBefore`. */
+  private readonly delayed = new Map<string, Entry>();
+  /** Jobs whose instance is being launched (they count against the limits). */
+  private readonly launching = new Map<string, Entry>();
   private readonly byRunner = new Map<string, string>(); // owner \0 runner name → job key
   private readonly byInstance = new Map<string, string>(); // instance id → job key
   private readonly live = new Map<string, string>(); // instance id → profile (this replica's instances)
@@ -83,6 +91,8 @@ export class RunnerScheduler {
   private inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private pumping = false;
+  /** The next pass asks for every line's whole head (see pass). */
+  private renew = false;
   private again = false;
   readonly capacity: Capacity;
 
@@ -126,7 +136,7 @@ export class RunnerScheduler {
     if (this.entries.has(job.key) || this.ended.has(job.key)) return;
     const e: Entry = { job, phase: "waiting", retries: 0 };
     this.entries.set(job.key, e);
-    this.waitingLine.set(job.key, e);
+    this.enqueue(e);
     this.byRunner.set(runnerKey(job.owner, job.runnerName), job.key);
     this.pump();
   }
@@ -181,6 +191,11 @@ export class RunnerScheduler {
     }
   }
 
+  /** Is this instance one of this replica's live instances? */
+  tracks(instanceId: string): boolean {
+    return this.live.has(instanceId);
+  }
+
   /** Does the scheduler track the instance of `owner`'s runner (or, with no runner, of this job)? */
   knows(jobKey: string, ranOn: string | undefined, owner: string): boolean {
     const key = ranOn ? this.byRunner.get(runnerKey(owner, ranOn)) : jobKey;
@@ -191,12 +206,14 @@ export class RunnerScheduler {
   count(profile?: string): number {
     let n = 0;
     for (const p of this.live.values()) if (profile === undefined || p === profile) n++;
-    for (const e of this.entries.values()) if (e.phase === "launching" && (profile === undefined || e.job.profile === profile)) n++;
+    for (const e of this.launching.values()) if (profile === undefined || e.job.profile === profile) n++;
     return n;
   }
 
   waiting(): number {
-    return this.waitingLine.size;
+    let n = this.delayed.size;
+    for (const line of this.lines.values()) n += line.size;
+    return n;
   }
 
   /** Jobs held in memory: those waiting, launching or running, and the bounded set of ended keys. */
@@ -204,8 +221,17 @@ export class RunnerScheduler {
     return { active: this.entries.size, ended: this.ended.size };
   }
 
+  /**
+   * Every map this scheduler keeps, by size: all but `ended` (at most MAX_REMEMBERED_ENDED keys) are
+   * empty once every job it heard of has ended.
+   */
+  size(): { entries: number; lines: number; delayed: number; launching: number; runners: number; instances: number; live: number; ended: number } {
+    return { entries: this.entries.size, lines: this.lines.size, delayed: this.delayed.size, launching: this.launching.size, runners: this.byRunner.size, instances: this.byInstance.size, live: this.live.size, ended: this.ended.size };
+  }
+
   /** Try the waiting jobs again: slots may have been freed elsewhere (the reaper's tick calls this). */
   wake(): void {
+    this.renew = true;
     this.pump();
   }
 
@@ -249,27 +275,41 @@ export class RunnerScheduler {
    */
   private async pass(): Promise<void> {
     const now = this.now();
-    const quota = (profile: string) => Math.min(profileNamed(this.config, profile)?.max_instances ?? Infinity, this.config.max_instances);
-    const picked = new Map<string, number>();
-    const batch: Entry[] = [];
     let nextWake = Infinity;
-    for (const e of this.waitingLine.values()) {
-      if (e.notBefore !== undefined && e.notBefore > now) {
-        nextWake = Math.min(nextWake, e.notBefore);
-        continue;
+    for (const e of [...this.delayed.values()]) {
+      if (e.notBefore! > now) nextWake = Math.min(nextWake, e.notBefore!);
+      else {
+        this.delayed.delete(e.job.key);
+        this.enqueue(e);
       }
-      const n = picked.get(e.job.profile) ?? 0;
-      if (n >= quota(e.job.profile)) continue;
-      picked.set(e.job.profile, n + 1);
-      batch.push(e);
     }
     if (nextWake < Infinity) this.wakeAt(nextWake, now);
+    // What this replica runs or launches holds slots whatever the others do: only the rest of each
+    // limit can be granted now, so only that many of each line's head are asked for. The reaper's
+    // tick asks for the whole head, so that the jobs waiting here keep their place in the line
+    // across replicas (a place lapses after WAIT_LEASE_MS unrenewed).
+    const renew = this.renew;
+    this.renew = false;
+    const mine = new Map<string, number>();
+    let total = 0;
+    const hold = (profile: string) => (mine.set(profile, (mine.get(profile) ?? 0) + 1), total++);
+    if (!renew) for (const p of this.live.values()) hold(p);
+    if (!renew) for (const e of this.launching.values()) hold(e.job.profile);
+    if (total >= this.config.max_instances) return;
+    const batch: Entry[] = [];
+    for (const [profile, line] of this.lines) {
+      // Those refused stay where they are, at the head.
+      const quota = Math.min(profileNamed(this.config, profile)?.max_instances ?? Infinity, this.config.max_instances) - (mine.get(profile) ?? 0);
+      if (quota <= 0) continue;
+      let n = 0;
+      for (const e of line.values()) {
+        if (n++ >= quota) break;
+        batch.push(e);
+      }
+    }
     if (batch.length === 0) return;
     batch.sort((a, b) => a.job.queuedAt - b.job.queuedAt);
-    for (const e of batch) {
-      e.phase = "acquiring";
-      this.waitingLine.delete(e.job.key);
-    }
+    for (const e of batch) e.phase = "acquiring";
     let grant;
     try {
       const asked = this.capacity.acquire(batch.map((e) => ({ key: e.job.key, profile: e.job.profile, queuedAt: e.job.queuedAt })));
@@ -295,15 +335,28 @@ export class RunnerScheduler {
         await this.capacity.release(key).catch((err: unknown) => this.capacityFailed(err));
       } else {
         e.phase = "launching";
+        this.lines.get(e.job.profile)?.delete(key);
+        this.dropEmptyLine(e.job.profile);
+        this.launching.set(key, e);
         this.track(this.launch(e));
       }
     }
   }
 
+  /** Not granted now: the job keeps its place at the head of its line. */
   private backToLine(e: Entry): void {
     if (e.cancelled) return this.forget(e);
     e.phase = "waiting";
-    this.waitingLine.set(e.job.key, e);
+  }
+
+  private enqueue(e: Entry): void {
+    let line = this.lines.get(e.job.profile);
+    if (!line) this.lines.set(e.job.profile, (line = new Map()));
+    line.set(e.job.key, e);
+  }
+
+  private dropEmptyLine(profile: string): void {
+    if (this.lines.get(profile)?.size === 0) this.lines.delete(profile);
   }
 
   private wakeAt(when: number, now: number): void {
@@ -317,7 +370,9 @@ export class RunnerScheduler {
     let outcome: LaunchOutcome;
     try {
       outcome = await this.hooks.launch(e.job);
+      this.launching.delete(key);
     } catch (err) {
+      this.launching.delete(key);
       this.hooks.log("error", "runner launch failed", { job: key, error: (err as Error).message });
       this.forget(e);
       await this.capacity.release(key).catch((x: unknown) => this.capacityFailed(x));
@@ -334,10 +389,14 @@ export class RunnerScheduler {
     } else if ("retryAfterMs" in outcome && !e.cancelled && e.retries < MAX_RETRIES) {
       e.retries++;
       e.notBefore = this.now() + outcome.retryAfterMs;
-      this.hooks.log("warn", "no capacity for a runner now, will retry", { job: key, reason: outcome.reason, retry: e.retries });
+      this.hooks.log("warn", outcome.line ?? "no capacity for a runner now, will retry", { job: key, reason: outcome.reason, retry: e.retries });
       // The slot goes back meanwhile: EC2 said no, another job (another profile) may fit.
       await this.capacity.release(key).catch((x: unknown) => this.capacityFailed(x));
-      this.backToLine(e);
+      if (e.cancelled) this.forget(e);
+      else {
+        e.phase = "waiting";
+        this.delayed.set(key, e);
+      }
     } else {
       this.hooks.log(e.cancelled ? "info" : "warn", "runner not launched", { job: key, reason: "skipped" in outcome ? outcome.skipped : "retries exhausted" });
       this.forget(e);
@@ -359,7 +418,9 @@ export class RunnerScheduler {
     const key = e.job.key;
     if (this.entries.get(key) !== e) return;
     this.entries.delete(key);
-    this.waitingLine.delete(key);
+    if (this.lines.get(e.job.profile)?.delete(key)) this.dropEmptyLine(e.job.profile);
+    this.delayed.delete(key);
+    this.launching.delete(key);
     const rk = runnerKey(e.job.owner, e.job.runnerName);
     if (this.byRunner.get(rk) === key) this.byRunner.delete(rk);
     if (e.instanceId && this.byInstance.get(e.instanceId) === key) this.byInstance.delete(e.instanceId);

@@ -53,8 +53,29 @@ export const sourcesSchema = z.strictObject({
   comet: z.array(tracker).default([]),
 });
 
-export type SourcesConfig = z.infer<typeof sourcesSchema>;
-export type DvcRemoteRule = z.infer<typeof dvcRemote>;
+/**
+ * An entry as the bot uses it: the file's fields, plus the values of the variables its `*_env` fields
+ * name, resolved once by the settings (src/app/settings.ts) from the bot's environment. The file cannot
+ * set these (its schema is strict); the stores and trackers never read an environment themselves.
+ */
+export type DvcRemoteRule = z.infer<typeof dvcRemote> & {
+  /** password_env's value (HTTP basic password or custom header value). */
+  readonly password?: string;
+  /** connection_string_env's value (Azure). */
+  readonly connection_string?: string;
+};
+export type TrackerRule = z.infer<typeof tracker> & {
+  /** token_env's value. */
+  readonly token?: string;
+  /** api_key_env's value. */
+  readonly api_key?: string;
+};
+export interface SourcesConfig {
+  dvc_remotes: DvcRemoteRule[];
+  mlflow: TrackerRule[];
+  wandb: TrackerRule[];
+  comet: TrackerRule[];
+}
 
 /** The sources file's text, parsed and checked; one line per problem (never a secret: only names are in it). */
 export function parseSourcesConfig(text: string, file = "sources.yml"): SourcesConfig {
@@ -81,6 +102,41 @@ export function loadSourcesConfig(path: string): SourcesConfig {
     throw new SourcesConfigError(`${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
   }
   return parseSourcesConfig(text, path);
+}
+
+/**
+ * The file's entries with the values of the variables they name, from `env` (the bot's environment,
+ * read once by the settings), and one line per variable that is not set: a missing secret is found at
+ * start-up, not on a PR. Only names are in the lines, never a value.
+ */
+export function resolveSourceSecrets(config: SourcesConfig, env: Readonly<Record<string, string | undefined>>): { config: SourcesConfig; missing: string[] } {
+  const missing: string[] = [];
+  const value = (where: string, field: string, name: string | undefined): string | undefined => {
+    if (name === undefined) return undefined;
+    const v = env[name];
+    if (!v) missing.push(`${where}.${field} names ${name}, which is not set`);
+    return v || undefined;
+  };
+  const dvc_remotes = config.dvc_remotes.map((r, i) => {
+    const password = value(`dvc_remotes[${i}]`, "password_env", r.password_env);
+    const connection_string = value(`dvc_remotes[${i}]`, "connection_string_env", r.connection_string_env);
+    return { ...r, ...(password !== undefined ? { password } : {}), ...(connection_string !== undefined ? { connection_string } : {}) };
+  });
+  const trackers = (kind: "mlflow" | "wandb" | "comet") =>
+    config[kind].map((t, i) => {
+      const token = value(`${kind}[${i}]`, "token_env", t.token_env);
+      const api_key = value(`${kind}[${i}]`, "api_key_env", t.api_key_env);
+      return { ...t, ...(token !== undefined ? { token } : {}), ...(api_key !== undefined ? { api_key } : {}) };
+    });
+  return { config: { dvc_remotes, mlflow: trackers("mlflow"), wandb: trackers("wandb"), comet: trackers("comet") }, missing };
+}
+
+/** The resolved secrets of a sources config: values every log line is scrubbed of. */
+export function sourceSecretValues(config: SourcesConfig): string[] {
+  const out: string[] = [];
+  for (const r of config.dvc_remotes) out.push(...[r.password, r.connection_string].filter((v): v is string => v !== undefined));
+  for (const t of [...config.mlflow, ...config.wandb, ...config.comet]) out.push(...[t.token, t.api_key].filter((v): v is string => v !== undefined));
+  return out;
 }
 
 /** No file: the bot contacts no DVC remote and no tracker. */

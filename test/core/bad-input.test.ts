@@ -8,7 +8,15 @@ const GOOD_OLD = '{"acc": 0.5}';
 const GOOD_NEW = '{"acc": 0.75}';
 const dvcYaml = (files: string[]) => `metrics: [${files.map((f) => JSON.stringify(f)).join(", ")}]\n`;
 
-const aliasBomb = ["a: &a [x, x, x, x, x, x, x, x, x]", ...["b", "c", "d", "e", "f", "g", "h"].map((k, i) => `${k}: &${k} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(", ")}]`)].join("\n");
+const aliasBomb = [
+  "a: &a [x, x, x, x, x, x, x, x, x]",
+  ...["b", "c", "d", "e", "f", "g", "h"].map(
+    (k, i) =>
+      `${k}: &${k} [${Array(9)
+        .fill(`*${String.fromCharCode(97 + i)}`)
+        .join(", ")}]`,
+  ),
+].join("\n");
 
 /** Each hostile file, committed at HEAD and broken in the workspace, next to a good metrics file. */
 const cases: { name: string; file: string; content: string | Buffer; line: RegExp }[] = [
@@ -19,7 +27,12 @@ const cases: { name: string; file: string; content: string | Buffer; line: RegEx
   { name: "10,000-deep JSON", file: "deep.json", content: "[".repeat(10_000) + "]".repeat(10_000), line: /deep\.json: invalid JSON at line 1 column \d+: nesting deeper than 512 levels/ },
   { name: "10,000-deep JSON objects", file: "deepo.json", content: '{"a":'.repeat(10_000) + "1" + "}".repeat(10_000), line: /deepo\.json: invalid JSON .*nesting deeper than 512 levels/ },
   { name: "10,000-deep YAML", file: "deep.yaml", content: "a: " + "[".repeat(10_000) + "]".repeat(10_000), line: /deep\.yaml: invalid YAML at line 1 column \d+: nesting too deep/ },
-  { name: "3,000-deep block YAML", file: "deepb.yaml", content: Array.from({ length: 3000 }, (_, i) => `${"  ".repeat(i)}k${i}:\n`).join("") + "  ".repeat(3000) + "1\n", line: /deepb\.yaml: invalid YAML at line \d+ column \d+: nesting too deep/ },
+  {
+    name: "3,000-deep block YAML",
+    file: "deepb.yaml",
+    content: Array.from({ length: 3000 }, (_, i) => `${"  ".repeat(i)}k${i}:\n`).join("") + "  ".repeat(3000) + "1\n",
+    line: /deepb\.yaml: invalid YAML at line \d+ column \d+: nesting too deep/,
+  },
   { name: "binary data", file: "bin.json", content: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]), line: /bin\.json: binary data, not a text file/ },
   { name: "non-UTF-8 text", file: "latin1.yaml", content: Buffer.from("acc: 0.5\nname: caf\xe9\n", "latin1"), line: /latin1\.yaml: not valid UTF-8 \(first bad byte at offset 18\)/ },
   { name: "duplicate keys after flattening", file: "dup.json", content: '{"a.b": 1, "a": {"b": 2}}', line: /dup\.json: duplicated key 'a\.b' after flattening/ },

@@ -14,9 +14,7 @@ describe("CLI options", () => {
 
   it("--all lists unchanged entries, numeric ones with diff 0", async () => {
     const r = await mlreview(["metrics", "diff", "--all", "--json"], { cwd: dir });
-    expect(r.stdout.trim()).toBe(
-      '{"eval/m.json": {"acc": {"old": 0.5, "new": 0.5, "diff": 0.0}, "loss": {"old": 0.123456789, "new": 0.1, "diff": -0.023456788999999992}, "name": {"old": "run", "new": "run"}}}',
-    );
+    expect(r.stdout.trim()).toBe('{"eval/m.json": {"acc": {"old": 0.5, "new": 0.5, "diff": 0.0}, "loss": {"old": 0.123456789, "new": 0.1, "diff": -0.023456788999999992}, "name": {"old": "run", "new": "run"}}}');
     expect((await mlreview(["params", "diff", "--all", "--json"], { cwd: dir })).stdout.trim()).toBe('{"params.yaml": {"lr": {"old": 0.1, "new": 0.1, "diff": 0.0}}}');
   });
 
@@ -33,9 +31,7 @@ describe("CLI options", () => {
 
   it("no changes: --md still prints the header, plain prints nothing", async () => {
     const same = makeRepo({ commits: [files("1", "1")] });
-    expect((await mlreview(["metrics", "diff", "--md"], { cwd: same })).stdout).toBe(
-      "| Path   | Metric   | HEAD   | workspace   | Change   |\n|--------|----------|--------|-------------|----------|\n\n",
-    );
+    expect((await mlreview(["metrics", "diff", "--md"], { cwd: same })).stdout).toBe("| Path   | Metric   | HEAD   | workspace   | Change   |\n|--------|----------|--------|-------------|----------|\n\n");
     expect((await mlreview(["metrics", "diff"], { cwd: same })).stdout).toBe("");
     expect((await mlreview(["metrics", "diff", "--json"], { cwd: same })).stdout).toBe("{}\n");
   });
@@ -45,21 +41,13 @@ describe("CLI options", () => {
     git(repo, "checkout", "-q", "-b", "exp");
     git(repo, "checkout", "-q", "main");
     const table = (rows: string[]) => ["| Revision   | Path        | acc   | loss   | name   |", "|------------|-------------|-------|--------|--------|", ...rows, "", ""].join("\n");
-    expect((await mlreview(["metrics", "show", "-a", "--md"], { cwd: repo })).stdout).toBe(
-      table(["| exp        | eval/m.json | 0.5   | 1      | run    |", "| main       | eval/m.json | 0.5   | 1      | run    |"]),
-    );
+    expect((await mlreview(["metrics", "show", "-a", "--md"], { cwd: repo })).stdout).toBe(table(["| exp        | eval/m.json | 0.5   | 1      | run    |", "| main       | eval/m.json | 0.5   | 1      | run    |"]));
     writeFiles(repo, files("0.75", "1"));
     expect((await mlreview(["metrics", "show", "-a", "--md"], { cwd: repo })).stdout).toBe(
-      table([
-        "| workspace  | eval/m.json | 0.75  | 1      | run    |",
-        "| exp        | eval/m.json | 0.5   | 1      | run    |",
-        "| main       | eval/m.json | 0.5   | 1      | run    |",
-      ]),
+      table(["| workspace  | eval/m.json | 0.75  | 1      | run    |", "| exp        | eval/m.json | 0.5   | 1      | run    |", "| main       | eval/m.json | 0.5   | 1      | run    |"]),
     );
     git(repo, "checkout", "-q", "--", ".");
-    expect((await mlreview(["metrics", "show", "--json"], { cwd: repo })).stdout.trim()).toBe(
-      '{"workspace": {"data": {"eval/m.json": {"data": {"acc": 0.5, "loss": 1, "name": "run"}}}}}',
-    );
+    expect((await mlreview(["metrics", "show", "--json"], { cwd: repo })).stdout.trim()).toBe('{"workspace": {"data": {"eval/m.json": {"data": {"acc": 0.5, "loss": 1, "name": "run"}}}}}');
   });
 
   it("metrics show --json encodes errors as DVC does", async () => {

@@ -32,7 +32,10 @@ describe("project discovery, per revision", () => {
       "sub/dvc.yaml": "metrics: [../top.json, eval.json]\n",
       ".dvcignore": "ignored/\n",
       "ignored/dvc.yaml": "metrics: [nope.json]\n",
-      "src/out/train.json": m(1), "top.json": m(1), "sub/eval.json": m(1), "nope.json": m(1),
+      "src/out/train.json": m(1),
+      "top.json": m(1),
+      "sub/eval.json": m(1),
+      "nope.json": m(1),
     };
     const changed = { "src/out/train.json": m(2), "top.json": m(2), "sub/eval.json": m(2), "nope.json": m(2) };
     expect(await paths(files, changed)).toEqual(["src/out/train.json", "sub/eval.json", "top.json"]);
@@ -51,17 +54,7 @@ describe("project discovery, per revision", () => {
 
   it("params: stage keys in the wdir's params.yaml, {file: keys}, globbed keys, and the root params.yaml always whole", async () => {
     const files = {
-      "dvc.yaml": [
-        "stages:",
-        "  train:",
-        "    cmd: x",
-        "    wdir: model",
-        "    params:",
-        "    - lr",
-        "    - train.*",
-        "    - ../conf.toml: [opt.momentum]",
-        "params: [extra.yaml]",
-      ].join("\n"),
+      "dvc.yaml": ["stages:", "  train:", "    cmd: x", "    wdir: model", "    params:", "    - lr", "    - train.*", "    - ../conf.toml: [opt.momentum]", "params: [extra.yaml]"].join("\n"),
       "params.yaml": "seed: 1\nunused: 1\n",
       "model/params.yaml": "lr: 0.1\nbatch: 32\ntrain:\n  epochs: 1\n  warmup: 1\n",
       "conf.toml": "[opt]\nmomentum = 0.9\nnesterov = true\n",
@@ -120,7 +113,9 @@ describe("reading cost", () => {
     const trace = join(tempDir(), "trace");
     const r = await mlreview(["metrics", "diff", "HEAD~1", "HEAD", "--json"], { cwd: dir, env: { GIT_TRACE: trace } });
     expect(JSON.parse(r.stdout)).toEqual({ "m0.json": { acc: { old: 0, new: 99, diff: 99 } } });
-    const commands = readFileSync(trace, "utf8").split("\n").filter((l) => l.includes("trace: built-in: git"));
+    const commands = readFileSync(trace, "utf8")
+      .split("\n")
+      .filter((l) => l.includes("trace: built-in: git"));
     // (simple-git's rev-parse --show-toplevel runs without the caller's GIT_TRACE, so it is not listed.)
     expect(commands).toHaveLength(1);
     expect(commands[0]).toContain("git cat-file --batch --follow-symlinks");

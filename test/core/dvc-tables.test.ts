@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Diff, Entry } from "../../src/compare/diff.js";
-import { diffTable } from "../../src/report/dvc-tables.js";
+import { diffTable } from "../../src/dvc-output/tables.js";
 import { isObj, newObj, type Obj, type Value } from "../../src/formats/value.js";
-import { pyJsonDumps } from "../../src/report/py-json.js";
+import { pyJsonDumps } from "../../src/python/json.js";
 import { mlreview } from "../helpers/cli.js";
 import { typedFixture, vectors } from "../helpers/fixtures.js";
 import { makeRepo } from "../helpers/git-repo.js";
@@ -33,7 +33,12 @@ describe.each(vectors(["diff_table"]))("DVC table vector $plain.name", ({ plain:
     if (v.expected.stdout) expect(out).toBe(v.expected.stdout);
     for (const row of (v.expected.rows ?? []) as Record<string, string>[]) {
       const line = out.split("\n").find((l) => l.includes(` ${row.Metric} `))!;
-      expect(line.split("|").slice(1, -1).map((c) => c.trim())).toEqual(Object.values(row));
+      expect(
+        line
+          .split("|")
+          .slice(1, -1)
+          .map((c) => c.trim()),
+      ).toEqual(Object.values(row));
     }
   });
 
@@ -53,7 +58,10 @@ describe.each(vectors(["diff_table"]))("DVC table vector $plain.name", ({ plain:
     expect(r.code).toBe(0);
     for (const row of (v.expected.rows ?? []) as Record<string, string>[]) {
       const line = r.stdout.split("\n").find((l) => l.includes(` ${row.Metric} `))!;
-      const cells = line.split("|").slice(1, -1).map((c) => c.trim());
+      const cells = line
+        .split("|")
+        .slice(1, -1)
+        .map((c) => c.trim());
       expect(cells.slice(0, 4)).toEqual([row.Path, row.Metric, row.HEAD, row.workspace]);
     }
     if (v.expected.stdout) expect(r.stdout).toBe(v.expected.stdout);
@@ -65,7 +73,10 @@ describe("DVC metrics show vector", () => {
   const metrics = (v!.input as { metrics: Record<string, { data?: Record<string, { data: unknown }> }> }).metrics;
   const files = (rev: string) => ({ "dvc.yaml": "metrics: [metrics.json]\n", "metrics.json": JSON.stringify(metrics[rev]!.data!["metrics.json"]!.data) });
   const dir = makeRepo({ commits: [files("branch_1")], branch: "branch_1" });
-  for (const [branch, content] of [["branch_2", files("branch_2")], ["branch_3", { "dvc.yaml": "metrics: [metrics.json\n", "metrics.json": "{}" }]] as const) {
+  for (const [branch, content] of [
+    ["branch_2", files("branch_2")],
+    ["branch_3", { "dvc.yaml": "metrics: [metrics.json\n", "metrics.json": "{}" }],
+  ] as const) {
     makeBranch(dir, branch, content);
   }
 
@@ -92,30 +103,27 @@ function makeBranch(dir: string, branch: string, files: Record<string, string>):
   git(dir, "checkout", "-q", "branch_1");
 }
 
-describe.each(((typedFixture("dvc-edge-cases.json") as Obj).cases as Obj[]).map((c) => ({ name: c.name as string, c })))(
-  "edge case $name",
-  ({ c }) => {
-    const files = (side: Value) => ({ ...(side as Record<string, string>), "dvc.yaml": `metrics: [${Object.keys(side as Obj)[0]}]\n` });
-    const dir = makeRepo({ commits: [files(c.old!)], workspace: files(c.new!) });
-    const all = c.all === true ? ["--all"] : [];
+describe.each(((typedFixture("dvc-edge-cases.json") as Obj).cases as Obj[]).map((c) => ({ name: c.name as string, c })))("edge case $name", ({ c }) => {
+  const files = (side: Value) => ({ ...(side as Record<string, string>), "dvc.yaml": `metrics: [${Object.keys(side as Obj)[0]}]\n` });
+  const dir = makeRepo({ commits: [files(c.old!)], workspace: files(c.new!) });
+  const all = c.all === true ? ["--all"] : [];
 
-    it("--md prints what DVC prints", async () => {
-      const r = await mlreview(["metrics", "diff", "--md", ...all], { cwd: dir });
-      expect(r.stdout).toBe(c.markdown);
-      expect(r.code).toBe(0);
-    });
+  it("--md prints what DVC prints", async () => {
+    const r = await mlreview(["metrics", "diff", "--md", ...all], { cwd: dir });
+    expect(r.stdout).toBe(c.markdown);
+    expect(r.code).toBe(0);
+  });
 
-    it("--json gives what DVC's API returns", async () => {
-      const r = await mlreview(["metrics", "diff", "--json", ...all], { cwd: dir });
-      if (typeof c.python_diff_json === "string") {
-        // NaN cannot be strict JSON; DVC's json.dumps writes the NaN literal, and so do we.
-        expect(r.stdout.trim()).toBe('{"m.json": {"loss": {"old": NaN, "new": NaN, "diff": NaN}}}');
-      } else {
-        expect(typedJson(r.stdout)).toEqual(c.python_diff_json);
-      }
-    });
-  },
-);
+  it("--json gives what DVC's API returns", async () => {
+    const r = await mlreview(["metrics", "diff", "--json", ...all], { cwd: dir });
+    if (typeof c.python_diff_json === "string") {
+      // NaN cannot be strict JSON; DVC's json.dumps writes the NaN literal, and so do we.
+      expect(r.stdout.trim()).toBe('{"m.json": {"loss": {"old": NaN, "new": NaN, "diff": NaN}}}');
+    } else {
+      expect(typedJson(r.stdout)).toEqual(c.python_diff_json);
+    }
+  });
+});
 
 import { parseJson } from "../../src/formats/json.js";
 function typedJson(s: string): Value {

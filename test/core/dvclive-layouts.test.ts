@@ -36,7 +36,10 @@ function dvcRepo(commits: Files[]): string {
 
 describe("DVCLive layouts", () => {
   it("3.x in the project's dvc.yaml: a directory plot is one plot per file (ids are the paths), as `dvc plots show`; NaN/inf points are left out, not the plot", async () => {
-    const dir = dvcRepo([{ "dvc.yaml": DVCLIVE3_YAML, ...run("0.5") }, { "dvc.yaml": DVCLIVE3_YAML, ...run("0.25") }]);
+    const dir = dvcRepo([
+      { "dvc.yaml": DVCLIVE3_YAML, ...run("0.5") },
+      { "dvc.yaml": DVCLIVE3_YAML, ...run("0.25") },
+    ]);
     const revs = await openRevisions(dir, "HEAD~1", "HEAD", { objectCacheDir: tempDir() });
     try {
       const project = await discoverProject(revs.head);
@@ -46,15 +49,27 @@ describe("DVCLive layouts", () => {
       expect(project.plots.map((p) => p.id)).toEqual(dvcIds);
 
       const prepared = [];
-      for await (const p of preparePlots(project.plots, [{ label: "HEAD~1", tree: revs.base }, { label: "HEAD", tree: revs.head }])) prepared.push(p);
+      for await (const p of preparePlots(project.plots, [
+        { label: "HEAD~1", tree: revs.base },
+        { label: "HEAD", tree: revs.head },
+      ]))
+        prepared.push(p);
       const byId = new Map(prepared.map((p) => [p.id, p]));
       const points = (id: string, field: string) => {
         const p = byId.get(id)!;
         if (!p.ok) throw new Error(p.error);
         return p.plot.values.map((v) => [v.rev, String(v.step), String(v[field])]);
       };
-      expect(points("dvclive/plots/metrics/train/loss.tsv", "loss")).toEqual([["HEAD~1", "0", "1.5"], ["HEAD~1", "2", "0.5"], ["HEAD", "0", "1.5"], ["HEAD", "2", "0.25"]]);
-      expect(points("dvclive/plots/metrics/acc.tsv", "acc").filter(([rev]) => rev === "HEAD")).toEqual([["HEAD", "0", "0.1"], ["HEAD", "2", "0.3"]]);
+      expect(points("dvclive/plots/metrics/train/loss.tsv", "loss")).toEqual([
+        ["HEAD~1", "0", "1.5"],
+        ["HEAD~1", "2", "0.5"],
+        ["HEAD", "0", "1.5"],
+        ["HEAD", "2", "0.25"],
+      ]);
+      expect(points("dvclive/plots/metrics/acc.tsv", "acc").filter(([rev]) => rev === "HEAD")).toEqual([
+        ["HEAD", "0", "0.1"],
+        ["HEAD", "2", "0.3"],
+      ]);
       // A history with nothing finite is a plot without data points: one line, never a crash.
       const val = byId.get("dvclive/plots/metrics/val.tsv")!;
       expect(val.ok ? "drawn" : val.error).toBe("no finite data points in any revision (only NaN or infinite values)");
@@ -74,12 +89,21 @@ describe("DVCLive layouts", () => {
     const dir = dvcRepo([files]);
     const ours = await mlreview(["metrics", "show", "HEAD", "--json"], { cwd: dir });
     expect(ours.stderr).toBe("");
-    const theirs = JSON.parse(dvc(dir, "metrics", "show", "--json").replace(/\bNaN\b/g, '"NaN"').replace(/\bInfinity\b/g, '"Infinity"')) as Record<string, unknown>;
+    const theirs = JSON.parse(
+      dvc(dir, "metrics", "show", "--json")
+        .replace(/\bNaN\b/g, '"NaN"')
+        .replace(/\bInfinity\b/g, '"Infinity"'),
+    ) as Record<string, unknown>;
     const mine = JSON.parse(ours.stdout.replace(/\bNaN\b/g, '"NaN"').replace(/\bInfinity\b/g, '"Infinity"')) as Record<string, unknown>;
     expect(mine.HEAD).toEqual(theirs[""]);
     expect(ours.stdout).toContain('"loss": NaN, "acc": Infinity');
     const plots = await mlreview(["plots", "diff", "HEAD", "HEAD", "--out", tempDir()], { cwd: dir });
-    expect(plots.stdout.trim().split("\n").map((l) => l.replace(/^.*\//, ""))).toEqual(["dvclive_plots_metrics_acc.tsv.png", "dvclive_plots_metrics_train_loss.tsv.png"]);
+    expect(
+      plots.stdout
+        .trim()
+        .split("\n")
+        .map((l) => l.replace(/^.*\//, "")),
+    ).toEqual(["dvclive_plots_metrics_acc.tsv.png", "dvclive_plots_metrics_train_loss.tsv.png"]);
   });
 
   it("DVC 2's stage `live:` key: DVC 3 refuses the dvc.yaml, so does mlreview, in one line and exit 0", async () => {

@@ -103,10 +103,8 @@ describe("a zip bomb through a GitLab Pipeline Hook", () => {
       .query(true)
       .reply(200, { id: base })
       .get(`/projects/${project}/jobs/381/artifacts`)
+      // The head's artifact is refused: the base pipeline's artifact is never looked up.
       .reply(200, await bomb(), { "content-type": "application/zip" })
-      .get(`/projects/${project}/pipelines`)
-      .query(true)
-      .reply(200, [])
       .get("/user")
       .reply(200, { id: 77 })
       .get(`/projects/${project}/merge_requests/1/notes`)

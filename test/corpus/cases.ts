@@ -92,7 +92,7 @@ export const CASES: readonly CorpusCase[] = [
   c("C16", "config", "params key `**.a.**.a.**.a.**.a.**.x` on a 300-deep params.yaml (was exponential)", "one line: key pattern needs more than 1,000,000 steps; lr still shown"),
   c("C17", "config", ".mlreview.yml with 3,000 `**/**/**` globs, in the workspace (was one disk walk per glob)", "done in seconds; good.json still diffs"),
 
-  // Vega-Lite templates from the repository, through runReport (report-plots.test.ts).
+  // Vega-Lite templates from the repository, through buildReview (report-plots.test.ts).
   c("V01", "vega template", "`data.url` to a server (templates/url-data.json)", "plot replaced by: refers to a URL; no request arrives; metrics still reported"),
   c("V02", "vega template", "`data.url` file:///etc/passwd (file-url.json)", "refers to a URL; nothing read"),
   c("V03", "vega template", "`sequence` of 10^9 rows (huge-sequence.json)", "over the 1000000 row limit"),
@@ -105,7 +105,7 @@ export const CASES: readonly CorpusCase[] = [
   c("V10", "vega template", "template path `../../../../etc/passwd`", "Template … not found; nothing read"),
   c("V11", "vega template", "`__proto__` key in the template (proto-keys.json)", "renders; no prototype pollution"),
 
-  // CSV plot data, through runReport (report-plots.test.ts).
+  // CSV plot data, through buildReview (report-plots.test.ts).
   c("S01", "csv bomb", "200,000 columns (generated; was quadratic: hours for 1M)", "plotted in seconds"),
   c("S02", "csv bomb", "5,000,001 rows (generated)", "note: more than 5,000,000 rows, over the limit"),
   c("S03", "csv bomb", "unterminated quote over 8 MB (generated)", "note: invalid CSV: Quote Not Closed"),

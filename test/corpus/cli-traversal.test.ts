@@ -34,7 +34,7 @@ describe("paths out of the repository: refused by name, at a commit and in the w
       "dvc.yaml": `metrics:\n${[...CASES.map((c) => c.path), "C:\\secret.json", "good.json"].map((p) => `  - ${JSON.stringify(p)}\n`).join("")}`,
       "good.json": '{"acc": 0.5}',
       "link.json": { symlink: join(outside, "secret.json") },
-      "linkdir": { symlink: join(outside, "dir") },
+      linkdir: { symlink: join(outside, "dir") },
       "loop-a.json": { symlink: "loop-b.json" },
       "loop-b.json": { symlink: "loop-a.json" },
     };
@@ -59,7 +59,11 @@ describe("paths out of the repository: refused by name, at a commit and in the w
       for (const rev of ["workspace", "HEAD"] as const) {
         const lines = linesFor(r.stderr, rev, c.shown ?? c.path);
         if (c.line === null) expect(r.stderr).not.toContain("sibling");
-        else expect(lines.some((l) => c.line![rev].test(l)), `${rev}: ${lines.join(" / ")}`).toBe(true);
+        else
+          expect(
+            lines.some((l) => c.line![rev].test(l)),
+            `${rev}: ${lines.join(" / ")}`,
+          ).toBe(true);
       }
     });
   }

@@ -124,7 +124,13 @@ describe("secrets and git children", () => {
     for (const env of carrying) {
       expect(gitConfig(env).filter(([, v]) => v === header)).toEqual([[`http.${url}.extraHeader`, header]]);
       // Beside it: no transport but http(s), no redirect that would carry the header elsewhere.
-      expect(gitConfig(env)).toEqual(expect.arrayContaining([["protocol.allow", "never"], ["protocol.https.allow", "always"], ["http.followRedirects", "false"]]));
+      expect(gitConfig(env)).toEqual(
+        expect.arrayContaining([
+          ["protocol.allow", "never"],
+          ["protocol.https.allow", "always"],
+          ["http.followRedirects", "false"],
+        ]),
+      );
     }
   });
 

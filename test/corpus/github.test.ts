@@ -10,7 +10,7 @@ import nock from "nock";
 import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
 import { afterAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app/index.js";
-import { metricsRoute } from "../../src/app/metrics.js";
+import { metricsRoute } from "../../src/server/metrics.js";
 import { ASSETS_BRANCH, BranchImages } from "../../src/forges/github/branch-images.js";
 import { MemoryQueue } from "../../src/queue/memory.js";
 import { RedisQueue } from "../../src/queue/redis.js";
@@ -195,8 +195,8 @@ describe("M10: a global limit on tasks at once, shared round robin between insta
       for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
       running--;
     });
-    for (let pr = 1; pr <= 60; pr++) await q.submit({ kind: "github.pull_request", key: `big/repo#${pr}`, version: "sha", data: { installation: 1 } });
-    await q.submit({ kind: "github.pull_request", key: "small/repo#1", version: "sha", data: { installation: 2 } });
+    for (let pr = 1; pr <= 60; pr++) await q.submit({ kind: "review", forge: "github", key: `big/repo#${pr}`, version: "sha", data: { installation: 1 } });
+    await q.submit({ kind: "review", forge: "github", key: "small/repo#1", version: "sha", data: { installation: 2 } });
     await q.idle();
     expect(started).toHaveLength(61);
     expect(most).toBe(2);
@@ -208,8 +208,8 @@ describe("M10: a global limit on tasks at once, shared round robin between insta
     const q = new RedisQueue(redis.url, { prefix: "q08", concurrency: 2 });
     try {
       // All waiting before the worker starts: the order is the queue's, not the submitters'.
-      for (let pr = 1; pr <= 20; pr++) await q.submit({ kind: "github.pull_request", key: `big/repo#${pr}`, version: "sha", data: { installation: 1 } });
-      await q.submit({ kind: "github.pull_request", key: "small/repo#1", version: "sha", data: { installation: 2 } });
+      for (let pr = 1; pr <= 20; pr++) await q.submit({ kind: "review", forge: "github", key: `big/repo#${pr}`, version: "sha", data: { installation: 1 } });
+      await q.submit({ kind: "review", forge: "github", key: "small/repo#1", version: "sha", data: { installation: 2 } });
       const started: string[] = [];
       let running = 0;
       let most = 0;

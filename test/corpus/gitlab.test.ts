@@ -13,7 +13,7 @@ import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
 import { afterAll, describe, expect, it } from "vitest";
 import { createApp, type MlreviewApp } from "../../src/app/index.js";
 import { MemoryQueue } from "../../src/queue/memory.js";
-import { GitLabClient } from "../../src/runners/gitlab.js";
+import { GitLabClient } from "../../src/forges/gitlab/client.js";
 import { example } from "../github/helpers.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
 import { gitHttpServer } from "../helpers/git-http.js";
@@ -177,13 +177,19 @@ describe("forged GitLab payloads", () => {
       .get("/projects/1/repository/merge_base")
       .query(true)
       .times(5)
-      .reply(200, { id: r.base });
+      .reply(200, { id: r.base })
+      // Each failed attempt says so on the MR: the neutral check (a GitLab status that does not block).
+      .post(`/projects/1/statuses/${r.head}`, (b: { description: string }) => (descriptions.push(b.description), true))
+      .times(5)
+      .reply(201, {});
+    const descriptions: string[] = [];
     const { deliver } = await server({ queue });
     expect(await deliver("Merge Request Hook", hook)).toBe(200);
     expect(unexpected).toEqual([]);
     expect(scope.pendingMocks()).toEqual([]);
     expect(evil.requests).toEqual([]);
     expect(errors.at(-1)).toBe(`clone URL ${evil.origin} is not on the forge's origin ${forge.origin}: the token is not sent there`);
+    expect(descriptions.at(-1)).toBe(`mlreview could not build the report: clone URL ${evil.origin} is not on the forge's origin ${forge.origin}: the token is not sent there`);
   });
 
   it(title("L11"), async () => {
@@ -196,13 +202,18 @@ describe("forged GitLab payloads", () => {
       .get("/projects/1/repository/merge_base")
       .query(true)
       .times(5)
-      .reply(302, "", { location: `${evil.origin}/api/v4/projects/1/repository/merge_base` });
+      .reply(302, "", { location: `${evil.origin}/api/v4/projects/1/repository/merge_base` })
+      .post(`/projects/1/statuses/${r.head}`, (b: { description: string }) => (descriptions.push(b.description), true))
+      .times(5)
+      .reply(201, {});
+    const descriptions: string[] = [];
     const { deliver } = await server({ queue });
     expect(await deliver("Merge Request Hook", hook)).toBe(200);
     expect(unexpected).toEqual([]);
     expect(scope.pendingMocks()).toEqual([]);
     expect(evil.requests).toEqual([]);
-    expect(errors.at(-1)).toBe("GitLab GET /projects/1/repository/merge_base: 302 redirect not followed");
+    expect(errors.at(-1)).toBe("GitLab GET /projects/1/repository/merge_base: HTTP 302 redirect not followed");
+    expect(descriptions.at(-1)).toBe("mlreview could not build the report: GitLab GET /projects/1/repository/merge_base: HTTP 302 redirect not followed");
   });
 
   it(title("L12"), async () => {

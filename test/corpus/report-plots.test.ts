@@ -5,7 +5,11 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeRenderer } from "../../src/plots/index.js";
 import type { Report } from "../../src/report/index.js";
-import { runReport } from "../../src/report/run.js";
+import type { FileTree } from "../../src/revisions/types.js";
+import { buildReview, type BuildReviewOptions } from "../../src/review/build.js";
+
+/** Two trees already open, as the CLI's report builds them. */
+const runReport = (base: FileTree, head: FileTree, o: Omit<BuildReviewOptions, "base" | "head">) => buildReview({ base, head, ...o });
 import { memTree } from "../plots/helpers.js";
 import { title } from "./cases.js";
 import { corpusFile, timed } from "./helpers.js";

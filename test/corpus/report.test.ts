@@ -10,7 +10,11 @@ import { Probot, ProbotOctokit } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app/index.js";
 import { closeRenderer } from "../../src/plots/index.js";
-import { runReport } from "../../src/report/run.js";
+import type { FileTree } from "../../src/revisions/types.js";
+import { buildReview, type BuildReviewOptions } from "../../src/review/build.js";
+
+/** Two trees already open, as the CLI's report builds them. */
+const runReport = (base: FileTree, head: FileTree, o: Omit<BuildReviewOptions, "base" | "head">) => buildReview({ base, head, ...o });
 import { setTelemetrySink } from "../../src/telemetry.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
 import { gitHttpServer, type GitHttpServer } from "../helpers/git-http.js";
@@ -92,96 +96,101 @@ describe("the check run on GitHub is as inert as the comment", () => {
   const SECRET = "webhook-secret";
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
 
-  it(title("B04"), async () => {
-    const evil = "![x](https://evil/p.png) <img src=x> [link](https://evil) @acme/admins www.evil.example #7";
-    const cfg = ".mlreview.yml";
-    const thresholds = "metrics: [metrics.json]\nthresholds:\n  - metric: acc\n    max_drop: 0.01\n";
-    const work = makeRepo({ commits: [{ [cfg]: thresholds, "metrics.json": JSON.stringify({ [evil]: { acc: 0.9 } }) }] });
-    const base = git(work, "rev-parse", "HEAD").trim();
-    git(work, "checkout", "-q", "-b", "feature");
-    writeFiles(work, { "metrics.json": JSON.stringify({ [evil]: { acc: 0.5 } }) });
-    git(work, "commit", "-qam", "worse");
-    const head = git(work, "rev-parse", "HEAD").trim();
-    const bare = bareRemote(work);
-    const p = example<{
-      installation?: { id: number };
-      repository: { full_name: string; clone_url: string };
-      pull_request: { number: number; head: { sha: string; ref: string }; base: { sha: string; ref: string } };
-    }>("pull_request", "opened");
-    p.installation ??= { id: 1 };
-    p.repository.clone_url = forge.serve("acme/b04.git", bare);
-    Object.assign(p.pull_request.head, { sha: head, ref: "feature" });
-    Object.assign(p.pull_request.base, { sha: base, ref: "main" });
-    const repo = `/repos/${p.repository.full_name}`;
-    const checks: { conclusion: string; output: { title: string; summary: string } }[] = [];
-    const scope = nock(api())
-      .post(`/app/installations/${p.installation.id}/access_tokens`)
-      .reply(201, { token: "ghs_installationtoken123", expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: {} })
-      .get(`${repo}/compare/${base}...${head}`)
-      .query({ per_page: 1 })
-      .reply(200, { merge_base_commit: { sha: base } })
-      .get(`${repo}/issues/${p.pull_request.number}/comments`)
-      .query({ per_page: 100 })
-      .reply(200, [])
-      .post(`${repo}/issues/${p.pull_request.number}/comments`)
-      .reply(201, { id: 9 })
-      .post(`${repo}/check-runs`, (b: (typeof checks)[number]) => (checks.push(b), true))
-      .reply(201, { id: 1 });
-    const mlreviewApp = createApp({ appId: 123, publicUrl: undefined, dataDir: tempDir(), imageKey: "k" });
-    const probot = new Probot({ baseUrl: api(), appId: 123, privateKey, secret: SECRET, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
-    await probot.load(mlreviewApp.app, { cwd: process.cwd(), addHandler: () => {} });
-    await probot.receive({ id: "b04", name: "pull_request", payload: p as never });
-    await mlreviewApp.idle();
-    expect(unexpected).toEqual([]);
-    expect(scope.pendingMocks()).toEqual([]);
-    expect(checks).toHaveLength(1);
-    const { conclusion, output } = checks[0]!;
-    expect(conclusion).toBe("failure");
-    for (const field of [output.title, output.summary]) {
-      const html = renderGfm(field);
-      const tags = tagsOf(html).map((t) => t.split(/\s/)[0]!);
-      expect(tags.filter((t) => !["p", "strong", "em", "ul", "li"].includes(t)), field).toEqual([]);
-      expect(textOf(html)).not.toMatch(MENTION);
-      expect(textOf(html)).not.toMatch(ISSUE_REF);
-    }
-    // The reason is there, readable.
-    expect(textOf(renderGfm(output.summary)).replaceAll("\u200d", "")).toContain(`${evil}.acc (metrics.json) dropped by 0.4 (max_drop 0.01)`);
-  }, 60_000);
+  it(
+    title("B04"),
+    async () => {
+      const evil = "![x](https://evil/p.png) <img src=x> [link](https://evil) @acme/admins www.evil.example #7";
+      const cfg = ".mlreview.yml";
+      const thresholds = "metrics: [metrics.json]\nthresholds:\n  - metric: acc\n    max_drop: 0.01\n";
+      const work = makeRepo({ commits: [{ [cfg]: thresholds, "metrics.json": JSON.stringify({ [evil]: { acc: 0.9 } }) }] });
+      const base = git(work, "rev-parse", "HEAD").trim();
+      git(work, "checkout", "-q", "-b", "feature");
+      writeFiles(work, { "metrics.json": JSON.stringify({ [evil]: { acc: 0.5 } }) });
+      git(work, "commit", "-qam", "worse");
+      const head = git(work, "rev-parse", "HEAD").trim();
+      const bare = bareRemote(work);
+      const p = example<{
+        installation?: { id: number };
+        repository: { full_name: string; clone_url: string };
+        pull_request: { number: number; head: { sha: string; ref: string }; base: { sha: string; ref: string } };
+      }>("pull_request", "opened");
+      p.installation ??= { id: 1 };
+      p.repository.clone_url = forge.serve("acme/b04.git", bare);
+      Object.assign(p.pull_request.head, { sha: head, ref: "feature" });
+      Object.assign(p.pull_request.base, { sha: base, ref: "main" });
+      const repo = `/repos/${p.repository.full_name}`;
+      const checks: { conclusion: string; output: { title: string; summary: string } }[] = [];
+      const scope = nock(api())
+        .post(`/app/installations/${p.installation.id}/access_tokens`)
+        .reply(201, { token: "ghs_installationtoken123", expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: {} })
+        .get(`${repo}/compare/${base}...${head}`)
+        .query({ per_page: 1 })
+        .reply(200, { merge_base_commit: { sha: base } })
+        .get(`${repo}/issues/${p.pull_request.number}/comments`)
+        .query({ per_page: 100 })
+        .reply(200, [])
+        .post(`${repo}/issues/${p.pull_request.number}/comments`)
+        .reply(201, { id: 9 })
+        .post(`${repo}/check-runs`, (b: (typeof checks)[number]) => (checks.push(b), true))
+        .reply(201, { id: 1 });
+      const mlreviewApp = createApp({ appId: 123, publicUrl: undefined, dataDir: tempDir(), imageKey: "k" });
+      const probot = new Probot({ baseUrl: api(), appId: 123, privateKey, secret: SECRET, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
+      await probot.load(mlreviewApp.app, { cwd: process.cwd(), addHandler: () => {} });
+      await probot.receive({ id: "b04", name: "pull_request", payload: p as never });
+      await mlreviewApp.idle();
+      expect(unexpected).toEqual([]);
+      expect(scope.pendingMocks()).toEqual([]);
+      expect(checks).toHaveLength(1);
+      const { conclusion, output } = checks[0]!;
+      expect(conclusion).toBe("failure");
+      for (const field of [output.title, output.summary]) {
+        const html = renderGfm(field);
+        const tags = tagsOf(html).map((t) => t.split(/\s/)[0]!);
+        expect(
+          tags.filter((t) => !["p", "strong", "em", "ul", "li"].includes(t)),
+          field,
+        ).toEqual([]);
+        expect(textOf(html)).not.toMatch(MENTION);
+        expect(textOf(html)).not.toMatch(ISSUE_REF);
+      }
+      // The reason is there, readable.
+      expect(textOf(renderGfm(output.summary)).replaceAll("\u200d", "")).toContain(`${evil}.acc (metrics.json) dropped by 0.4 (max_drop 0.01)`);
+    },
+    60_000,
+  );
 });
 
 describe("a report of thousands of plots, images and crossed thresholds", () => {
-  it(title("B05"), async () => {
-    const N = 2_000;
-    const groups = (acc: number) => JSON.stringify(Object.fromEntries(Array.from({ length: N }, (_, i) => [`g${i}`, { acc }])));
-    const images = Array.from({ length: N }, (_, i) => `img/i${i}.png`);
-    const cfg = [
-      "metrics: [metrics.json]",
-      `images: ${JSON.stringify(images)}`,
-      "plots:",
-      ...Array.from({ length: N }, (_, i) => `  - {id: p${i}, file: loss.csv, y: loss}`),
-      "thresholds:",
-      "  - {metric: acc, max_drop: 0.01}",
-      "",
-    ].join("\n");
-    const files = (acc: number, loss: string) => ({ ".mlreview.yml": cfg, "metrics.json": groups(acc), "loss.csv": `step,loss\n0,1\n1,${loss}\n`, ...Object.fromEntries(images.map((p) => [p, PNG])) });
-    const dir = makeRepo({ commits: [files(0.9, "0.5")] });
-    git(dir, "checkout", "-q", "-b", "feature");
-    writeFiles(dir, files(0.5, "0.4"));
-    git(dir, "commit", "-qam", "head");
-    const out = join(tempDir(), "out");
-    const r = await mlreviewBig(["report", "--base", "main", "--head", "feature", "--out", out], { cwd: dir });
-    expect([r.code, r.stderr]).toEqual([0, ""]);
-    const md = readFileSync(join(out, "report.md"), "utf8");
-    expect(md.length).toBeLessThanOrEqual(MAX);
-    for (const what of ["images", "plots", "crossed thresholds", "changed metrics"]) expect(md).toMatch(new RegExp(`_\\d+ more ${what} not shown: a comment is limited to 65,536 characters`));
-    expect(md).toContain("**Thresholds crossed**");
-    expect(md).toMatch(/^- ❌ g\d+\.acc \(metrics\.json\) dropped by 0\.4 \(max\\_drop 0\.01\)$/m);
-    expect(md.trimEnd().endsWith("</sub>")).toBe(true);
-    // Only what is shown was published: every file written beside report.md is linked from it.
-    const written = readdirSync(out).filter((f) => f !== "report.md");
-    expect(written.length).toBeGreaterThan(0);
-    expect(written.filter((f) => !md.includes(`](./${f})`))).toEqual([]);
-  }, 120_000);
+  it(
+    title("B05"),
+    async () => {
+      const N = 2_000;
+      const groups = (acc: number) => JSON.stringify(Object.fromEntries(Array.from({ length: N }, (_, i) => [`g${i}`, { acc }])));
+      const images = Array.from({ length: N }, (_, i) => `img/i${i}.png`);
+      const cfg = ["metrics: [metrics.json]", `images: ${JSON.stringify(images)}`, "plots:", ...Array.from({ length: N }, (_, i) => `  - {id: p${i}, file: loss.csv, y: loss}`), "thresholds:", "  - {metric: acc, max_drop: 0.01}", ""].join(
+        "\n",
+      );
+      const files = (acc: number, loss: string) => ({ ".mlreview.yml": cfg, "metrics.json": groups(acc), "loss.csv": `step,loss\n0,1\n1,${loss}\n`, ...Object.fromEntries(images.map((p) => [p, PNG])) });
+      const dir = makeRepo({ commits: [files(0.9, "0.5")] });
+      git(dir, "checkout", "-q", "-b", "feature");
+      writeFiles(dir, files(0.5, "0.4"));
+      git(dir, "commit", "-qam", "head");
+      const out = join(tempDir(), "out");
+      const r = await mlreviewBig(["report", "--base", "main", "--head", "feature", "--out", out], { cwd: dir });
+      expect([r.code, r.stderr]).toEqual([0, ""]);
+      const md = readFileSync(join(out, "report.md"), "utf8");
+      expect(md.length).toBeLessThanOrEqual(MAX);
+      for (const what of ["images", "plots", "crossed thresholds", "changed metrics"]) expect(md).toMatch(new RegExp(`_\\d+ more ${what} not shown: a comment is limited to 65,536 characters`));
+      expect(md).toContain("**Thresholds crossed**");
+      expect(md).toMatch(/^- ❌ g\d+\.acc \(metrics\.json\) dropped by 0\.4 \(max\\_drop 0\.01\)$/m);
+      expect(md.trimEnd().endsWith("</sub>")).toBe(true);
+      // Only what is shown was published: every file written beside report.md is linked from it.
+      const written = readdirSync(out).filter((f) => f !== "report.md");
+      expect(written.length).toBeGreaterThan(0);
+      expect(written.filter((f) => !md.includes(`](./${f})`))).toEqual([]);
+    },
+    120_000,
+  );
 });
 
 /** A template that draws `points` extra points: slow to render on purpose (3,000 points: most of a second). */
@@ -209,64 +218,80 @@ describe("many and slow plots: a cap per report, a render budget per report, tur
     await closeRenderer();
   });
 
-  it(title("B06"), async () => {
-    const report = await runReport(...plotTrees(25), { publish });
-    expect(report.markdown.match(/^!\[p\d+\]\(\.\/p\d+\.png\)$/gm)).toHaveLength(20);
-    const listed = report.markdown.match(/^⚠️ p\d+: not drawn: over the cap of 20 plots per report$/gm);
-    expect(listed).toEqual(["p20", "p21", "p22", "p23", "p24"].map((p) => `⚠️ ${p}: not drawn: over the cap of 20 plots per report`));
-  }, 120_000);
+  it(
+    title("B06"),
+    async () => {
+      const report = await runReport(...plotTrees(25), { publish });
+      expect(report.markdown.match(/^!\[p\d+\]\(\.\/p\d+\.png\)$/gm)).toHaveLength(20);
+      const listed = report.markdown.match(/^⚠️ p\d+: not drawn: over the cap of 20 plots per report$/gm);
+      expect(listed).toEqual(["p20", "p21", "p22", "p23", "p24"].map((p) => `⚠️ ${p}: not drawn: over the cap of 20 plots per report`));
+    },
+    120_000,
+  );
 
-  it(title("B07"), async () => {
-    const started = performance.now();
-    const report = await runReport(...plotTrees(8, { template: slowTemplate(3_000) }), { publish, renderBudgetMs: 1_500 });
-    // A guard against a hang, not a measurement: eight slow plots in a row would take far longer.
-    expect(performance.now() - started).toBeLessThan(20_000);
-    const listed = report.markdown.match(/^⚠️ p\d+: not drawn: the report's render budget of 1\.5 s was used up$/gm) ?? [];
-    const drawn = report.markdown.match(/^!\[p\d+\]\(\.\/p\d+\.png\)$/gm) ?? [];
-    expect(listed.length).toBeGreaterThan(0);
-    expect(listed.length + drawn.length).toBe(8);
-  }, 120_000);
+  it(
+    title("B07"),
+    async () => {
+      const started = performance.now();
+      const report = await runReport(...plotTrees(8, { template: slowTemplate(3_000) }), { publish, renderBudgetMs: 1_500 });
+      // A guard against a hang, not a measurement: eight slow plots in a row would take far longer.
+      expect(performance.now() - started).toBeLessThan(20_000);
+      const listed = report.markdown.match(/^⚠️ p\d+: not drawn: the report's render budget of 1\.5 s was used up$/gm) ?? [];
+      const drawn = report.markdown.match(/^!\[p\d+\]\(\.\/p\d+\.png\)$/gm) ?? [];
+      expect(listed.length).toBeGreaterThan(0);
+      expect(listed.length + drawn.length).toBe(8);
+    },
+    120_000,
+  );
 
-  it(title("B08"), async () => {
-    const events: string[] = [];
-    let firstRender!: () => void;
-    const rendering = new Promise<void>((ok) => (firstRender = ok));
-    setTelemetrySink({ renderSeconds: () => (events.push("render"), firstRender()) });
-    const big = runReport(...plotTrees(8, { template: slowTemplate(3_000) }), { publish });
-    // The other repository's report arrives while the big one is rendering, all of its plots queued.
-    await rendering;
-    const startedAt = events.length;
-    const small = await runReport(...plotTrees(1, { prefix: "s" }), { publish });
-    const doneAt = events.length;
-    const bigReport = await big;
-    expect(small.markdown).toMatch(/^!\[s0\]\(\.\/s0\.png\)$/m);
-    expect(bigReport.markdown.match(/^!\[p\d+\]\(\.\/p\d+\.png\)$/gm)).toHaveLength(8);
-    // Renders that ended while the small report waited: its own, and at most two of the big one's
-    // (those already running when it came); first come first served made it wait for all seven.
-    expect(doneAt - startedAt).toBeLessThanOrEqual(3);
-    expect(events).toHaveLength(9);
-  }, 120_000);
+  it(
+    title("B08"),
+    async () => {
+      const events: string[] = [];
+      let firstRender!: () => void;
+      const rendering = new Promise<void>((ok) => (firstRender = ok));
+      setTelemetrySink({ renderSeconds: () => (events.push("render"), firstRender()) });
+      const big = runReport(...plotTrees(8, { template: slowTemplate(3_000) }), { publish });
+      // The other repository's report arrives while the big one is rendering, all of its plots queued.
+      await rendering;
+      const startedAt = events.length;
+      const small = await runReport(...plotTrees(1, { prefix: "s" }), { publish });
+      const doneAt = events.length;
+      const bigReport = await big;
+      expect(small.markdown).toMatch(/^!\[s0\]\(\.\/s0\.png\)$/m);
+      expect(bigReport.markdown.match(/^!\[p\d+\]\(\.\/p\d+\.png\)$/gm)).toHaveLength(8);
+      // Renders that ended while the small report waited: its own, and at most two of the big one's
+      // (those already running when it came); first come first served made it wait for all seven.
+      expect(doneAt - startedAt).toBeLessThanOrEqual(3);
+      expect(events).toHaveLength(9);
+    },
+    120_000,
+  );
 });
 
 describe("the fontconfig file", () => {
-  it(title("B09"), async () => {
-    // A private TMPDIR stands for /tmp: the old path is predictable there in the same way.
-    const tmp = tempDir();
-    const planted = tempDir();
-    writeFileSync(join(planted, "canary"), "mine");
-    symlinkSync(planted, join(tmp, `mlreview-fontconfig-${userInfo().uid}`));
-    const dir = makeRepo({ commits: [{ "dvc.yaml": "plots:\n  - loss.csv:\n      y: loss\n", "loss.csv": "step,loss\n0,1\n1,0.5\n" }] });
-    writeFiles(dir, { "loss.csv": "step,loss\n0,0.9\n1,0.4\n" });
-    const out = join(tempDir(), "out");
-    mkdirSync(out);
-    // End to end: the private directory lives as long as the process, so this needs a process of its own.
-    const r = mlreviewBinary(["report", "--out", out], { cwd: dir, env: { TMPDIR: tmp } });
-    expect(r.stderr).toBe("");
-    expect(readFileSync(join(out, "report.md"), "utf8")).toMatch(/^!\[loss\.csv\]\(\.\/loss\.csv\.png\)$/m);
-    expect(readdirSync(planted)).toEqual(["canary"]);
-    expect(readFileSync(join(planted, "canary"), "utf8")).toBe("mine");
-    // The private directory went with the process; only the planted link is left.
-    expect(readdirSync(tmp)).toEqual([`mlreview-fontconfig-${userInfo().uid}`]);
-    expect(lstatSync(join(tmp, `mlreview-fontconfig-${userInfo().uid}`)).isSymbolicLink()).toBe(true);
-  }, 60_000);
+  it(
+    title("B09"),
+    async () => {
+      // A private TMPDIR stands for /tmp: the old path is predictable there in the same way.
+      const tmp = tempDir();
+      const planted = tempDir();
+      writeFileSync(join(planted, "canary"), "mine");
+      symlinkSync(planted, join(tmp, `mlreview-fontconfig-${userInfo().uid}`));
+      const dir = makeRepo({ commits: [{ "dvc.yaml": "plots:\n  - loss.csv:\n      y: loss\n", "loss.csv": "step,loss\n0,1\n1,0.5\n" }] });
+      writeFiles(dir, { "loss.csv": "step,loss\n0,0.9\n1,0.4\n" });
+      const out = join(tempDir(), "out");
+      mkdirSync(out);
+      // End to end: the private directory lives as long as the process, so this needs a process of its own.
+      const r = mlreviewBinary(["report", "--out", out], { cwd: dir, env: { TMPDIR: tmp } });
+      expect(r.stderr).toBe("");
+      expect(readFileSync(join(out, "report.md"), "utf8")).toMatch(/^!\[loss\.csv\]\(\.\/loss\.csv\.png\)$/m);
+      expect(readdirSync(planted)).toEqual(["canary"]);
+      expect(readFileSync(join(planted, "canary"), "utf8")).toBe("mine");
+      // The private directory went with the process; only the planted link is left.
+      expect(readdirSync(tmp)).toEqual([`mlreview-fontconfig-${userInfo().uid}`]);
+      expect(lstatSync(join(tmp, `mlreview-fontconfig-${userInfo().uid}`)).isSymbolicLink()).toBe(true);
+    },
+    60_000,
+  );
 });

@@ -15,17 +15,18 @@ import { MemoryQueue } from "../../src/queue/memory.js";
 import type { Capacity } from "../../src/runners/capacity.js";
 import { RedisCapacity } from "../../src/runners/capacity-redis.js";
 import { parseRunnersConfig } from "../../src/runners/config.js";
-import { Ec2Fleet } from "../../src/runners/ec2.js";
-import { GitLabClient } from "../../src/runners/gitlab.js";
-import { renderGitLabUserData } from "../../src/runners/gitlab-user-data.js";
+import { githubRunners, type WorkflowJobPayload } from "../../src/forges/github/runners.js";
+import { renderUserData } from "../../src/forges/github/user-data.js";
+import { renderGitLabUserData } from "../../src/forges/gitlab/user-data.js";
+import { Ec2Fleet } from "../../src/runners/ec2/fleet.js";
 import { RunnerScheduler, MAX_REMEMBERED_ENDED } from "../../src/runners/scheduler.js";
-import { RunnerService, type RunnerLog, type WorkflowJobPayload } from "../../src/runners/service.js";
-import { renderUserData } from "../../src/runners/user-data.js";
-import { example, testOctokit } from "../github/helpers.js";
+import { RunnerService, type RunnerLog } from "../../src/runners/service.js";
+import { example } from "../github/helpers.js";
 import { tempDir } from "../helpers/git-repo.js";
 import { startRedis, type RedisServer } from "../helpers/redis.js";
 import { bootstrapSandbox, type BootstrapSandbox } from "../runners/bootstrap-sandbox.js";
 import { Ec2Mock, Ec2World, describeImagesXml, describeInstancesXml, runInstancesXml, useTestAwsEnv } from "../runners/ec2-mock.js";
+import { FORGES, GITHUB, GITLAB, signal, testHost } from "../runners/host.js";
 import { title } from "./cases.js";
 
 const API = "https://api.github.com";
@@ -81,7 +82,7 @@ async function bot(file: string, o: { redisUrl?: string; capacity?: Capacity } =
   const mlreview = createApp(
     { appId: 123, publicUrl: undefined, dataDir: tempDir(), imageKey: "k", runnersFile: file, ...(o.redisUrl ? { redisUrl: o.redisUrl } : {}) },
     // Each replica takes the deliveries it receives (no shared queue), so the split between them is the test's.
-    { queue: new MemoryQueue(), runners: { facts: NO_FACTS, ...(o.capacity ? { capacity: o.capacity } : {}) } },
+    { queue: new MemoryQueue(), runners: { facts: { github: NO_FACTS }, ...(o.capacity ? { capacity: o.capacity } : {}) } },
   );
   const probot = new Probot({ appId: 123, privateKey, log, Octokit: ProbotOctokit.defaults((x: object) => ({ ...x, retry: { enabled: false }, throttle: { enabled: false } })) });
   await probot.load(mlreview.app, { cwd: process.cwd(), addHandler: () => {} });
@@ -151,7 +152,7 @@ describe("runner corpus (issue 10)", () => {
           await replicas[i % 2]!.deliver(p);
           for (const r of replicas) await r.mlreview.idle();
         }
-        await new Promise((r) => setTimeout(r, 300)); // no fifth instance comes late
+        // A fifth instance coming late (a slot notification after idle()) shows in maxLive, asserted after every step below.
         expect(world.runs).toHaveLength(4);
         expect(world.live()).toBe(4);
 
@@ -178,7 +179,6 @@ describe("runner corpus (issue 10)", () => {
         expect([...gh.jits].sort()).toEqual(jobs.map(runnerOf).sort());
       } finally {
         for (const r of replicas) r.stop();
-        gh.scope.persist(false);
       }
       expect(world.done()).toEqual({ unexpected: [] });
     }, 60_000);
@@ -204,7 +204,7 @@ describe("runner corpus (issue 10)", () => {
         // Two of A's runners power themselves off; nobody hears of it but EC2.
         for (const i of world.instances.slice(0, 2)) i.state = "terminated";
         await new Promise((r) => setTimeout(r, 250));
-        await b.mlreview.runners()!.service.reapNow(NO_FACTS);
+        await b.mlreview.runners()!.service.reapNow();
         await until("B's two launches", () => world.runs.length === 6);
         await b.mlreview.idle();
         expect(world.live()).toBe(4);
@@ -212,7 +212,6 @@ describe("runner corpus (issue 10)", () => {
       } finally {
         a.stop();
         b.stop();
-        gh.scope.persist(false);
       }
       expect(world.done()).toEqual({ unexpected: [] });
     }, 60_000);
@@ -221,25 +220,27 @@ describe("runner corpus (issue 10)", () => {
       const world = new Ec2World(AMI);
       const gh = github();
       let now = Date.parse("2026-01-02T03:00:00Z");
-      const service = new RunnerService(parseRunnersConfig(runnersYaml(1)), new Ec2Fleet({ region: "us-east-1", sleep: async () => {} }), silentLog(), () => now);
+      // The installation's token is minted from the app's key, as in the bot.
+      const probot = new Probot({ appId: 123, privateKey, logLevel: "fatal", Octokit: ProbotOctokit.defaults((x: object) => ({ ...x, retry: { enabled: false }, throttle: { enabled: false } })) });
+      const forge = { id: "github", runners: githubRunners() };
+      // No facts: GitHub is not asked about jobs by the reaper here.
+      const service = new RunnerService(parseRunnersConfig(runnersYaml(1)), new Ec2Fleet({ region: "us-east-1", sleep: async () => {} }), silentLog(), () => now, { host: testHost({ probot }), forges: [forge], facts: { github: undefined } });
       try {
-        await service.start(undefined);
-        const octokit = testOctokit();
-        await service.onWorkflowJob(octokit, jobEvent("queued", { id: 8001 }));
-        await service.onWorkflowJob(octokit, jobEvent("queued", { id: 8002 }));
+        await service.start();
+        await service.handle(forge, { installation: 1, payload: jobEvent("queued", { id: 8001 }) }, signal());
+        await service.handle(forge, { installation: 1, payload: jobEvent("queued", { id: 8002 }) }, signal());
         await service.scheduler.idle();
         expect(world.runs).toHaveLength(1);
         // The first runner powers itself off (max runtime, idle, the job's end) and its `completed`
         // delivery is lost: only EC2 knows. The reaper's next pass must give its slot to the next job.
         world.instances[0]!.state = "terminated";
         now += 3 * 60_000;
-        await service.reapNow(undefined);
+        await service.reapNow();
         await service.scheduler.idle();
         expect(world.runs.map((p) => tagValue(p, "mlreview:job"))).toEqual(["8001", "8002"]);
         expect(service.scheduler.remembered().active).toBe(1);
       } finally {
         service.scheduler.stop();
-        gh.scope.persist(false);
       }
       expect(world.done()).toEqual({ unexpected: [] });
     });
@@ -323,8 +324,8 @@ describe("runner corpus (issue 10)", () => {
       expect(hook.project.path_with_namespace).toBe("gitlab-org/gitlab-test");
       const gl = nock(ORIGIN).get(`/api/v4/projects/${hook.project_id}`).reply(200, { id: hook.project_id, path_with_namespace: "secret-group/payroll" });
       const log = silentLog();
-      const service = new RunnerService(config, new Ec2Fleet({ region: "us-east-1" }), log, Date.now, { gitlab: new GitLabClient({ url: ORIGIN, token: "glpat-test" }) });
-      await service.onGitLabJob(hook);
+      const service = new RunnerService(config, new Ec2Fleet({ region: "us-east-1" }), log, Date.now, { host: testHost({ gitlab: { url: ORIGIN, token: "glpat-test" } }), forges: FORGES });
+      await service.handle(GITLAB, hook, signal());
       await service.scheduler.idle();
       service.scheduler.stop();
       expect(gl.pendingMocks()).toEqual([]);

@@ -2,7 +2,7 @@
 // credential, at any level), how much of a body it reads (GitHub's 25 MB, as the bytes arrive), and
 // how long and how many clients may hold it (timeouts, connection cap).
 import { generateKeyPairSync } from "node:crypto";
-import { createServer, request, type IncomingHttpHeaders, type Server } from "node:http";
+import { createServer, request, type Server } from "node:http";
 import { connect, type AddressInfo, type Socket } from "node:net";
 import { sign } from "@octokit/webhooks-methods";
 import { createHmac } from "node:crypto";

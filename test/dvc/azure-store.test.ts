@@ -1,5 +1,5 @@
 import { BlobServiceClient } from "@azure/storage-blob";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openAzure } from "../../src/revisions/dvc/stores/azure.js";
 import { ObjectTooLarge, StoreError, StoreUnreachable, type RemoteConfig } from "../../src/revisions/dvc/stores/types.js";
 import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, type AzuriteServer } from "../helpers/azurite.js";
@@ -11,7 +11,6 @@ const ABSENT = "files/md5/00/000000000000000000000000000000";
 const CS_ENV = "MLREVIEW_TEST_AZURE_CS";
 
 let azurite: AzuriteServer;
-const saved = { ...process.env };
 
 function remote(options: Record<string, string>, url = "azure://dvc/project/cache"): RemoteConfig {
   return { name: "storage", url, options };
@@ -49,13 +48,6 @@ afterAll(async () => {
   await azurite?.stop();
 });
 
-afterEach(() => {
-  for (const k of [CS_ENV, "AZURE_STORAGE_CONNECTION_STRING"]) {
-    if (saved[k] === undefined) delete process.env[k];
-    else process.env[k] = saved[k];
-  }
-});
-
 describe("openAzure, user mode", () => {
   it("reads both DVC layouts with the repository's connection_string", async () => {
     const store = openAzure(remote({ connection_string: azurite.connectionString }), undefined);
@@ -64,9 +56,8 @@ describe("openAzure, user mode", () => {
     expect((await store.get(OLD_KEY, 1024))?.toString()).toBe('{"loss": 0.2}');
   });
 
-  it("falls back to AZURE_STORAGE_CONNECTION_STRING, as DVC does", async () => {
-    process.env.AZURE_STORAGE_CONNECTION_STRING = azurite.connectionString;
-    const store = openAzure(remote({}), undefined);
+  it("falls back to the user's AZURE_STORAGE_CONNECTION_STRING, as DVC does", async () => {
+    const store = openAzure(remote({}), undefined, { AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString });
     expect((await store.get(OLD_KEY, 1024))?.toString()).toBe('{"loss": 0.2}');
   });
 
@@ -93,9 +84,8 @@ describe("openAzure, user mode", () => {
   });
 
   it("with allow_anonymous_login, does not take AZURE_STORAGE_CONNECTION_STRING's key", async () => {
-    process.env.AZURE_STORAGE_CONNECTION_STRING = azurite.connectionString;
     // Anonymous needs an account (account_name → an Azure URL, not on loopback): reading is tested through the operator's endpoint below.
-    const store = openAzure(remote({ allow_anonymous_login: "true" }), undefined);
+    const store = openAzure(remote({ allow_anonymous_login: "true" }), undefined, { AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString });
     const e = await failure(store.get(NEW_KEY, 1024));
     expect(e.message).toMatch(/^no account/);
   });
@@ -115,22 +105,20 @@ describe("openAzure, user mode", () => {
 });
 
 describe("openAzure, operator mode", () => {
-  it("reads the connection string from the env variable its rule names, at call time, ignoring the repository's", async () => {
-    const store = openAzure(remote({ connection_string: "DefaultEndpointsProtocol=http;AccountName=evil;AccountKey=AAAA;BlobEndpoint=http://127.0.0.1:1/evil;" }), {
-      url: "azure://dvc",
-      connection_string_env: CS_ENV,
-    });
-    const missing = await failure(store.get(NEW_KEY, 1024));
+  it("reads the connection string the settings resolved from the env variable its rule names, ignoring the repository's and the environment's", async () => {
+    const repository = remote({ connection_string: "DefaultEndpointsProtocol=http;AccountName=evil;AccountKey=AAAA;BlobEndpoint=http://127.0.0.1:1/evil;" });
+    const rule = { url: "azure://dvc", connection_string_env: CS_ENV };
+    // The variable was not set when the settings were built: the rule carries no value.
+    const missing = await failure(openAzure(repository, rule, { [CS_ENV]: azurite.connectionString }).get(NEW_KEY, 1024));
     expect(missing.message).toContain(CS_ENV);
-    process.env[CS_ENV] = azurite.connectionString;
+    const store = openAzure(repository, { ...rule, connection_string: azurite.connectionString });
     expect((await store.get(NEW_KEY, 1024))?.toString()).toBe("accuracy: 0.91\n");
     expect(await store.get(ABSENT, 1024)).toBeUndefined();
   });
 
   it("reads a public container anonymously at the rule's endpoint", async () => {
-    process.env.AZURE_STORAGE_CONNECTION_STRING = azurite.connectionString;
     const rule = { url: "azure://public", endpoint: azurite.endpoint, anonymous: true };
-    const store = openAzure(remote({}, "azure://public/dvc"), rule);
+    const store = openAzure(remote({}, "azure://public/dvc"), rule, { AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString });
     expect((await store.get(NEW_KEY, 1024))?.toString()).toBe("accuracy: 0.91\n");
     // The same anonymous client on a private container: refused, so no key was sent.
     const priv = openAzure(remote({ connection_string: azurite.connectionString }), { url: "azure://dvc", endpoint: azurite.endpoint, anonymous: true });

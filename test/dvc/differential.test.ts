@@ -8,19 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { mlreview } from "../helpers/cli.js";
-import {
-  cloneFresh,
-  copyDir,
-  dirEntryOid,
-  dvc,
-  dvcEnv,
-  git,
-  lockOid,
-  objectKey,
-  runDvc,
-  startMoto,
-  writeLegacyOuts,
-} from "../helpers/dvc-project.js";
+import { cloneFresh, copyDir, dirEntryOid, dvc, dvcEnv, git, lockOid, objectKey, runDvc, startMoto, writeLegacyOuts } from "../helpers/dvc-project.js";
 import { tempDir, writeFiles } from "../helpers/git-repo.js";
 
 const GEN = `import json, os, sys, yaml
@@ -253,8 +241,7 @@ describe("an object deleted from the remote", () => {
     expect(errors(d, "main")).toEqual(["eval/metrics.json", "train_metrics.json"]);
     expect(errors(o, "main")).toEqual(errors(d, "main"));
     expect(errors(o, "base")).toEqual([]);
-    const dataOnly = (s: Shown) =>
-      Object.fromEntries(Object.entries(s).map(([rev, v]) => [rev, Object.fromEntries(Object.entries(v.data ?? {}).filter(([, f]) => f.error === undefined))]));
+    const dataOnly = (s: Shown) => Object.fromEntries(Object.entries(s).map(([rev, v]) => [rev, Object.fromEntries(Object.entries(v.data ?? {}).filter(([, f]) => f.error === undefined))]));
     expect(dataOnly(o)).toEqual(dataOnly(d));
   });
 });

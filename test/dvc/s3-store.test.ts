@@ -88,9 +88,15 @@ afterEach(() => {
   }
 });
 
+/** The bot's own keys, where the SDK's default chain finds them (operator mode: the SDK reads them, mlreview does not). */
 function useEnvKeys(): void {
   process.env.AWS_ACCESS_KEY_ID = keyId;
   process.env.AWS_SECRET_ACCESS_KEY = secret;
+}
+
+/** A user's environment with keys, as the CLI hands it down (user mode). */
+function envKeys(): Record<string, string> {
+  return { AWS_ACCESS_KEY_ID: keyId, AWS_SECRET_ACCESS_KEY: secret };
 }
 
 describe("openS3, user mode (the repository's options and the user's credentials)", () => {
@@ -101,9 +107,8 @@ describe("openS3, user mode (the repository's options and the user's credentials
     expect((await store.get(OLD_KEY, 1024))?.toString()).toBe('{"loss": 0.2}');
   });
 
-  it("takes the keys from the environment (the SDK's default chain)", async () => {
-    useEnvKeys();
-    const store = openS3(remote({ endpointurl: moto.endpoint }), undefined);
+  it("takes the keys from the user's environment, as boto does", async () => {
+    const store = openS3(remote({ endpointurl: moto.endpoint }), undefined, envKeys());
     expect((await store.get(NEW_KEY, 1024))?.toString()).toBe("accuracy: 0.91\n");
   });
 
@@ -142,7 +147,7 @@ describe("openS3, user mode (the repository's options and the user's credentials
 
   it("sends no credentials with allow_anonymous_login, even when the environment has keys", async () => {
     useEnvKeys();
-    const store = openS3(remote({ endpointurl: moto.endpoint, allow_anonymous_login: "true" }), undefined);
+    const store = openS3(remote({ endpointurl: moto.endpoint, allow_anonymous_login: "true" }), undefined, envKeys());
     const e = await failure(store.get(NEW_KEY, 1024));
     expect(e.message).toMatch(/^access denied \(403/);
   });
@@ -213,7 +218,7 @@ describe("the CLI on a DVC project whose outs the real dvc pushed to S3 (moto)",
     dvc(work, "init", "-q");
     writeFiles(work, {
       "acc.txt": "0.6\n",
-      "gen.sh": "mkdir -p eval\nprintf '{\"acc\": %s}' \"$(cat acc.txt)\" > eval/metrics.json\n",
+      "gen.sh": 'mkdir -p eval\nprintf \'{"acc": %s}\' "$(cat acc.txt)" > eval/metrics.json\n',
       "dvc.yaml": "stages:\n  train:\n    cmd: sh gen.sh\n    deps: [acc.txt, gen.sh]\n    outs: [eval]\nmetrics: [eval/metrics.json]\n",
     });
     dvc(work, "remote", "add", "-d", "storage", "s3://dvc-bucket/e2e");

@@ -43,7 +43,7 @@ describe("the Job Hook through /gitlab/webhook", () => {
       .reply(201, { id: 55, token: "glrt-routeTestTokenAbc123", token_expires_at: null });
     const mlreview = createApp(
       { appId: 1, publicUrl: undefined, dataDir: tempDir(), imageKey: "k", runnersFile: file, gitlab: { url: GITLAB, token: TOKEN, secret: SECRET } },
-      { runners: { facts: { status: async () => undefined, runnerBusy: async () => undefined } } },
+      { runners: { facts: { github: { status: async () => undefined, runnerBusy: async () => undefined } } } },
     );
     const probot = new Probot({ appId: 1, privateKey, secret: "x", logLevel: "fatal" });
     const middleware = await createNodeMiddleware(mlreview.app, { probot });

@@ -16,8 +16,9 @@ export function bareRemote(work: string): string {
 type NockRequest = { method?: string; path?: string; hostname?: string; options?: { path?: string; hostname?: string } };
 
 /**
- * For every test of the calling describe block: no real network but loopback, nock cleaned after, and
- * the requests no interceptor matched (outside loopback, where the tests run their own servers).
+ * The requests no interceptor matched (outside loopback, where the tests run their own servers), for a
+ * test that asserts them where it chooses. The network policy (off but loopback), the cleanup and the
+ * failure on an unused mock or an unmatched request are test/setup/http-mock.ts's, for every test.
  */
 export function recordUnexpectedRequests(): string[] {
   const unexpected: string[] = [];
@@ -25,47 +26,10 @@ export function recordUnexpectedRequests(): string[] {
     const host = req.hostname ?? req.options?.hostname ?? "";
     if (!host.startsWith("127.0.0.1")) unexpected.push(`${req.method} ${host} ${req.path ?? req.options?.path}`);
   };
-  beforeEach(() => {
-    nock.disableNetConnect();
-    nock.enableNetConnect("127.0.0.1");
-    nock.emitter.on("no match", onNoMatch);
-  });
+  beforeEach(() => void nock.emitter.on("no match", onNoMatch));
   afterEach(() => {
     nock.emitter.removeListener("no match", onNoMatch);
-    nock.cleanAll();
-    nock.enableNetConnect();
     unexpected.length = 0;
   });
   return unexpected;
-}
-
-/**
- * The GitHub calls of one pull request report, strictly in order: installation token, compare (the
- * merge-base is `base`), the comment list (empty), the new comment, the check run. `comment()` is what
- * was posted.
- */
-export interface PullRequestFields {
-  installation: { id: number };
-  repository: { full_name: string };
-  pull_request: { number: number };
-}
-
-export function mockGitHubReport(api: string, payload: object, base: string, head: string) {
-  const p = payload as PullRequestFields;
-  const repo = `/repos/${p.repository.full_name}`;
-  let comment = "";
-  const scope = nock(api)
-    .post(`/app/installations/${p.installation.id}/access_tokens`)
-    .reply(201, { token: "ghs_x", expires_at: new Date(Date.now() + 3600_000).toISOString() })
-    .get(`${repo}/compare/${base}...${head}`)
-    .query(true)
-    .reply(200, { merge_base_commit: { sha: base } })
-    .get(`${repo}/issues/${p.pull_request.number}/comments`)
-    .query(true)
-    .reply(200, [])
-    .post(`${repo}/issues/${p.pull_request.number}/comments`, (b: { body: string }) => ((comment = b.body), true))
-    .reply(201, { id: 1 })
-    .post(`${repo}/check-runs`)
-    .reply(201, { id: 1 });
-  return { scope, comment: () => comment };
 }

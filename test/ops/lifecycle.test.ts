@@ -1,8 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { addReadinessCheck, gracefulShutdown, isDraining, onShutdown, readiness, setDraining } from "../../src/app/lifecycle.js";
-import { routes } from "../../src/app/routes.js";
+import { addReadinessCheck, gracefulShutdown, isDraining, onShutdown, readiness, setDraining } from "../../src/server/lifecycle.js";
+import { routes } from "../../src/server/routes.js";
 
 function quietLog() {
   const lines: { level: string; obj: Record<string, unknown>; msg: string }[] = [];
@@ -62,7 +62,7 @@ describe("gracefulShutdown", () => {
       stopAccepting: async () => void order.push("stopAccepting"),
       stopTimers: () => order.push("timers"),
       idle: async () => {
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setImmediate(r)); // idle ends a turn later: close must await it
         order.push("idle");
       },
       close: async () => void order.push("close"),

@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { metrics, metricsRoute, metricsText } from "../../src/app/metrics.js";
+import { metrics, metricsRoute, metricsText } from "../../src/server/metrics.js";
 import { telemetry } from "../../src/telemetry.js";
 
 describe("/metrics (Prometheus)", () => {

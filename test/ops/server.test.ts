@@ -48,7 +48,7 @@ describe("node dist/server.js", () => {
       expect(at - sent).toBeLessThan(25_000);
       expect(s.out()).toContain("mlreview: shutdown complete");
       // Nothing listens any more.
-      await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+      await expect(fetch(`${url}/healthz`)).rejects.toMatchObject({ message: "fetch failed", cause: { code: "ECONNREFUSED" } });
     } finally {
       s.child.kill("SIGKILL");
     }
@@ -84,6 +84,32 @@ describe("node dist/server.js", () => {
       expect.stringMatching(/^mlreview: REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/),
     ]);
     expect(s.err()).not.toContain("TOPSECRET");
+  }, 20_000);
+
+  it("the settings' own variables and the operator's files: exit 1 with one line each, before anything starts", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "app.pem"), privateKey);
+    writeFileSync(join(dir, "sources.yml"), "dvc_remotes:\n  - url: https://dagshub.com/acme/x.dvc\n    user: bot\n    password_env: DAGSHUB_TOKEN\n");
+    const s = start(
+      {
+        NODE_ENV: "production",
+        APP_ID: "123",
+        PRIVATE_KEY_PATH: "app.pem",
+        WEBHOOK_SECRET: SECRET,
+        MLREVIEW_HTTP_MAX_CONNECTIONS: "0",
+        MLREVIEW_CONCURRENCY: "many",
+        MLREVIEW_SOURCES: "sources.yml",
+      },
+      dir,
+    );
+    const { code } = await s.exited;
+    expect(code).toBe(1);
+    expect(s.out()).toBe("");
+    expect(s.err().trimEnd().split("\n")).toEqual([
+      "mlreview: MLREVIEW_HTTP_MAX_CONNECTIONS must be a whole number from 1 to 1000000",
+      "mlreview: MLREVIEW_CONCURRENCY must be a whole number from 1 to 256 (tasks run at once)",
+      "mlreview: MLREVIEW_SOURCES: dvc_remotes[0].password_env names DAGSHUB_TOKEN, which is not set",
+    ]);
   }, 20_000);
 
   it("without APP_ID outside production: Probot's setup mode serves /probot, and SIGTERM exits 0", async () => {

@@ -8,18 +8,14 @@ import { registerPlotsCommand } from "../../src/cli/commands/plots.js";
 import { mlreviewBinary } from "../helpers/cli.js";
 import { countColour, pixels } from "./helpers.js";
 
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd, stdio: "pipe" });
+const git = (cwd: string, ...args: string[]) => execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd, stdio: "pipe" });
 
 describe("mlreview plots diff", () => {
   it("writes one PNG per plot with HEAD and the workspace, and reports a bad plot on stderr", async () => {
     const repo = mkdtempSync(join(tmpdir(), "mlreview-plots-cli-"));
     const out = join(repo, "out");
     git(repo, "init", "-q");
-    writeFileSync(
-      join(repo, "dvc.yaml"),
-      "plots:\n  - logs/loss.tsv:\n      x: step\n      y: loss\n      title: Loss\n  - broken:\n      y: {logs/loss.tsv: nope}\n",
-    );
+    writeFileSync(join(repo, "dvc.yaml"), "plots:\n  - logs/loss.tsv:\n      x: step\n      y: loss\n      title: Loss\n  - broken:\n      y: {logs/loss.tsv: nope}\n");
     const tsv = (k: number) => "step\tloss\n" + Array.from({ length: 40 }, (_, i) => `${i}\t${k / (i + 1)}`).join("\n");
     execFileSync("mkdir", ["-p", join(repo, "logs")]);
     writeFileSync(join(repo, "logs/loss.tsv"), tsv(1));

@@ -13,6 +13,20 @@ function startWorker(url: string, prefix: string, name: string, buildMs = 10): P
   });
 }
 
+/**
+ * Waits until the worker log list `key` is not empty: BLMOVE from the list to its own tail blocks until
+ * an element is there and leaves the list as it was (a list of one element; the tests wait for the first).
+ * On its own connection, as a blocked client serves nothing else. null after `seconds`.
+ */
+async function firstOf(url: string, key: string, seconds: number): Promise<string | null> {
+  const r = new Redis(url, { maxRetriesPerRequest: null });
+  try {
+    return await r.blmove(key, key, "RIGHT", "RIGHT", seconds);
+  } finally {
+    r.disconnect();
+  }
+}
+
 describe("the Redis queue across replicas (real redis-server, workers in separate processes)", () => {
   let redis: RedisServer;
   let log: Redis;
@@ -30,9 +44,9 @@ describe("the Redis queue across replicas (real redis-server, workers in separat
     const workers = await Promise.all([startWorker(redis.url, prefix, "a"), startWorker(redis.url, prefix, "b")]);
     const ingest = new RedisQueue(redis.url, { prefix }); // a replica that only takes webhooks
     try {
-      const events: { kind: string; key: string; version: string; delivery: string }[] = [];
-      for (let push = 1; push <= 5; push++) for (let pr = 0; pr < 30; pr++) events.push({ kind: "report", key: `acme/model#${pr}`, version: `sha${push}`, delivery: `d-${pr}-${push}` });
-      for (let job = 0; job < 25; job++) events.push({ kind: "runner", key: `acme/model#job${job}`, version: "queued", delivery: `d-job-${job}` });
+      const events: { kind: "review" | "runner"; forge: string; key: string; version: string; delivery: string }[] = [];
+      for (let push = 1; push <= 5; push++) for (let pr = 0; pr < 30; pr++) events.push({ kind: "review", forge: "github", key: `acme/model#${pr}`, version: `sha${push}`, delivery: `d-${pr}-${push}` });
+      for (let job = 0; job < 25; job++) events.push({ kind: "runner", forge: "github", key: `acme/model#job${job}`, version: "queued", delivery: `d-job-${job}` });
       // Redeliveries, old pushes among them: the same webhook (same delivery id) again.
       for (let i = 0; i < 25; i++) events.push(events[i * 7]!);
       expect(events).toHaveLength(200);
@@ -61,14 +75,14 @@ describe("the Redis queue across replicas (real redis-server, workers in separat
     const slow = await startWorker(redis.url, prefix, "doomed", 60_000);
     const ingest = new RedisQueue(redis.url, { prefix });
     try {
-      await ingest.submit({ kind: "report", key: "acme/model#1", version: "sha1", data: {} });
-      for (let i = 0; i < 100 && (await log.llen(`${prefix}:built`)) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      await ingest.submit({ kind: "review", forge: "github", key: "acme/model#1", version: "sha1", data: {} });
+      expect(await firstOf(redis.url, `${prefix}:built`, 5)).toBe("acme/model#1@sha1@doomed");
       slow.kill("SIGKILL"); // in the middle of building
-      await ingest.submit({ kind: "report", key: "acme/model#1", version: "sha1", data: {} }); // a redelivery changes nothing
+      await ingest.submit({ kind: "review", forge: "github", key: "acme/model#1", version: "sha1", data: {} }); // a redelivery changes nothing
       const rescuer = await startWorker(redis.url, prefix, "rescuer", 10);
       try {
         // The stalled job returns to the queue once its lock lapses, and this replica builds it.
-        for (let i = 0; i < 200 && (await log.llen(`${prefix}:posted`)) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+        await firstOf(redis.url, `${prefix}:posted`, 20);
       } finally {
         rescuer.kill("SIGKILL");
       }
@@ -84,12 +98,13 @@ describe("the Redis queue across replicas (real redis-server, workers in separat
     const worker = await startWorker(redis.url, prefix, "w");
     const ingest = new RedisQueue(redis.url, { prefix });
     try {
-      await ingest.submit({ kind: "report", key: "acme/model#1", version: "before", data: {} });
+      await ingest.submit({ kind: "review", forge: "github", key: "acme/model#1", version: "before", data: {} });
       await ingest.idle();
       await redis.restart(); // in-memory Redis: the queue starts empty again
-      await ingest.submit({ kind: "report", key: "acme/model#2", version: "after", data: {} });
+      await ingest.submit({ kind: "review", forge: "github", key: "acme/model#2", version: "after", data: {} });
       await ingest.idle();
-      for (let i = 0; i < 100 && !(await log.lrange(`${prefix}:posted`, 0, -1)).includes("acme/model#2@after"); i++) await new Promise((r) => setTimeout(r, 100));
+      // The restart emptied the log (in-memory Redis): the first post after it is the new submission's.
+      await firstOf(redis.url, `${prefix}:posted`, 10);
       expect(await log.lrange(`${prefix}:posted`, 0, -1)).toContain("acme/model#2@after");
     } finally {
       worker.kill("SIGKILL");

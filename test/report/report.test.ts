@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { mlreview } from "../helpers/cli.js";
@@ -94,7 +94,9 @@ describe("mlreview report", () => {
   it("20,000 changed metrics fit in one comment: whole rows, and a line saying what was left out", async () => {
     const many = (shift: number) => JSON.stringify(Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`layer_${i}.score`, i + shift])));
     const dir = prRepo({ "metrics.json": many(0), "params.yaml": "lr: 1\n" }, { "metrics.json": many(1), "params.yaml": "lr: 2\n" });
-    const md = (await mlreview(["report"], { cwd: dir })).stdout;
+    const r = await mlreview(["report"], { cwd: dir });
+    expect(r.code).toBe(0);
+    const md = r.stdout;
     expect(md.length).toBeLessThanOrEqual(MAX);
     expect(md.length).toBeGreaterThan(MAX - 2_000); // the budget is used, not wasted
     const rows = md.split("\n").filter((l) => l.startsWith("| metrics.json | layer\\_"));
@@ -103,7 +105,9 @@ describe("mlreview report", () => {
     expect(md).toContain(`_${20_000 - rows.length} more changed metrics not shown: a comment is limited to 65,536 characters.`);
     expect(md).toContain("| params.yaml | lr | 1 | 2 |");
     expect(md.trimEnd().endsWith("</sub>")).toBe(true);
-    expect(existsSync(dir)).toBe(true);
+    // The workspace is the head: the report reads it and leaves it as it was, nothing written beside it.
+    expect(git(dir, "status", "--porcelain", "--untracked-files=all")).toBe(" M metrics.json\n M params.yaml\n");
+    expect(readFileSync(join(dir, "metrics.json"), "utf8")).toBe(many(1));
   });
 
   it("when rows must be cut, a regression is kept even if it sorts last", async () => {

@@ -52,7 +52,7 @@ function jobEvent(action: "queued" | "in_progress" | "completed", labels = ["sel
 }
 
 async function load(file: string) {
-  const mlreview = createApp({ appId: 123, publicUrl: undefined, dataDir: tempDir(), imageKey: "k", runnersFile: file }, { runners: { facts: { status: async () => undefined, runnerBusy: async () => undefined } } });
+  const mlreview = createApp({ appId: 123, publicUrl: undefined, dataDir: tempDir(), imageKey: "k", runnersFile: file }, { runners: { facts: { github: { status: async () => undefined, runnerBusy: async () => undefined } } } });
   const probot = new Probot({ appId: 123, privateKey, logLevel: (process.env.TEST_LOG as "error") ?? "fatal", Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
   await probot.load(mlreview.app, { cwd: process.cwd(), addHandler: () => {} });
   return { probot, mlreview };

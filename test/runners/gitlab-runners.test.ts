@@ -6,11 +6,12 @@ import { Probot } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { wireRunners, type RunnersWiring } from "../../src/app/runners.js";
 import { parseRunnersConfig } from "../../src/runners/config.js";
-import { Ec2Fleet } from "../../src/runners/ec2.js";
-import { GitLabClient } from "../../src/runners/gitlab.js";
+import { MAX_ATTEMPTS } from "../../src/forges/gitlab/client.js";
+import { Ec2Fleet } from "../../src/runners/ec2/fleet.js";
 import { RunnerService, type RunnerLog } from "../../src/runners/service.js";
 import { tempDir } from "../helpers/git-repo.js";
 import { Ec2Mock, describeImagesXml, describeInstancesXml, ec2Error, runInstancesXml, terminateXml, useTestAwsEnv, launchEssentials } from "./ec2-mock.js";
+import { FORGES, GITLAB, signal, testHost } from "./host.js";
 
 /**
  * Job Hook payloads: GitLab's documented example (doc/user/project/integrations/webhook_events.md,
@@ -47,6 +48,8 @@ profiles:
     idle_minutes: 15
 `;
 const config = parseRunnersConfig(RUNNERS_YML);
+/** A Job Hook task as the worker hands it over. */
+const onJob = (service: RunnerService, payload: unknown) => service.handle(GITLAB, payload, signal());
 /** GET /projects/380: the project's own path, which the allow list is matched against (issue 10 M13). */
 const PROJECT = { id: 380, path_with_namespace: "gitlab-org/gitlab-test" };
 
@@ -111,7 +114,7 @@ describe("GitLab runners from Job Hooks", () => {
     restoreEnv = useTestAwsEnv();
     ec2 = new Ec2Mock();
     log = recordingLog();
-    service = new RunnerService(config, new Ec2Fleet({ region: "us-east-1", sleep: async () => {} }), log, Date.now, { gitlab: new GitLabClient({ url: GITLAB_URL, token: PAT }) });
+    service = new RunnerService(config, new Ec2Fleet({ region: "us-east-1", sleep: async () => {} }), log, Date.now, { host: testHost({ gitlab: { url: GITLAB_URL, token: PAT } }), forges: FORGES, registrationRetryMs: 0 });
   });
 
   afterEach(() => {
@@ -137,7 +140,7 @@ describe("GitLab runners from Job Hooks", () => {
       .reply(204);
     ec2.on("DescribeImages", describeImagesXml(AMI, "/dev/sda1")).on("RunInstances", (p) => runInstancesXml(p, "i-0gl0000000000001")).on("TerminateInstances", terminateXml);
 
-    await service.onGitLabJob(pendingHook());
+    await onJob(service, pendingHook());
     await service.scheduler.idle();
 
     expect(gl.bodies).toEqual([
@@ -170,7 +173,7 @@ describe("GitLab runners from Job Hooks", () => {
     // No AWS key, no personal access token, no registration token (GR1348941…) or --registration-token.
     expect(userData).not.toMatch(/AKIA|aws_secret|glpat-|GR1348941|--registration-token/i);
 
-    await service.onGitLabJob(successHook());
+    await onJob(service, successHook());
     await service.scheduler.idle();
     expect(ec2.of("TerminateInstances").map((t) => t.get("InstanceId.1"))).toEqual(["i-0gl0000000000001"]);
     expect(gl.scope.pendingMocks()).toEqual([]);
@@ -188,9 +191,9 @@ describe("GitLab runners from Job Hooks", () => {
       .reply(201, { id: 9307, token: RUNNER_TOKEN, token_expires_at: null });
     ec2.on("DescribeImages", describeImagesXml(AMI)).on("RunInstances", (p) => runInstancesXml(p, "i-0gl0000000000002"));
 
-    await Promise.all(Array.from({ length: 10 }, () => service.onGitLabJob(pendingHook())));
+    await Promise.all(Array.from({ length: 10 }, () => onJob(service, pendingHook())));
     await service.scheduler.idle();
-    for (let i = 0; i < 5; i++) await service.onGitLabJob(pendingHook());
+    for (let i = 0; i < 5; i++) await onJob(service, pendingHook());
     await service.scheduler.idle();
 
     expect(ec2.of("RunInstances")).toHaveLength(1);
@@ -201,7 +204,7 @@ describe("GitLab runners from Job Hooks", () => {
   it("a project outside the allow list makes no call to GitLab or AWS", async () => {
     const hook = pendingHook();
     (hook.project as { path_with_namespace: string }).path_with_namespace = "someone/else";
-    await service.onGitLabJob(hook);
+    await onJob(service, hook);
     await service.scheduler.idle();
     expect(ec2.calls).toEqual([]);
     expect(log.lines.some((l) => l.includes("someone/else is not in the runners file's allow list"))).toBe(true);
@@ -222,7 +225,7 @@ describe("GitLab runners from Job Hooks", () => {
       .reply(200, PROJECT)
       .get(`${API}/projects/380/jobs/1979`)
       .reply(200, jobApi({ id: 1979, status: "canceled" }));
-    for (const id of [1977, 1978, 1979]) await service.onGitLabJob({ ...pendingHook(), build_id: id });
+    for (const id of [1977, 1978, 1979]) await onJob(service, { ...pendingHook(), build_id: id });
     await service.scheduler.idle();
     expect(ec2.calls).toEqual([]);
     expect(gl.scope.pendingMocks()).toEqual([]);
@@ -238,7 +241,7 @@ describe("GitLab runners from Job Hooks", () => {
       .reply(200, jobApi({ ref: "refs/merge-requests/5/head" }))
       .get(`${API}/projects/380/merge_requests/5`)
       .reply(200, { id: 92, iid: 5, project_id: 380, source_project_id: 4411, target_project_id: 380, source_branch: "feature", target_branch: "master" });
-    await service.onGitLabJob(pendingHook());
+    await onJob(service, pendingHook());
     await service.scheduler.idle();
     expect(ec2.calls).toEqual([]);
     expect(gl.scope.pendingMocks()).toEqual([]);
@@ -257,7 +260,7 @@ describe("GitLab runners from Job Hooks", () => {
       .post(`${API}/user/runners`, gl.keep)
       .reply(201, { id: 9308, token: RUNNER_TOKEN, token_expires_at: null });
     ec2.on("DescribeImages", describeImagesXml(AMI)).on("RunInstances", (p) => runInstancesXml(p, "i-0gl0000000000003"));
-    await service.onGitLabJob(pendingHook());
+    await onJob(service, pendingHook());
     await service.scheduler.idle();
     expect(ec2.of("RunInstances")).toHaveLength(1);
     expect(gl.scope.pendingMocks()).toEqual([]);
@@ -281,9 +284,9 @@ describe("GitLab runners from Job Hooks", () => {
       .post(`${API}/user/runners`)
       .reply(403, { message: "403 Forbidden" });
     ec2.on("DescribeImages", describeImagesXml(AMI)).on("RunInstances", ec2Error("InvalidParameterValue", "Value (gp3) for parameter volumeType is invalid"));
-    await service.onGitLabJob(pendingHook());
+    await onJob(service, pendingHook());
     await service.scheduler.idle();
-    await service.onGitLabJob({ ...pendingHook(), build_id: 1980 });
+    await onJob(service, { ...pendingHook(), build_id: 1980 });
     await service.scheduler.idle();
     expect(gl.scope.pendingMocks()).toEqual([]);
     const failures = log.lines.filter((l) => l.startsWith("error runner launch failed"));
@@ -291,12 +294,48 @@ describe("GitLab runners from Job Hooks", () => {
     expect(failures[1]).toContain("GitLab POST /user/runners: HTTP 403");
   });
 
+  it("a 502 on POST /user/runners, past the client's own retries, is retried, not dropped: the job still gets its runner and one instance", async () => {
+    const gl = gitlab();
+    gl.scope
+      .get(`${API}/projects/380`)
+      .reply(200, PROJECT)
+      .get(`${API}/projects/380/jobs/1977`)
+      .reply(200, jobApi())
+      .post(`${API}/user/runners`)
+      .times(MAX_ATTEMPTS)
+      .reply(502, "<html>502 Bad Gateway</html>")
+      .post(`${API}/user/runners`, gl.keep)
+      .reply(201, { id: 9310, token: RUNNER_TOKEN, token_expires_at: null });
+    ec2.on("DescribeImages", describeImagesXml(AMI)).on("RunInstances", (p) => runInstancesXml(p, "i-0gl0000000000005"));
+    await onJob(service, pendingHook());
+    await service.scheduler.idle();
+    expect(log.lines.filter((l) => l.startsWith("warn the forge did not register the runner now, will retry"))).toEqual([
+      `warn the forge did not register the runner now, will retry {"job":"gitlab:gitlab-org/gitlab-test#1977","reason":"gitlab HTTP 502","retry":1}`,
+    ]);
+    expect(gl.bodies).toHaveLength(1);
+    expect(ec2.of("RunInstances")).toHaveLength(1);
+    expect(tagsOf(ec2.of("RunInstances")[0]!)["mlreview:runner-id"]).toBe("9310");
+  });
+
+  it("GitLab down for every retry: the job is reported as not launched, and nothing is kept for it", async () => {
+    const gl = gitlab();
+    gl.scope.get(`${API}/projects/380`).reply(200, PROJECT).get(`${API}/projects/380/jobs/1977`).reply(200, jobApi());
+    // The first try and the scheduler's 8 retries, each the client's MAX_ATTEMPTS.
+    gl.scope.post(`${API}/user/runners`).times(9 * MAX_ATTEMPTS).reply(503, { message: "503 Service Unavailable" });
+    await onJob(service, pendingHook());
+    await service.scheduler.idle();
+    expect(ec2.calls).toEqual([]);
+    expect(log.lines.filter((l) => l.includes("will retry"))).toHaveLength(8);
+    expect(log.lines.filter((l) => l.startsWith("warn runner not launched"))).toEqual([`warn runner not launched {"job":"gitlab:gitlab-org/gitlab-test#1977","reason":"retries exhausted"}`]);
+    expect(service.size()).toMatchObject({ jobs: 0, lookups: 0, registrations: 0, scheduler: { entries: 0, lines: 0, delayed: 0, launching: 0 } });
+  });
+
   it("a bot restarted mid-job ends the instance found by its runner tag and deletes the runner id it was tagged with", async () => {
     const tags = { "mlreview:managed": "true", "mlreview:job": "1977", "mlreview:runner": RUNNER_NAME, "mlreview:repo": "gitlab-org/gitlab-test", "mlreview:profile": "gpu", "mlreview:expires": new Date(Date.now() + 3600_000).toISOString(), "mlreview:forge": "gitlab", "mlreview:runner-id": "9307" };
     ec2.on("DescribeInstances", describeInstancesXml([{ id: "i-0gl0000000000004", tags }])).on("TerminateInstances", terminateXml);
     const gl = gitlab();
     gl.scope.delete(`${API}/runners/9307`).reply(204);
-    await service.onGitLabJob(successHook());
+    await onJob(service, successHook());
     await service.scheduler.idle();
     expect(ec2.of("DescribeInstances").map((p) => p.get("Filter.3.Value.1"))).toEqual([RUNNER_NAME]);
     expect(ec2.of("TerminateInstances").map((t) => t.get("InstanceId.1"))).toEqual(["i-0gl0000000000004"]);
@@ -346,9 +385,9 @@ describe("the reaper and GitLab instances", () => {
     const asked: string[] = [];
     const githubFacts = { status: async (repo: string) => (asked.push(repo), undefined), runnerBusy: async () => undefined };
     const log = recordingLog();
-    const service = new RunnerService(config, new Ec2Fleet({ region: "us-east-1", sleep: async () => {} }), log, Date.now, { gitlab: new GitLabClient({ url: GITLAB_URL, token: PAT }) });
+    const service = new RunnerService(config, new Ec2Fleet({ region: "us-east-1", sleep: async () => {} }), log, Date.now, { host: testHost({ gitlab: { url: GITLAB_URL, token: PAT } }), forges: FORGES, facts: { github: githubFacts } });
 
-    const result = await service.start(githubFacts);
+    const result = await service.start();
     service.scheduler.stop();
 
     expect(result.decisions.map((d) => [d.instance.instanceId, d.reason])).toEqual([
@@ -363,18 +402,31 @@ describe("the reaper and GitLab instances", () => {
     expect(log.lines.join("\n")).not.toContain(PAT);
   });
 
+  it("an instance tagged for a forge this server has no module for is ended at expiry only, and nobody is asked about it", async () => {
+    const tags = (job: number, expires: Date) => ({ ...gitlabTags(job, 5, expires), "mlreview:forge": "bitbucket" });
+    ec2
+      .on("DescribeInstances", describeInstancesXml([{ id: "i-0bbexpired", tags: tags(1, new Date(Date.now() - 60_000)) }, { id: "i-0bblive", tags: tags(2, new Date(Date.now() + 3600_000)) }]))
+      .on("TerminateInstances", terminateXml);
+    const log = recordingLog();
+    const service = new RunnerService(config, new Ec2Fleet({ region: "us-east-1", sleep: async () => {} }), log, Date.now, { host: testHost({ gitlab: { url: GITLAB_URL, token: PAT } }), forges: FORGES });
+    const result = await service.start();
+    service.scheduler.stop();
+    expect(result.decisions.map((d) => [d.instance.instanceId, d.reason])).toEqual([["i-0bbexpired", "expired"]]);
+    expect(service.scheduler.count()).toBe(1);
+  });
+
   it("without GitLab credentials a GitLab instance is still ended at expiry", async () => {
     ec2.on("DescribeInstances", describeInstancesXml([{ id: "i-0expired", tags: gitlabTags(1977, 77, new Date(Date.now() - 60_000)) }])).on("TerminateInstances", terminateXml);
     const log = recordingLog();
-    const service = new RunnerService(config, new Ec2Fleet({ region: "us-east-1", sleep: async () => {} }), log, Date.now);
-    const result = await service.reapNow(undefined);
+    const service = new RunnerService(config, new Ec2Fleet({ region: "us-east-1", sleep: async () => {} }), log, Date.now, { host: testHost(), forges: FORGES });
+    const result = await service.reapNow();
     expect(result.terminated).toEqual(["i-0expired"]);
     expect(log.lines.some((l) => l.includes("GitLab runner not deleted"))).toBe(true);
   });
 });
 
-describe("wireRunners(…).onGitLabJob: what the GitLab webhook route calls", () => {
-  it("answers at once, launches in the background, and idle() waits for it; start-up lists the fleet first", async () => {
+describe("wireRunners(…).service.handle: what the worker calls for a Job Hook task", () => {
+  it("answers before the launch, launches in the background, and idle() waits for it; start-up lists the fleet first", async () => {
     const restoreEnv = useTestAwsEnv();
     const ec2 = new Ec2Mock()
       .on("DescribeInstances", describeInstancesXml([]))
@@ -398,15 +450,17 @@ describe("wireRunners(…).onGitLabJob: what the GitLab webhook route calls", ()
     let wiring!: RunnersWiring;
     await probot.load(
       (app) => {
-        wiring = wireRunners(app, file, { gitlab: new GitLabClient({ url: GITLAB_URL, token: PAT }), facts: { status: async () => undefined, runnerBusy: async () => undefined } });
+        wiring = wireRunners(testHost({ gitlab: { url: GITLAB_URL, token: PAT }, probot: app as Probot }), file, { forges: FORGES, facts: { github: { status: async () => undefined, runnerBusy: async () => undefined } } });
       },
       { cwd: process.cwd(), addHandler: () => {} },
     );
     try {
-      expect(wiring.onGitLabJob(pendingHook())).toBeUndefined();
+      await wiring.service.handle(GITLAB, pendingHook(), signal());
+      // The task is done once the job is queued: its runner's registration and RunInstances come after.
+      expect(ec2.of("RunInstances")).toHaveLength(0);
       await wiring.idle();
       expect(ec2.of("RunInstances")).toHaveLength(1);
-      wiring.onGitLabJob(successHook());
+      await wiring.service.handle(GITLAB, successHook(), signal());
       await wiring.idle();
       expect(ec2.calls.map((c) => c.action)).toEqual(["DescribeInstances", "DescribeImages", "RunInstances", "TerminateInstances"]);
       expect(gl.pendingMocks()).toEqual([]);

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { renderGitLabUserData } from "../../src/runners/gitlab-user-data.js";
+import { renderGitLabUserData } from "../../src/forges/gitlab/user-data.js";
 import { UserDataError } from "../../src/runners/user-data.js";
 
 // The shape POST /user/runners returns (GitLab MR 124074's example).

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseRunnersConfig } from "../../src/runners/config.js";
-import type { ManagedInstance } from "../../src/runners/ec2.js";
+import type { ManagedInstance } from "../../src/runners/ec2/instances.js";
 import { decide, type JobFacts } from "../../src/runners/reaper.js";
 
 const config = parseRunnersConfig(`

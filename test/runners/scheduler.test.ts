@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseRunnersConfig } from "../../src/runners/config.js";
-import { RunnerScheduler, type LaunchOutcome, type QueuedJob } from "../../src/runners/scheduler.js";
+import { MAX_REMEMBERED_ENDED, RunnerScheduler, type LaunchOutcome, type QueuedJob } from "../../src/runners/scheduler.js";
 
 const config = parseRunnersConfig(`
 region: us-east-1
@@ -93,5 +93,40 @@ describe("runner scheduling", () => {
     expect(launched.filter((k) => k === "j1")).toHaveLength(2);
     expect(s.count("gpu")).toBe(1);
     s.stop();
+  });
+
+  it("20,000 jobs queued in one burst and then completed leave nothing behind but the bounded set of ended keys", async () => {
+    const launched: string[] = [];
+    const terminated: string[] = [];
+    const s = new RunnerScheduler(config, {
+      launch: async (job) => (launched.push(job.key), { instanceId: `i-${job.key}` }),
+      terminate: async (id) => void terminated.push(id),
+      log: () => {},
+    });
+    const N = 20_000;
+    const key = (i: number) => `${OWNER}#${i}@1`;
+    for (let i = 0; i < N; i++) s.queued({ key: key(i), owner: OWNER, profile: i % 2 ? "gpu" : "cpu", runnerName: `mlreview-${i}`, queuedAt: i });
+    await s.idle();
+    expect(s.count()).toBe(3); // the limits hold over a long line
+    expect(s.waiting()).toBe(N - 3);
+    // Half end on their own runner (running or not yet launched), half as cancelled jobs that never ran.
+    for (let i = 0; i < N; i++) await s.completed(key(i), i % 2 ? `mlreview-${i}` : undefined, OWNER);
+    await s.idle();
+    s.stop();
+    expect(s.size()).toEqual({ entries: 0, lines: 0, delayed: 0, launching: 0, runners: 0, instances: 0, live: 0, ended: MAX_REMEMBERED_ENDED });
+    expect(s.waiting()).toBe(0);
+    expect(terminated).toHaveLength(launched.length);
+    expect(new Set(launched).size).toBe(launched.length); // no job launched twice
+  });
+
+  it("a job whose launch is retried is forgotten when it ends meanwhile", async () => {
+    const { s, job } = harness(() => ({ retryAfterMs: 30_000, reason: "InsufficientInstanceCapacity" }));
+    s.queued(job("j1"));
+    await s.idle();
+    expect(s.size().delayed).toBe(1);
+    await s.completed("j1", undefined, OWNER);
+    await s.idle();
+    s.stop();
+    expect(s.size()).toMatchObject({ entries: 0, lines: 0, delayed: 0, launching: 0, runners: 0 });
   });
 });

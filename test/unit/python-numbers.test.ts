@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { pyFloatRepr, pyRepr, pyRound } from "../../src/compare/python.js";
+import { pyFloatRepr, pyRepr, pyRound } from "../../src/python/format.js";
 import { parseJson } from "../../src/formats/json.js";
 
 /** Doubles that stress repr thresholds and rounding ties: binary fractions, powers of ten, noise. */

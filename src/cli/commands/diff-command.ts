@@ -1,8 +1,9 @@
 import type { Command } from "commander";
 import { diffRevisions, type Kind } from "../../compare/index.js";
-import { diffTable } from "../../report/dvc-tables.js";
+import { diffTable } from "../../dvc-output/tables.js";
 import { defaultObjectCacheDir } from "../../revisions/dvc/cache.js";
 import { openRevisions, WORKSPACE } from "../../revisions/index.js";
+import { checkoutConfigFiles } from "../forge-config.js";
 import { fromCwd, type CliIo } from "../io.js";
 import { defaultMaxFileSize, limitsOf, MAX_FILE_SIZE_HELP, parsePrecision, parseSize, type RepoOptions } from "../options.js";
 import { diffJson, displayPaths, reportProblems } from "../output.js";
@@ -37,7 +38,8 @@ export function addDiffCommand(parent: Command, kind: Kind, io: CliIo): void {
     const limits = limitsOf(flags);
     const revs = await openRevisions(fromCwd(io, flags.repo ?? "."), aRev, bRev, { maxFileBytes: limits.maxFileBytes, objectCacheDir: defaultObjectCacheDir(io.env) });
     try {
-      const opts = { all: flags.all ?? false, limits, ...(flags.targets ? { targets: flags.targets } : {}) };
+      // The config files the forge's bot would read in this checkout (a GitLab project's .gitlab/mlreview.yml).
+      const opts = { all: flags.all ?? false, limits, configFiles: await checkoutConfigFiles(revs.root), ...(flags.targets ? { targets: flags.targets } : {}) };
       const result = await diffRevisions(kind, revs.base, revs.head, opts);
       reportProblems(result.problems, io.stderr);
       const diff = displayPaths(result.diff, revs.root, io.cwd, flags.repo !== undefined);

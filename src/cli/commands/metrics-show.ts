@@ -3,8 +3,8 @@ import { simpleGit } from "simple-git";
 import { childEnv } from "../../child-env.js";
 import { collect } from "../../compare/index.js";
 import type { Value } from "../../formats/value.js";
-import { metricsShowTable, type ShownRevision } from "../../report/dvc-tables.js";
-import { pyJsonDumps } from "../../report/py-json.js";
+import { metricsShowTable, type ShownRevision } from "../../dvc-output/tables.js";
+import { pyJsonDumps } from "../../python/json.js";
 import { defaultObjectCacheDir } from "../../revisions/dvc/cache.js";
 import { openRevisionList, repoRoot, WORKSPACE } from "../../revisions/index.js";
 import { defaultMaxFileSize, limitsOf, MAX_FILE_SIZE_HELP, parsePrecision, parseSize, type RepoOptions } from "../options.js";
@@ -34,7 +34,9 @@ export function addShowCommand(metrics: Command, io: CliIo): void {
       const dir = fromCwd(io, flags.repo ?? ".");
       const revs = revArgs.length ? [...revArgs] : [WORKSPACE];
       if (flags.allBranches) {
-        const branches = await simpleGit({ baseDir: await repoRoot(dir) }).env(childEnv({}, { network: false })).branchLocal();
+        const branches = await simpleGit({ baseDir: await repoRoot(dir) })
+          .env(childEnv({}, { network: false }))
+          .branchLocal();
         revs.push(...branches.all.filter((b) => !revs.includes(b)));
       }
       const limits = limitsOf(flags);
@@ -50,12 +52,7 @@ export function addShowCommand(metrics: Command, io: CliIo): void {
         hideCleanWorkspace(shown, await activeBranch(opened.root));
         if (flags.json) {
           const problem = (rev: string, path?: string) => dvcError(collected.find((c) => c.rev === rev)!.problems.find((p) => p.path === path)?.message ?? "");
-          const out = new Map(
-            shown.map((s) => [
-              s.rev,
-              s.failed ? { error: problem(s.rev) } : { data: new Map([...s.files].map(([p, v]) => [p, v === undefined ? { error: problem(s.rev, p) } : { data: v }])) },
-            ]),
-          );
+          const out = new Map(shown.map((s) => [s.rev, s.failed ? { error: problem(s.rev) } : { data: new Map([...s.files].map(([p, v]) => [p, v === undefined ? { error: problem(s.rev, p) } : { data: v }])) }]));
           io.stdout.write(`${pyJsonDumps(out, io.stdout.isTTY ? 2 : undefined)}\n`);
           return;
         }
@@ -83,7 +80,9 @@ function dvcError(msg: string): { type: string; msg: string } {
 
 async function activeBranch(root: string): Promise<string | undefined> {
   try {
-    const b = await simpleGit({ baseDir: root }).env(childEnv({}, { network: false })).branchLocal();
+    const b = await simpleGit({ baseDir: root })
+      .env(childEnv({}, { network: false }))
+      .branchLocal();
     return b.detached ? undefined : b.current;
   } catch {
     return undefined;
@@ -101,6 +100,12 @@ function hideCleanWorkspace(shown: ShownRevision[], branch: string | undefined):
   if (ws < 0 || !active || branch === WORKSPACE) return;
   const clean = (s: ShownRevision) => !s.failed && [...s.files.values()].every((v) => v !== undefined);
   if (!clean(shown[ws]!) || !clean(active)) return;
-  const key = (s: ShownRevision) => pyJsonDumps(new Map<string, Value | undefined | Map<string, Value | undefined>>([["failed", s.failed], ["files", s.files]]));
+  const key = (s: ShownRevision) =>
+    pyJsonDumps(
+      new Map<string, Value | undefined | Map<string, Value | undefined>>([
+        ["failed", s.failed],
+        ["files", s.files],
+      ]),
+    );
   if (key(shown[ws]!) === key(active)) shown.splice(ws, 1);
 }

@@ -1,14 +1,18 @@
 import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { Command } from "commander";
 import { closeRenderer } from "../../plots/index.js";
 import type { Publish } from "../../report/index.js";
-import { runReport } from "../../report/run.js";
-import { pyJsonDumps } from "../../report/py-json.js";
+import type { RevisionProblem } from "../../compare/index.js";
+import { pyJsonDumps } from "../../python/json.js";
+import { UsageError } from "../../errors.js";
 import { defaultObjectCacheDir } from "../../revisions/dvc/cache.js";
 import { defaultBase, openRevisions, WORKSPACE } from "../../revisions/index.js";
+import { artifactProblem, buildReview } from "../../review/index.js";
+import { readArtifactPath } from "../../review/artifact-file.js";
 import { uniqueFileNames } from "../file-names.js";
 import { fromCwd, type CliIo } from "../io.js";
+import { checkoutConfigFiles } from "../forge-config.js";
 import { defaultMaxFileSize, limitsOf, MAX_FILE_SIZE_HELP, parseSize, type RepoOptions } from "../options.js";
 
 interface ReportFlags extends RepoOptions {
@@ -16,6 +20,7 @@ interface ReportFlags extends RepoOptions {
   head: string;
   out?: string;
   json?: boolean;
+  artifact?: string;
 }
 
 /** `report`: what the bot posts, built locally: stdout, or DIR/report.md with the PNGs beside it. */
@@ -27,16 +32,25 @@ export function addReportCommand(program: Command, io: CliIo): void {
     .option("--head <ref>", `head revision ("${WORKSPACE}" for the files on disk)`, WORKSPACE)
     .option("-o, --out <dir>", "write report.md and the plot images into this directory")
     .option("--json", "print the report's data as JSON (summary, verdicts, thresholds, Markdown)")
+    .option("--artifact <dir|zip>", "lay a CI run's results (a directory or a zip) over the head, as the bot does")
     .option("-R, --repo <dir>", "repository to read (default: the current directory)")
     .option("--max-file-size <size>", MAX_FILE_SIZE_HELP, parseSize, defaultMaxFileSize(io.env))
     .action(async (flags: ReportFlags) => {
       const dir = fromCwd(io, flags.repo ?? ".");
       const limits = limitsOf(flags);
       const base = flags.base ?? (await defaultBase(dir));
-      const revs = await openRevisions(dir, base, flags.head, { maxFileBytes: limits.maxFileBytes, objectCacheDir: defaultObjectCacheDir(io.env) });
+      // Bare trees: the review step lays LFS, the artifact, then DVC over them, in the bot's order.
+      const revs = await openRevisions(dir, base, flags.head, { maxFileBytes: limits.maxFileBytes, objectCacheDir: defaultObjectCacheDir(io.env), layers: false });
       try {
+        const artifact = flags.artifact ? await readArtifact(flags.artifact, fromCwd(io, flags.artifact), revs.head.label) : undefined;
         // Plots need somewhere to go: without --out they are listed, not drawn.
-        const report = await runReport(revs.base, revs.head, {
+        const report = await buildReview({
+          base: revs.base,
+          head: revs.head,
+          layers: revs.layers,
+          ...(artifact?.files ? { artifact: { head: artifact.files } } : {}),
+          ...(artifact?.problem ? { problems: [artifact.problem] } : {}),
+          configFiles: await checkoutConfigFiles(revs.root),
           limits,
           drawPlots: flags.out !== undefined,
           publish: flags.out ? writeBeside(fromCwd(io, flags.out)) : async () => "",
@@ -57,6 +71,17 @@ export function addReportCommand(program: Command, io: CliIo): void {
         await closeRenderer();
       }
     });
+}
+
+/** The artifact's files, or the one report line the bot would show for it; a path that does not exist is the user's to fix. */
+async function readArtifact(path: string, file: string, headLabel: string): Promise<{ files?: Map<string, Buffer>; problem?: RevisionProblem }> {
+  try {
+    return { files: await readArtifactPath(file) };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") throw new UsageError(`--artifact: '${path}' does not exist`);
+    return { problem: artifactProblem(headLabel, basename(path), e) };
+  }
 }
 
 /** Images go next to report.md under safe, unique names, linked relatively. */

@@ -28,7 +28,7 @@ function load(flags: RunnersFlags, io: CliIo) {
 
 /** The AWS SDK is large: it loads only for these commands, not for every `metrics diff`. */
 async function fleetFor(region: string) {
-  const { Ec2Fleet } = await import("../../runners/ec2.js");
+  const { Ec2Fleet } = await import("../../runners/ec2/fleet.js");
   return new Ec2Fleet({ region });
 }
 
@@ -46,7 +46,13 @@ export function addRunnersCommands(program: Command, io: CliIo): void {
       const rows = instances.map((i) => [i.instanceId, i.state, i.profile ?? "-", i.repo ?? "-", String(i.job ?? "-"), i.runner ?? "-", i.launchTime.toISOString(), i.expires?.toISOString() ?? "-"]);
       const head = ["INSTANCE", "STATE", "PROFILE", "REPO", "JOB", "RUNNER", "LAUNCHED", "EXPIRES"];
       const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-      for (const r of [head, ...rows]) io.stdout.write(`${r.map((v, c) => v.padEnd(widths[c]!)).join("  ").trimEnd()}\n`);
+      for (const r of [head, ...rows])
+        io.stdout.write(
+          `${r
+            .map((v, c) => v.padEnd(widths[c]!))
+            .join("  ")
+            .trimEnd()}\n`,
+        );
     });
   runners
     .command("reap")

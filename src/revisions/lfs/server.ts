@@ -48,6 +48,8 @@ export interface LfsServerOptions {
   /** Asked once after a 401 (the CLI: `git credential fill`); undefined: the 401 is the answer. */
   credentials?: () => Promise<Record<string, string> | undefined>;
   timeoutMs?: number;
+  /** The task's deadline (the bot's review): every request stops when it fires. */
+  signal?: AbortSignal;
 }
 
 /** The Git-LFS batch API and basic-transfer downloads (git-lfs docs/api/batch.md, basic-transfers.md). */
@@ -113,10 +115,11 @@ export class LfsServer {
     let url = httpUrl(action.href, undefined);
     const origin = url.origin;
     const timeout = AbortSignal.timeout(this.o.timeoutMs ?? LFS_TIMEOUT_MS);
+    const signal = this.o.signal ? AbortSignal.any([timeout, this.o.signal]) : timeout;
     for (let hop = 0; ; hop++) {
       let res: Response;
       try {
-        res = await fetch(url, { redirect: "manual", signal: timeout, headers: url.origin === origin ? (action.header ?? {}) : {} });
+        res = await fetch(url, { redirect: "manual", signal, headers: url.origin === origin ? (action.header ?? {}) : {} });
       } catch (e) {
         throw new LfsError(timeout.aborted ? `the download did not answer within ${(this.o.timeoutMs ?? LFS_TIMEOUT_MS) / 1000} s` : `the download from ${url.origin} failed (${causeCode(e)})`);
       }
@@ -140,7 +143,7 @@ export class LfsServer {
       return await fetch(url, {
         method: "POST",
         redirect: "manual",
-        signal: timeout,
+        signal: this.o.signal ? AbortSignal.any([timeout, this.o.signal]) : timeout,
         headers: { accept: MEDIA_TYPE, "content-type": MEDIA_TYPE, ...this.o.batchHeaders, ...credentials },
         body,
       });

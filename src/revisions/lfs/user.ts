@@ -1,7 +1,6 @@
-import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import { childEnv } from "../../child-env.js";
+import { git as runGit, gitMaybe } from "../git.js";
 import { basicAuth } from "../http.js";
 import type { FileTree } from "../types.js";
 import { isHttpUrl, lfsUrlFromClone } from "./endpoint.js";
@@ -52,23 +51,14 @@ async function userFetcher(root: string): Promise<LfsFetcher> {
 }
 
 function git(cwd: string, args: string[]): Promise<string | undefined> {
-  return new Promise((ok) => execFile("git", args, { cwd, env: childEnv({}, { network: false }) }, (err, out) => ok(err ? undefined : out.trim() || undefined)));
+  return gitMaybe(args, { cwd, network: false });
 }
 
 /** The user's credentials for the endpoint's host, as git-lfs asks git for them; never printed. */
 async function credentialFill(root: string, url: string): Promise<Record<string, string> | undefined> {
   const u = new URL(url);
   const input = `protocol=${u.protocol.slice(0, -1)}\nhost=${u.host}\n\n`;
-  const out = await new Promise<string | undefined>((ok) => {
-    const p = spawn("git", ["credential", "fill"], { cwd: root, env: childEnv({ GIT_TERMINAL_PROMPT: "0" }), stdio: ["pipe", "pipe", "ignore"] });
-    let text = "";
-    const timer = setTimeout(() => p.kill("SIGKILL"), CREDENTIAL_TIMEOUT_MS);
-    p.stdout.on("data", (d: Buffer) => (text += d.toString()));
-    p.on("error", () => ok(undefined));
-    p.on("close", (code) => (clearTimeout(timer), ok(code === 0 ? text : undefined)));
-    p.stdin.on("error", () => {});
-    p.stdin.end(input);
-  });
+  const out = await runGit(["credential", "fill"], { cwd: root, input, timeoutMs: CREDENTIAL_TIMEOUT_MS }).catch(() => undefined);
   if (!out) return undefined;
   const kv = new Map(out.split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)] as const));
   const user = kv.get("username");

@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import type { BlobServiceClient, StoragePipelineOptions } from "@azure/storage-blob";
 import type { DvcRemoteRule } from "../../../sources/config.js";
+import type { Env } from "../access.js";
 import { CLOUD_TIMEOUT_MS, deadline, joinKey, readCapped, safeName, splitBucketUrl, transportError } from "./cloud.js";
 import { remoteLabel } from "./index.js";
 import { ObjectTooLarge, StoreError, StoreUnreachable, type ObjectStore, type RemoteConfig } from "./types.js";
@@ -10,17 +11,18 @@ const AZURE_MAX_TRIES = 2;
 
 /**
  * An Azure Blob remote, as dvc-azure reads it: `azure://container/prefix`. User mode (the CLI): the
- * repository's options, else AZURE_STORAGE_CONNECTION_STRING as DVC does. Operator mode (the bot): the
- * operator's connection string (from the env variable its rule names, read at each call) or endpoint.
+ * repository's options, else the user's `env` (AZURE_STORAGE_CONNECTION_STRING, _ACCOUNT, _KEY,
+ * _SAS_TOKEN) as DVC does. Operator mode (the bot): the operator's connection string (the value of the
+ * variable its rule names, resolved by the settings) or endpoint.
  */
-export function openAzure(remote: RemoteConfig, rule: DvcRemoteRule | undefined): ObjectStore {
+export function openAzure(remote: RemoteConfig, rule: DvcRemoteRule | undefined, env: Env = {}): ObjectStore {
   const describe = remoteLabel(remote);
   const where = splitBucketUrl(remote.url, "azure");
   return {
     describe,
     async get(key, maxBytes, signal) {
       if (!where) throw new StoreError("the URL names no container (expected azure://container/prefix)");
-      const service = await makeClient(remote, rule);
+      const service = await makeClient(remote, rule, env);
       const blob = service.getContainerClient(where.bucket).getBlobClient(joinKey(where.prefix, key));
       const d = deadline(signal);
       try {
@@ -54,7 +56,7 @@ const PIPELINE: StoragePipelineOptions = {
   retryOptions: { maxTries: AZURE_MAX_TRIES, tryTimeoutInMs: CLOUD_TIMEOUT_MS, retryDelayInMs: 500, maxRetryDelayInMs: 2000 },
 };
 
-async function makeClient(remote: RemoteConfig, rule: DvcRemoteRule | undefined): Promise<BlobServiceClient> {
+async function makeClient(remote: RemoteConfig, rule: DvcRemoteRule | undefined, env: Env): Promise<BlobServiceClient> {
   const sdk = await import("@azure/storage-blob");
   const fromConnectionString = (cs: string) => {
     try {
@@ -66,7 +68,7 @@ async function makeClient(remote: RemoteConfig, rule: DvcRemoteRule | undefined)
   };
   if (rule) {
     if (!rule.anonymous && rule.connection_string_env) {
-      const cs = process.env[rule.connection_string_env];
+      const cs = rule.connection_string;
       if (!cs) throw new StoreError(`the environment variable ${rule.connection_string_env} (the operator's connection_string_env) is not set`);
       return fromConnectionString(cs);
     }
@@ -76,14 +78,14 @@ async function makeClient(remote: RemoteConfig, rule: DvcRemoteRule | undefined)
   }
   const o = remote.options;
   const anonymous = o.allow_anonymous_login !== undefined && /^(true|yes|on|1)$/i.test(o.allow_anonymous_login.trim());
-  const cs = o.connection_string ?? (anonymous ? undefined : process.env.AZURE_STORAGE_CONNECTION_STRING);
+  const cs = o.connection_string ?? (anonymous ? undefined : env.AZURE_STORAGE_CONNECTION_STRING);
   if (cs && !anonymous) return fromConnectionString(cs);
-  const account = o.account_name ?? process.env.AZURE_STORAGE_ACCOUNT;
+  const account = o.account_name ?? env.AZURE_STORAGE_ACCOUNT;
   if (!account) throw new StoreError("no account: set account_name or connection_string (or AZURE_STORAGE_CONNECTION_STRING)");
   if (!/^[a-z0-9]{3,24}$/.test(account)) throw new StoreError("account_name is not a storage account name");
   const url = `https://${account}.blob.core.windows.net`;
   if (anonymous) return new sdk.BlobServiceClient(url, new sdk.AnonymousCredential(), PIPELINE);
-  const key = o.account_key ?? process.env.AZURE_STORAGE_KEY;
+  const key = o.account_key ?? env.AZURE_STORAGE_KEY;
   if (key) {
     try {
       return new sdk.BlobServiceClient(url, new sdk.StorageSharedKeyCredential(account, key), PIPELINE);
@@ -91,7 +93,7 @@ async function makeClient(remote: RemoteConfig, rule: DvcRemoteRule | undefined)
       throw new StoreError("account_key is not valid");
     }
   }
-  const sas = o.sas_token ?? process.env.AZURE_STORAGE_SAS_TOKEN;
+  const sas = o.sas_token ?? env.AZURE_STORAGE_SAS_TOKEN;
   if (sas) return new sdk.BlobServiceClient(`${url}?${sas.replace(/^\?/, "")}`, new sdk.AnonymousCredential(), PIPELINE);
   // dvc-azure would try DefaultAzureCredential (az login, managed identity); without @azure/identity, anonymous.
   return new sdk.BlobServiceClient(url, new sdk.AnonymousCredential(), PIPELINE);

@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import type { Storage, StorageOptions } from "@google-cloud/storage";
 import type { DvcRemoteRule } from "../../../sources/config.js";
+import type { Env } from "../access.js";
 import { CLOUD_TIMEOUT_MS, deadline, joinKey, readCapped, safeName, splitBucketUrl, transportError } from "./cloud.js";
 import { remoteLabel } from "./index.js";
 import { ObjectTooLarge, StoreError, type ObjectStore, type RemoteConfig } from "./types.js";
@@ -11,10 +12,11 @@ const GS_API = "https://storage.googleapis.com";
 
 /**
  * A Google Cloud Storage remote, as dvc-gs reads it: `gs://bucket/prefix`, one media download per
- * object. User mode (the CLI): the repository's options plus Application Default Credentials. Operator
- * mode (the bot): only the operator's rule (endpoint, credentials_file, anonymous).
+ * object. User mode (the CLI): the repository's options, the user's GOOGLE_APPLICATION_CREDENTIALS
+ * (from `env`), then Application Default Credentials (gcloud's). Operator mode (the bot): only the
+ * operator's rule (endpoint, credentials_file, anonymous).
  */
-export function openGs(remote: RemoteConfig, rule: DvcRemoteRule | undefined): ObjectStore {
+export function openGs(remote: RemoteConfig, rule: DvcRemoteRule | undefined, env: Env = {}): ObjectStore {
   const describe = remoteLabel(remote);
   const where = splitBucketUrl(remote.url, "gs");
   let client: Promise<Storage> | undefined;
@@ -22,7 +24,7 @@ export function openGs(remote: RemoteConfig, rule: DvcRemoteRule | undefined): O
     describe,
     async get(key, maxBytes, signal) {
       if (!where) throw new StoreError("the URL names no bucket (expected gs://bucket/prefix)");
-      client ??= (async () => new (await import("@google-cloud/storage")).Storage(rule ? operatorOptions(rule) : userOptions(remote.options)))();
+      client ??= (async () => new (await import("@google-cloud/storage")).Storage(rule ? operatorOptions(rule) : userOptions(remote.options, env)))();
       const storage = await client;
       const d = deadline(signal);
       // DVC verifies each object's md5 itself, so the SDK's hash check would only cost time.
@@ -74,12 +76,13 @@ export function operatorOptions(rule: DvcRemoteRule): StorageOptions {
   return { ...base(rule.endpoint, anonymous), ...(!anonymous && rule.credentials_file ? { keyFilename: rule.credentials_file } : {}) };
 }
 
-/** dvc-gs's options (lower-cased keys of `[remote "x"]`), mapped onto the SDK's. */
-export function userOptions(o: Readonly<Record<string, string>>): StorageOptions {
+/** dvc-gs's options (lower-cased keys of `[remote "x"]`), mapped onto the SDK's; the key file, else the user's GOOGLE_APPLICATION_CREDENTIALS. */
+export function userOptions(o: Readonly<Record<string, string>>, env: Env = {}): StorageOptions {
   const anonymous = o.allow_anonymous_login !== undefined && /^(true|yes|on|1)$/i.test(o.allow_anonymous_login.trim());
+  const keyFilename = o.credentialpath ?? (env.GOOGLE_APPLICATION_CREDENTIALS || undefined);
   return {
     ...base(o.endpointurl, anonymous),
     ...(o.projectname ? { projectId: o.projectname } : {}),
-    ...(!anonymous && o.credentialpath ? { keyFilename: o.credentialpath } : {}),
+    ...(!anonymous && keyFilename ? { keyFilename } : {}),
   };
 }

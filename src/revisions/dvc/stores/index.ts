@@ -26,6 +26,8 @@ export async function openStore(remote: RemoteConfig, access: RemoteAccess, repo
   const describe = remoteLabel(remote);
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(remote.url)?.[1]?.toLowerCase();
   let rule: DvcRemoteRule | undefined;
+  // The user's environment (CLI); the bot's stores read none: its rules carry what it resolved.
+  const env = access.kind === "user" ? access.env : {};
   if (access.kind === "operator") {
     if (scheme === undefined) return { refused: `${describe} is a local path, which the bot never reads` };
     rule = allowedBy(access.rules, remote.url);
@@ -40,11 +42,11 @@ export async function openStore(remote: RemoteConfig, access: RemoteAccess, repo
     case "https":
       return { store: httpStore(remote, rule, access, describe) };
     case "s3":
-      return { store: (await import("./s3.js")).openS3(remote, rule) };
+      return { store: (await import("./s3.js")).openS3(remote, rule, env) };
     case "gs":
-      return { store: (await import("./gs.js")).openGs(remote, rule) };
+      return { store: (await import("./gs.js")).openGs(remote, rule, env) };
     case "azure":
-      return { store: (await import("./azure.js")).openAzure(remote, rule) };
+      return { store: (await import("./azure.js")).openAzure(remote, rule, env) };
     default:
       return { refused: `${describe}: ${scheme} remotes are not supported (supported: local, http(s), s3, gs, azure)` };
   }
@@ -59,12 +61,13 @@ function localPath(url: string, repoRoot: string): string {
 
 /**
  * DVC's http auth (dvc_http): `auth = basic` (user, password) or `auth = custom` (custom_auth_header:
- * password). In the bot, only the operator's rule says how to authenticate, with a secret from its env.
+ * password). In the bot, only the operator's rule says how to authenticate, with the secret the
+ * settings resolved from the variable it names (password_env).
  */
 function httpStore(remote: RemoteConfig, rule: DvcRemoteRule | undefined, access: RemoteAccess, describe: string): HttpStore {
   const headers: Record<string, string> = {};
   if (rule) {
-    const secret = rule.password_env ? process.env[rule.password_env] : undefined;
+    const secret = rule.password_env ? rule.password : undefined;
     if (rule.custom_auth_header && secret !== undefined) headers[rule.custom_auth_header] = secret;
     else if (rule.user !== undefined) headers.authorization = basicAuth(rule.user, secret ?? "");
   } else {

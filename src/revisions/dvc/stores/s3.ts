@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import type { Readable } from "node:stream";
 import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
+import { homedir } from "node:os";
 import type { DvcRemoteRule } from "../../../sources/config.js";
+import type { Env } from "../access.js";
 import { CLOUD_TIMEOUT_MS, deadline, joinKey, readCapped, safeName, splitBucketUrl, transportError } from "./cloud.js";
 import { remoteLabel } from "./index.js";
 import { ObjectTooLarge, StoreError, type ObjectStore, type RemoteConfig } from "./types.js";
@@ -11,10 +13,11 @@ const S3_MAX_ATTEMPTS = 2;
 
 /**
  * An S3 (or S3-compatible) remote, as dvc-s3 reads it. User mode (`rule` undefined, the CLI): the
- * repository's options plus the SDK's default chain (env, ~/.aws, profile). Operator mode (the bot): only
- * the operator's rule, so a repository can point the bot neither at another endpoint nor at its keys.
+ * repository's options, then the user's `env` (AWS_REGION, AWS_PROFILE, AWS_ACCESS_KEY_ID…), then the
+ * SDK's own chain (~/.aws, SSO, instance roles). Operator mode (the bot): only the operator's rule, so a
+ * repository can point the bot neither at another endpoint nor at its keys; `env` is then empty.
  */
-export function openS3(remote: RemoteConfig, rule: DvcRemoteRule | undefined): ObjectStore {
+export function openS3(remote: RemoteConfig, rule: DvcRemoteRule | undefined, env: Env = {}): ObjectStore {
   const describe = remoteLabel(remote);
   const where = splitBucketUrl(remote.url, "s3");
   let client: Promise<S3Client> | undefined;
@@ -22,7 +25,7 @@ export function openS3(remote: RemoteConfig, rule: DvcRemoteRule | undefined): O
     describe,
     async get(key, maxBytes, signal) {
       if (!where) throw new StoreError("the URL names no bucket (expected s3://bucket/prefix)");
-      client ??= makeClient(remote, rule);
+      client ??= makeClient(remote, rule, env);
       const c = await client;
       const { GetObjectCommand } = await import("@aws-sdk/client-s3");
       const d = deadline(signal);
@@ -52,18 +55,19 @@ export function openS3(remote: RemoteConfig, rule: DvcRemoteRule | undefined): O
   };
 }
 
-async function makeClient(remote: RemoteConfig, rule: DvcRemoteRule | undefined): Promise<S3Client> {
+async function makeClient(remote: RemoteConfig, rule: DvcRemoteRule | undefined, env: Env): Promise<S3Client> {
   // The SDK warns on stderr, once per process, that its 2027 releases need Node 22: noise in every CLI
-  // report with an S3 remote (mlreview pins Node 20 and this SDK version); a user's own setting wins.
+  // report with an S3 remote (mlreview pins Node 20 and this SDK version). The switch is the SDK's own
+  // and it reads it from process.env only: set here unless the user set it.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const { S3Client } = await import("@aws-sdk/client-s3");
-  return new S3Client(rule ? operatorConfig(rule) : userConfig(remote.options));
+  return new S3Client(rule ? operatorConfig(rule) : userConfig(remote.options, env));
 }
 
 function base(endpoint: string | undefined, region: string | undefined): S3ClientConfig {
   return {
     // dvc-s3 leaves the region to boto (env, profile); the SDK needs one to sign and follows a wrong one's redirect.
-    region: region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
+    region: region ?? "us-east-1",
     followRegionRedirects: true,
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
     maxAttempts: S3_MAX_ATTEMPTS,
@@ -79,6 +83,7 @@ const UNSIGNED: Partial<S3ClientConfig> = {
   credentials: { accessKeyId: "", secretAccessKey: "" },
 };
 
+/** The rule's region is the bot's AWS_REGION when the rule names none (resolved by the settings). */
 export function operatorConfig(rule: DvcRemoteRule): S3ClientConfig {
   return {
     ...base(rule.endpoint, rule.region),
@@ -86,15 +91,25 @@ export function operatorConfig(rule: DvcRemoteRule): S3ClientConfig {
   };
 }
 
-/** dvc-s3's options (lower-cased keys of `[remote "x"]`), mapped onto the SDK's. */
-export function userConfig(o: Readonly<Record<string, string>>): S3ClientConfig {
-  const config = base(o.endpointurl, o.region);
+/**
+ * dvc-s3's options (lower-cased keys of `[remote "x"]`), mapped onto the SDK's, then the user's
+ * environment as boto reads it: AWS_REGION / AWS_DEFAULT_REGION, AWS_PROFILE, and keys in
+ * AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN when no profile is named (a profile
+ * wins over the environment's keys, in boto as in the SDK).
+ */
+export function userConfig(o: Readonly<Record<string, string>>, env: Env = {}): S3ClientConfig {
+  const config = base(o.endpointurl, o.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined));
   if (truthy(o.allow_anonymous_login)) return { ...config, ...UNSIGNED };
   if (o.access_key_id && o.secret_access_key) {
     return { ...config, credentials: { accessKeyId: o.access_key_id, secretAccessKey: o.secret_access_key, ...(o.session_token ? { sessionToken: o.session_token } : {}) } };
   }
-  if (o.credentialpath) return { ...config, credentials: async () => sharedCredentials(o.credentialpath!, o.profile) };
-  return o.profile ? { ...config, profile: o.profile } : config;
+  const profile = o.profile ?? (env.AWS_PROFILE || undefined);
+  if (o.credentialpath) return { ...config, credentials: async () => sharedCredentials(o.credentialpath!, profile, env) };
+  if (profile) return { ...config, profile };
+  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+    return { ...config, credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } };
+  }
+  return config;
 }
 
 /** ConfigObj booleans as DVC's schema accepts them. */
@@ -106,10 +121,10 @@ function truthy(v: string | undefined): boolean {
  * dvc-s3 points boto at `credentialpath` as its shared credentials file (AWS_SHARED_CREDENTIALS_FILE);
  * the SDK reads that only from the environment, so the file's profile is read here. Never echoes a value.
  */
-function sharedCredentials(path: string, profile = process.env.AWS_PROFILE ?? "default"): { accessKeyId: string; secretAccessKey: string; sessionToken?: string } {
+function sharedCredentials(path: string, profile = "default", env: Env = {}): { accessKeyId: string; secretAccessKey: string; sessionToken?: string } {
   let text: string;
   try {
-    text = readFileSync(path.replace(/^~(?=\/|$)/, process.env.HOME ?? "~"), "utf8");
+    text = readFileSync(path.replace(/^~(?=\/|$)/, env.HOME || homedir()), "utf8");
   } catch (e) {
     throw new StoreError(`credentialpath cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"})`);
   }
