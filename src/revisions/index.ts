@@ -3,7 +3,7 @@ import { DEFAULT_LIMITS } from "../formats/limits.js";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CatFile } from "./cat-file.js";
-import { USER_ACCESS } from "./dvc/access.js";
+import { userAccess, type Env } from "./dvc/access.js";
 import { defaultObjectCacheDir, ObjectCache } from "./dvc/cache.js";
 import { ObjectFetcher } from "./dvc/fetcher.js";
 import { DvcTree } from "./dvc/tree.js";
@@ -32,7 +32,9 @@ export interface LabelledRev {
 
 export interface OpenOptions {
   maxFileBytes?: number;
-  /** Where fetched DVC objects are kept (default: defaultObjectCacheDir()). */
+  /** The user's environment as the CLI's entry point read it: DVC remotes' credentials, the object cache's place. */
+  env?: Env;
+  /** Where fetched DVC objects are kept (default: defaultObjectCacheDir(env)). */
   objectCacheDir?: string;
   /** false: the trees come bare and `layers` is returned, for a caller that lays a CI artifact between them (the review step). */
   layers?: boolean;
@@ -57,11 +59,11 @@ export async function openRevisionList(dir: string, revs: readonly (string | Lab
   const git = new CatFile(root);
   // DVC-tracked results, as `dvc metrics diff` reads them without a pull: the checkout's cache, then the
   // remote its config names, with the user's own configuration and credentials.
-  const fetcher = new ObjectFetcher(new ObjectCache(opts.objectCacheDir ?? defaultObjectCacheDir()));
+  const fetcher = new ObjectFetcher(new ObjectCache(opts.objectCacheDir ?? defaultObjectCacheDir(opts.env ?? {})));
   const localConfig = await readFile(join(root, ".dvc", "config.local"), "utf8").catch(() => undefined);
   // Git-LFS pointers, in a commit or still on disk (git-lfs missing, GIT_LFS_SKIP_SMUDGE=1), are read as their content.
   const lfs = userLfs(root, maxFileBytes);
-  const dvcLayer = (tree: FileTree) => new DvcTree(tree, { access: USER_ACCESS, fetcher, maxFileBytes, repoRoot: root, ...(localConfig !== undefined ? { localConfig } : {}) });
+  const dvcLayer = (tree: FileTree) => new DvcTree(tree, { access: userAccess(opts.env ?? {}), fetcher, maxFileBytes, repoRoot: root, ...(localConfig !== undefined ? { localConfig } : {}) });
   const layers = { lfs, dvc: dvcLayer };
   const dvc = opts.layers === false ? (tree: FileTree) => tree : (tree: FileTree) => dvcLayer(lfs(tree));
   try {

@@ -18,17 +18,6 @@ const ALLOWED: Record<string, string> = {
   "src/revisions/dvc/stores/s3.ts": "sets the AWS SDK's own warning switch, which the SDK reads from process.env only (never read by mlreview)",
 };
 
-/**
- * Until other branches land (the lead removes each entry when wiring them): the CLI's commands get
- * io.env (cli branch); openRevisions takes the CLI's env (OpenOptions.env), and then the two
- * transitional defaults in src/revisions/dvc go.
- */
-const PENDING: Record<string, string> = {
-  "src/cli/options.ts": "cli branch: io.env",
-  "src/cli/commands/runners.ts": "cli branch: io.env",
-  "src/revisions/dvc/access.ts": "USER_ACCESS: until openRevisions passes userAccess(opts.env)",
-  "src/revisions/dvc/cache.ts": "defaultObjectCacheDir's default: until openRevisions passes opts.env",
-};
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -61,7 +50,7 @@ describe("process.env", () => {
   const readers = new Map(sources(SRC).map((f) => [relative(ROOT, f).split("\\").join("/"), envReads(f)] as const).filter(([, lines]) => lines.length > 0));
 
   it("is read nowhere in src/ but the allowed files", () => {
-    const offenders = [...readers].filter(([f]) => !(f in ALLOWED) && !(f in PENDING)).map(([f, lines]) => `${f}:${lines.join(",")}`);
+    const offenders = [...readers].filter(([f]) => !(f in ALLOWED)).map(([f, lines]) => `${f}:${lines.join(",")}`);
     expect(offenders).toEqual([]);
   });
 

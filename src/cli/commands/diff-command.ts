@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { diffRevisions, type Kind } from "../../compare/index.js";
 import { diffTable } from "../../dvc-output/tables.js";
-import { defaultObjectCacheDir } from "../../revisions/dvc/cache.js";
 import { openRevisions, WORKSPACE } from "../../revisions/index.js";
 import { checkoutConfigFiles } from "../forge-config.js";
 import { fromCwd, type CliIo } from "../io.js";
@@ -36,7 +35,7 @@ export function addDiffCommand(parent: Command, kind: Kind, io: CliIo): void {
   if (kind === "metrics") cmd.option("--precision <n>", `round floats to n decimal places (default ${DEFAULT_PRECISION})`, parsePrecision);
   cmd.action(async (aRev: string, bRev: string, flags: DiffFlags) => {
     const limits = limitsOf(flags);
-    const revs = await openRevisions(fromCwd(io, flags.repo ?? "."), aRev, bRev, { maxFileBytes: limits.maxFileBytes, objectCacheDir: defaultObjectCacheDir(io.env) });
+    const revs = await openRevisions(fromCwd(io, flags.repo ?? "."), aRev, bRev, { maxFileBytes: limits.maxFileBytes, env: io.env });
     try {
       // The config files the forge's bot would read in this checkout (a GitLab project's .gitlab/mlreview.yml).
       const opts = { all: flags.all ?? false, limits, configFiles: await checkoutConfigFiles(revs.root), ...(flags.targets ? { targets: flags.targets } : {}) };

@@ -5,7 +5,6 @@ import { collect } from "../../compare/index.js";
 import type { Value } from "../../formats/value.js";
 import { metricsShowTable, type ShownRevision } from "../../dvc-output/tables.js";
 import { pyJsonDumps } from "../../python/json.js";
-import { defaultObjectCacheDir } from "../../revisions/dvc/cache.js";
 import { openRevisionList, repoRoot, WORKSPACE } from "../../revisions/index.js";
 import { defaultMaxFileSize, limitsOf, MAX_FILE_SIZE_HELP, parsePrecision, parseSize, type RepoOptions } from "../options.js";
 import { reportProblems } from "../output.js";
@@ -40,7 +39,7 @@ export function addShowCommand(metrics: Command, io: CliIo): void {
         revs.push(...branches.all.filter((b) => !revs.includes(b)));
       }
       const limits = limitsOf(flags);
-      const opened = await openRevisionList(dir, revs, { maxFileBytes: limits.maxFileBytes, objectCacheDir: defaultObjectCacheDir(io.env) });
+      const opened = await openRevisionList(dir, revs, { maxFileBytes: limits.maxFileBytes, env: io.env });
       try {
         const collected = await Promise.all(opened.trees.map((t) => collect("metrics", t, { limits })));
         for (const c of collected) reportProblems(c.problems, io.stderr);

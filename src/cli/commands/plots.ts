@@ -4,7 +4,6 @@ import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
 import { closeRenderer, collectImages, imagePlotPaths, RenderBudget, renderPlots, warmRenderer, type PlotRevision } from "../../plots/index.js";
 import { discoverProject } from "../../project/index.js";
-import { defaultObjectCacheDir } from "../../revisions/dvc/cache.js";
 import { openRevisions, WORKSPACE } from "../../revisions/index.js";
 import { uniqueFileNames } from "../file-names.js";
 import { oneLine } from "../output.js";
@@ -30,7 +29,7 @@ export function registerPlotsCommand(plots: Command, io: CliIo): void {
     .action(async (aRev: string, bRev: string, flags: PlotsFlags) => {
       const limits = limitsOf(flags);
       warmRenderer();
-      const revs = await openRevisions(fromCwd(io, flags.repo ?? "."), aRev, bRev, { maxFileBytes: limits.maxFileBytes, objectCacheDir: defaultObjectCacheDir(io.env) });
+      const revs = await openRevisions(fromCwd(io, flags.repo ?? "."), aRev, bRev, { maxFileBytes: limits.maxFileBytes, env: io.env });
       try {
         // DVC takes the plot definitions from the newest revision.
         const project = await discoverProject(revs.head, { limits });

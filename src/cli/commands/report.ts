@@ -6,7 +6,6 @@ import type { Publish } from "../../report/index.js";
 import type { RevisionProblem } from "../../compare/index.js";
 import { pyJsonDumps } from "../../python/json.js";
 import { UsageError } from "../../errors.js";
-import { defaultObjectCacheDir } from "../../revisions/dvc/cache.js";
 import { defaultBase, openRevisions, WORKSPACE } from "../../revisions/index.js";
 import { artifactProblem, buildReview } from "../../review/index.js";
 import { readArtifactPath } from "../../review/artifact-file.js";
@@ -40,7 +39,7 @@ export function addReportCommand(program: Command, io: CliIo): void {
       const limits = limitsOf(flags);
       const base = flags.base ?? (await defaultBase(dir));
       // Bare trees: the review step lays LFS, the artifact, then DVC over them, in the bot's order.
-      const revs = await openRevisions(dir, base, flags.head, { maxFileBytes: limits.maxFileBytes, objectCacheDir: defaultObjectCacheDir(io.env), layers: false });
+      const revs = await openRevisions(dir, base, flags.head, { maxFileBytes: limits.maxFileBytes, env: io.env, layers: false });
       try {
         const artifact = flags.artifact ? await readArtifact(flags.artifact, fromCwd(io, flags.artifact), revs.head.label) : undefined;
         // Plots need somewhere to go: without --out they are listed, not drawn.

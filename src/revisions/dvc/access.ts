@@ -18,9 +18,3 @@ export type RemoteAccess = { kind: "user"; env: Env } | { kind: "operator"; rule
 export function userAccess(env: Env): RemoteAccess {
   return Object.freeze({ kind: "user", env });
 }
-
-/**
- * TRANSITIONAL: user mode with this process's environment, for openRevisions until it takes the CLI's
- * (OpenOptions.env → userAccess(env)); then this goes, and src/cli/main.ts is the CLI's only reader.
- */
-export const USER_ACCESS: RemoteAccess = userAccess(process.env);

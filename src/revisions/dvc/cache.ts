@@ -45,7 +45,7 @@ export class ObjectCache {
  * Where the CLI keeps fetched objects: MLREVIEW_DATA_DIR/dvc-objects when set (the bot's data directory),
  * else the user's cache directory ($XDG_CACHE_HOME or ~/.cache)/mlreview/dvc-objects.
  */
-export function defaultObjectCacheDir(env: Readonly<Record<string, string | undefined>> = process.env /* TRANSITIONAL: see USER_ACCESS */): string {
+export function defaultObjectCacheDir(env: Readonly<Record<string, string | undefined>>): string {
   if (env.MLREVIEW_DATA_DIR) return join(env.MLREVIEW_DATA_DIR, "dvc-objects");
   return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "mlreview", "dvc-objects");
 }
