@@ -2,7 +2,7 @@ import type { ApplicationFunction, Probot } from "probot";
 import { ImageStore } from "../forges/image-store.js";
 import { redactError } from "../forges/redact.js";
 import { forgeById, FORGES } from "../forges/registry.js";
-import type { ForgeHost, ForgeModule, ReviewSession } from "../forges/types.js";
+import type { ForgeHost, ReviewSession } from "../forges/types.js";
 import { MemoryQueue } from "../queue/memory.js";
 import { RedisQueue } from "../queue/redis.js";
 import { DEFAULT_CONCURRENCY, InvalidTaskError, zodLine, type Task, type TaskContext, type TaskQueue } from "../queue/task.js";

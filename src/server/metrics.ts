@@ -37,7 +37,7 @@ const render = new Histogram({
 type DepthSource = () => number | Promise<number>;
 let depthSource: DepthSource | undefined;
 let depthValue = 0;
-const queueDepth = new Gauge({
+new Gauge({
   name: "mlreview_queue_depth",
   help: "Report jobs waiting or running.",
   registers: [registry],

@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import nock from "nock";
 import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app/index.js";
 import { metricsRoute } from "../../src/server/metrics.js";
 import { ASSETS_BRANCH, BranchImages } from "../../src/forges/github/branch-images.js";
@@ -24,7 +24,7 @@ import { git, makeRepo, tempDir, writeFiles, type Files } from "../helpers/git-r
 import { zip } from "../helpers/zip.js";
 import { title } from "./cases.js";
 
-const { forge, api: API, cloneUrl } = await githubOnLoopback();
+const { api: API, cloneUrl } = await githubOnLoopback();
 const BLOBS = "https://pipelines.actions.githubusercontent.example";
 const APP_ID = 123;
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });

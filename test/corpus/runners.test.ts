@@ -26,7 +26,7 @@ import { tempDir } from "../helpers/git-repo.js";
 import { startRedis, type RedisServer } from "../helpers/redis.js";
 import { bootstrapSandbox, type BootstrapSandbox } from "../runners/bootstrap-sandbox.js";
 import { Ec2Mock, Ec2World, describeImagesXml, describeInstancesXml, runInstancesXml, useTestAwsEnv } from "../runners/ec2-mock.js";
-import { FORGES, GITHUB, GITLAB, signal, testHost } from "../runners/host.js";
+import { FORGES, GITLAB, signal, testHost } from "../runners/host.js";
 import { title } from "./cases.js";
 
 const API = "https://api.github.com";
@@ -186,7 +186,7 @@ describe("runner corpus (issue 10)", () => {
     it(title("U13"), async () => {
       redis = await startRedis();
       const world = new Ec2World(AMI);
-      const gh = github();
+      github();
       const file = runnersFile(4);
       const config = parseRunnersConfig(runnersYaml(4));
       // A short grace (how long a just-launched instance may be missing from DescribeInstances).
@@ -218,7 +218,7 @@ describe("runner corpus (issue 10)", () => {
 
     it(title("U02"), async () => {
       const world = new Ec2World(AMI);
-      const gh = github();
+      github();
       let now = Date.parse("2026-01-02T03:00:00Z");
       // The installation's token is minted from the app's key, as in the bot.
       const probot = new Probot({ appId: 123, privateKey, logLevel: "fatal", Octokit: ProbotOctokit.defaults((x: object) => ({ ...x, retry: { enabled: false }, throttle: { enabled: false } })) });

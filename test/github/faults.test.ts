@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app/index.js";
 import { MemoryQueue } from "../../src/queue/memory.js";
 import { MARKER } from "../../src/report/index.js";
@@ -10,7 +10,7 @@ import { githubOnLoopback } from "../helpers/git-http.js";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
 import { example } from "./helpers.js";
 
-const { forge, api: API, cloneUrl } = await githubOnLoopback();
+const { api: API, cloneUrl } = await githubOnLoopback();
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
 
 describe("faults: GitHub 5xx and secondary rate limits", () => {

@@ -8,7 +8,7 @@ import { sign } from "@octokit/webhooks-methods";
 import nock from "nock";
 import { pino } from "pino";
 import { createNodeMiddleware, createProbot, Probot, ProbotOctokit } from "probot";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app/index.js";
 import { MARKER } from "../../src/report/index.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
@@ -16,7 +16,7 @@ import { gitHttpServer, githubOnLoopback } from "../helpers/git-http.js";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
 import { example } from "./helpers.js";
 
-const { forge, api: API, cloneUrl } = await githubOnLoopback();
+const { api: API, cloneUrl } = await githubOnLoopback();
 const SECRET = "webhook-secret";
 const TOKEN = "ghs_installationtoken123";
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });

@@ -50,7 +50,7 @@ describe("two replicas on one Redis (REDIS_URL)", () => {
     const p1 = payload(head1);
     const repo = `/repos/${p1.repository.full_name}`;
     const posted: string[] = [];
-    const scope = nock(API)
+    nock(API)
       .persist()
       .post(/\/app\/installations\/\d+\/access_tokens/)
       .reply(201, { token: "ghs_r", expires_at: new Date(Date.now() + 3600_000).toISOString() })

@@ -1,10 +1,9 @@
 import { generateKeyPairSync } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { zip } from "../helpers/zip.js";
 import { createApp } from "../../src/app/index.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
