@@ -53,7 +53,9 @@ function timeDiff(dir) {
 function gitProcesses(dir) {
   const trace = join(dir, "..", `trace-${process.pid}`);
   spawnSync(process.execPath, [CLI, "metrics", "diff", "HEAD~1", "HEAD", "--json"], { cwd: dir, env: { ...process.env, GIT_TRACE: trace } });
-  const lines = readFileSync(trace, "utf8").split("\n").filter((l) => l.includes("trace: built-in: git"));
+  const lines = readFileSync(trace, "utf8")
+    .split("\n")
+    .filter((l) => l.includes("trace: built-in: git"));
   rmSync(trace);
   return lines.length;
 }

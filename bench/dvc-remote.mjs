@@ -195,7 +195,9 @@ try {
   dvc(project, "init", "-q");
   const sharp = (await import("sharp")).default;
   mkdirSync(join(project, "assets"), { recursive: true });
-  const png = await sharp({ create: { width: 640, height: 360, channels: 3, background: { r: 40, g: 90, b: 160 } } }).png().toBuffer();
+  const png = await sharp({ create: { width: 640, height: 360, channels: 3, background: { r: 40, g: 90, b: 160 } } })
+    .png()
+    .toBuffer();
   writeFileSync(join(project, "assets", "importance.png"), png);
   writeFileSync(join(project, "data", "data.xml"), Array.from({ length: 2000 }, (_, i) => `<row Id="${i}" Body="post ${i} about R and python ${i % 13}"/>`).join("\n"));
   for (const [p, text] of Object.entries(STAGES)) (mkdirSync(join(project, "src"), { recursive: true }), writeFileSync(join(project, p), text));
@@ -241,7 +243,11 @@ try {
   const [md, rep, pd, dmd, dpd] = rows;
   // The report holds the metrics diff and the plots: DVC needs both commands for the same content.
   const both = { cold: { s: +(dmd.cold.s + dpd.cold.s).toFixed(2) } };
-  const pairs = new Map([[md, dmd], [rep, both], [pd, dpd]]);
+  const pairs = new Map([
+    [md, dmd],
+    [rep, both],
+    [pd, dpd],
+  ]);
   console.log(`\nDVC-tracked results over an HTTP remote (loopback): eval/ = 8 files in one directory out, model.pkl = ${MODEL_MB} MB; a clone with nothing pulled:`);
   console.table(
     rows.map((r) => {

@@ -35,7 +35,10 @@ try {
   execFileSync("git", ["-C", bare, "gc", "-q"]);
 
   let t0 = performance.now();
-  const revs = await openRemoteRevisions({ url: `file://${bare}`, cacheDir: join(root, "cache") }, [{ sha: base, label: "main" }, { sha: head, label: "feature" }]);
+  const revs = await openRemoteRevisions({ url: `file://${bare}`, cacheDir: join(root, "cache") }, [
+    { sha: base, label: "main" },
+    { sha: head, label: "feature" },
+  ]);
   const diff = await diffRevisions("metrics", revs.trees[0], revs.trees[1]);
   await revs.close();
   const partialMs = performance.now() - t0;

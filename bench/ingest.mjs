@@ -12,7 +12,9 @@ const { port } = await new Promise((r) => server.once("message", r));
 const requests = [];
 for (let pr = 1; pr <= 100; pr++) {
   const body = JSON.stringify({
-    action: "synchronize", number: pr, installation: { id: 1 },
+    action: "synchronize",
+    number: pr,
+    installation: { id: 1 },
     repository: { full_name: "acme/model", name: "model", owner: { login: "acme" }, clone_url: "https://github.com/acme/model.git", html_url: "https://github.com/acme/model" },
     pull_request: { number: pr, head: { sha: `${"a".repeat(39)}${pr % 10}`, ref: "feature" }, base: { sha: "b".repeat(40), ref: "main" } },
   });

@@ -77,7 +77,12 @@ if (process.argv.includes("--million-only")) {
   console.log(JSON.stringify({ t, note: plot.note, rssBefore, peak: process.resourceUsage().maxRSS }));
   process.exit(0);
 }
-const m = JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), "--million-only"], { encoding: "utf8" }).trim().split("\n").at(-1));
+const m = JSON.parse(
+  execFileSync(process.execPath, [fileURLToPath(import.meta.url), "--million-only"], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .at(-1),
+);
 const million = { t: m.t, plot: { note: m.note } };
 const rssBefore = m.rssBefore;
 const parentPeakKb = m.peak;
@@ -113,7 +118,11 @@ if (!existsSync(vl2png)) {
   mkdirSync(vendor, { recursive: true });
   const r = spawnSync("npm", ["install", "--prefix", vendor, "--no-save", "--no-audit", "--no-fund", "vega-cli@6", "vega-lite@6.4.3", "vega@6.4.0"], { encoding: "utf8" });
   if (r.status !== 0 || !existsSync(vl2png)) {
-    const why = (r.stderr || r.error?.message || "").split("\n").filter((l) => /error|ERR|not found|pkg-config/i.test(l)).slice(-3).join(" | ");
+    const why = (r.stderr || r.error?.message || "")
+      .split("\n")
+      .filter((l) => /error|ERR|not found|pkg-config/i.test(l))
+      .slice(-3)
+      .join(" | ");
     vl.skipped = `vega-cli could not be installed (node-canvas builds from source here: apt-get install -y build-essential libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev). ${why}`;
   }
 }
@@ -135,9 +144,7 @@ const rows = [
   ["1,000,000 × 2 points, TSV → PNG", ms(million.t), `${million.plot.note}`],
   ["  peak RSS of that process", mb(parentPeakKb), `${mb(rssBefore)} before the render (node + 2 × 1M-row test data)`],
   ["5,000 × 2 points, warm median of 15", ms(warm5k), ""],
-  vl.skipped
-    ? ["vl2png (vega-cli), same spec", "skipped", vl.skipped]
-    : ["vl2png (vega-cli), same 5,000-point spec, median of 5", ms(vl.median), `mlreview is ${(vl.median / warm5k).toFixed(1)}× faster`],
+  vl.skipped ? ["vl2png (vega-cli), same spec", "skipped", vl.skipped] : ["vl2png (vega-cli), same 5,000-point spec, median of 5", ms(vl.median), `mlreview is ${(vl.median / warm5k).toFixed(1)}× faster`],
   ...(vl.skipped ? [] : [["vl2png on mlreview's downsampled spec", ms(vl.downsampledMedian), `mlreview is ${(vl.downsampledMedian / warm5k).toFixed(1)}× faster`]]),
 ];
 for (const [a, b, c] of rows) console.log(`${a.padEnd(56)} ${String(b).padStart(9)}  ${c}`);

@@ -15,7 +15,12 @@ const PROFILES = 5;
 const PER_PROFILE = 20;
 const GLOBAL = 60;
 const listen = (server) => new Promise((r) => server.listen(0, "127.0.0.1", () => r(`http://127.0.0.1:${server.address().port}`)));
-const body = (req) => new Promise((r) => { let b = ""; req.on("data", (d) => (b += d)); req.on("end", () => r(b)); });
+const body = (req) =>
+  new Promise((r) => {
+    let b = "";
+    req.on("data", (d) => (b += d));
+    req.on("end", () => r(b));
+  });
 
 // --- EC2 on loopback -------------------------------------------------------------------------------
 const ec2 = { calls: {}, byToken: new Map(), live: new Map(), onRun: () => {}, maxByProfile: {}, maxGlobal: 0, launchesPerJob: new Map() };
@@ -46,7 +51,9 @@ const ec2Server = createServer(async (req, res) => {
       ec2.maxGlobal = Math.max(ec2.maxGlobal, ec2.live.size);
     }
     ec2.onRun(tags, id);
-    return xml(`<reservationId>r-1</reservationId><ownerId>1</ownerId><instancesSet><item><instanceId>${id}</instanceId><instanceType>${p.get("InstanceType")}</instanceType><subnetId>${p.get("SubnetId")}</subnetId><instanceState><code>0</code><name>pending</name></instanceState><launchTime>2026-01-01T00:00:00.000Z</launchTime></item></instancesSet>`);
+    return xml(
+      `<reservationId>r-1</reservationId><ownerId>1</ownerId><instancesSet><item><instanceId>${id}</instanceId><instanceType>${p.get("InstanceType")}</instanceType><subnetId>${p.get("SubnetId")}</subnetId><instanceState><code>0</code><name>pending</name></instanceState><launchTime>2026-01-01T00:00:00.000Z</launchTime></item></instancesSet>`,
+    );
   }
   res.writeHead(400).end();
 });
@@ -75,10 +82,16 @@ Object.assign(process.env, { AWS_ENDPOINT_URL_EC2: ec2Url, AWS_ACCESS_KEY_ID: "b
 const { createApp } = await import(new URL("../dist/app/index.js", import.meta.url).href);
 
 const file = join(root, "runners.yml");
-writeFileSync(file, [
-  "region: us-east-1", `max_instances: ${GLOBAL}`, "allow: [acme/*]", "profiles:",
-  ...Array.from({ length: PROFILES }, (_, i) => `  p${i}: {instance_types: [g5.xlarge, g4dn.xlarge], image: ami-0123456789abcdef0, market: spot-then-on-demand, subnets: [subnet-a, subnet-b], max_instances: ${PER_PROFILE}}`),
-].join("\n") + "\n");
+writeFileSync(
+  file,
+  [
+    "region: us-east-1",
+    `max_instances: ${GLOBAL}`,
+    "allow: [acme/*]",
+    "profiles:",
+    ...Array.from({ length: PROFILES }, (_, i) => `  p${i}: {instance_types: [g5.xlarge, g4dn.xlarge], image: ami-0123456789abcdef0, market: spot-then-on-demand, subnets: [subnet-a, subnet-b], max_instances: ${PER_PROFILE}}`),
+  ].join("\n") + "\n",
+);
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
 const mlreview = createApp({ appId: 1, publicUrl: undefined, dataDir: join(root, "data"), imageKey: "k", runnersFile: file }, { runners: { facts: { github: { status: async () => undefined, runnerBusy: async () => undefined } } } });
 const probot = new Probot({ appId: 1, privateKey, secret: "s", baseUrl: ghUrl, logLevel: "error", Octokit: ProbotOctokit.defaults((o) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
@@ -89,7 +102,11 @@ await mlreview.idle();
 let delivery = 0;
 async function deliver(action, id, profile, runner = null) {
   const payload = JSON.stringify({ action, installation: { id: 1 }, repository: { full_name: "acme/model" }, workflow_job: { id, run_id: id, run_attempt: 1, labels: ["self-hosted", `mlreview-${profile}`], runner_name: runner } });
-  await fetch(`${botUrl}/api/github/webhooks`, { method: "POST", headers: { "content-type": "application/json", "x-github-event": "workflow_job", "x-github-delivery": `d${++delivery}`, "x-hub-signature-256": await sign("s", payload) }, body: payload });
+  await fetch(`${botUrl}/api/github/webhooks`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-github-event": "workflow_job", "x-github-delivery": `d${++delivery}`, "x-hub-signature-256": await sign("s", payload) },
+    body: payload,
+  });
 }
 
 // (1) Latency: one job at a time, each completed once launched.
@@ -123,10 +140,12 @@ const allDone = new Promise((resolve) => {
   };
 });
 const t0 = performance.now();
-await Promise.all(Array.from({ length: JOBS }, async (_, i) => {
-  await deliver("queued", 2_000_000 + i, `p${i % PROFILES}`);
-  if (i % 10 === 0) await deliver("queued", 2_000_000 + i, `p${i % PROFILES}`);
-}));
+await Promise.all(
+  Array.from({ length: JOBS }, async (_, i) => {
+    await deliver("queued", 2_000_000 + i, `p${i % PROFILES}`);
+    if (i % 10 === 0) await deliver("queued", 2_000_000 + i, `p${i % PROFILES}`);
+  }),
+);
 await allDone;
 await mlreview.idle();
 const wall = performance.now() - t0;
@@ -137,17 +156,19 @@ console.log(`\nrunners: signed workflow_job webhook → RunInstances sent (loopb
 console.table([{ median_ms: +latencies[Math.floor(latencies.length / 2)].toFixed(1), p90_ms: +latencies[Math.floor(latencies.length * 0.9)].toFixed(1), max_ms: +latencies.at(-1).toFixed(1) }]);
 console.log(`target median < 100 ms: ${latencies[Math.floor(latencies.length / 2)] < 100 ? "OK" : "MISSED"}`);
 console.log(`\nburst: ${JOBS} queued jobs over ${PROFILES} profiles (+${JOBS / 10} duplicate deliveries), limits ${PER_PROFILE} per profile / ${GLOBAL} in all:`);
-console.table([{
-  wall_ms: Math.round(wall),
-  jobs_launched: launchedJobs.length,
-  launched_twice: launchedJobs.filter((n) => n > 1).length,
-  max_per_profile: Math.max(...Object.values(ec2.maxByProfile)),
-  max_global: ec2.maxGlobal,
-  RunInstances: ec2.calls.RunInstances ?? 0,
-  TerminateInstances: ec2.calls.TerminateInstances ?? 0,
-  DescribeInstances: ec2.calls.DescribeInstances ?? 0,
-  DescribeImages: ec2.calls.DescribeImages ?? 0,
-}]);
+console.table([
+  {
+    wall_ms: Math.round(wall),
+    jobs_launched: launchedJobs.length,
+    launched_twice: launchedJobs.filter((n) => n > 1).length,
+    max_per_profile: Math.max(...Object.values(ec2.maxByProfile)),
+    max_global: ec2.maxGlobal,
+    RunInstances: ec2.calls.RunInstances ?? 0,
+    TerminateInstances: ec2.calls.TerminateInstances ?? 0,
+    DescribeInstances: ec2.calls.DescribeInstances ?? 0,
+    DescribeImages: ec2.calls.DescribeImages ?? 0,
+  },
+]);
 const ok = launchedJobs.length === JOBS && launchedJobs.every((n) => n === 1) && Math.max(...Object.values(ec2.maxByProfile)) <= PER_PROFILE && ec2.maxGlobal <= GLOBAL;
 console.log(`every job exactly one instance within the limits: ${ok ? "OK" : "FAILED"}`);
 ec2Server.close();

@@ -30,10 +30,14 @@ async function referenceRepo(root) {
       for (let s = 0; s < 10_000; s++) rows.push(`${s},${(Math.exp(-s / 3000) + 0.05 * Math.sin(s / 50 + shift)).toFixed(5)}`);
       writeFileSync(join(work, "logs", `${name}.csv`), rows.join("\n") + "\n");
     }
-    const png = await sharp({ create: { width: 200, height: 200, channels: 3, background: { r: 40 * shift, g: 100, b: 200 } } }).png().toBuffer();
+    const png = await sharp({ create: { width: 200, height: 200, channels: 3, background: { r: 40 * shift, g: 100, b: 200 } } })
+      .png()
+      .toBuffer();
     writeFileSync(join(work, "confusion.png"), png);
-    writeFileSync(join(work, ".mlreview.yml"), ["metrics: [metrics.json]", "params: [params.yaml]", "images: [confusion.png]", "plots:",
-      ...["loss", "accuracy", "lr"].map((n) => `  - {id: ${n}, file: logs/${n}.csv, x: step, y: value}`)].join("\n") + "\n");
+    writeFileSync(
+      join(work, ".mlreview.yml"),
+      ["metrics: [metrics.json]", "params: [params.yaml]", "images: [confusion.png]", "plots:", ...["loss", "accuracy", "lr"].map((n) => `  - {id: ${n}, file: logs/${n}.csv, x: step, y: value}`)].join("\n") + "\n",
+    );
   };
   await write(0);
   git("add", "-A");
@@ -92,7 +96,9 @@ try {
     const bot = createServer((req, res) => void middleware(req, res));
     await new Promise((r) => bot.listen(0, "127.0.0.1", r));
     const payload = {
-      action: "opened", number: 7, installation: { id: 1 },
+      action: "opened",
+      number: 7,
+      installation: { id: 1 },
       repository: { full_name: "acme/model", name: "model", owner: { login: "acme" }, clone_url: `file://${repo.bare}` },
       pull_request: { number: 7, head: { sha: repo.head, ref: "feature" }, base: { sha: repo.base, ref: "main" } },
     };

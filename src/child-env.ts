@@ -7,28 +7,10 @@
  * a child inherits is the child's policy (PATH, HOME, a proxy, a private CA), not a setting, and taking it
  * from each caller would put the parent's whole environment within reach of every call site.
  */
-const PASSED_THROUGH = [
-  "PATH",
-  "HOME",
-  "TMPDIR",
-  "LANG",
-  "TZ",
-  "XDG_CONFIG_HOME",
-] as const;
+const PASSED_THROUGH = ["PATH", "HOME", "TMPDIR", "LANG", "TZ", "XDG_CONFIG_HOME"] as const;
 
 /** Operators behind a proxy or a private CA need these for git over HTTPS; GIT_TRACE shows a user what ran. */
-const NETWORK = [
-  "GIT_TRACE",
-  "HTTPS_PROXY",
-  "HTTP_PROXY",
-  "NO_PROXY",
-  "https_proxy",
-  "http_proxy",
-  "no_proxy",
-  "SSL_CERT_FILE",
-  "SSL_CERT_DIR",
-  "GIT_SSL_CAINFO",
-] as const;
+const NETWORK = ["GIT_TRACE", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR", "GIT_SSL_CAINFO"] as const;
 
 /**
  * The allow-listed part of this process's environment plus `extra` (which wins). `network: false` for

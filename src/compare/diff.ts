@@ -22,11 +22,7 @@ const UNABLE_TO_PARSE = "unable to parse";
  * DVC's `dvc.utils.diff.diff` over the files of two revisions. A file absent from a side (undeclared,
  * missing or unreadable) is `undefined` there and counts as `{}`.
  */
-export function diffFiles(
-  oldFiles: ReadonlyMap<string, Value>,
-  newFiles: ReadonlyMap<string, Value>,
-  withUnchanged: boolean,
-): Diff {
+export function diffFiles(oldFiles: ReadonlyMap<string, Value>, newFiles: ReadonlyMap<string, Value>, withUnchanged: boolean): Diff {
   const paths = sortCodepoint([...new Set([...oldFiles.keys(), ...newFiles.keys()])]);
   const out: Diff = new Map();
   for (const path of paths) {

@@ -59,11 +59,7 @@ export function metricsShowTable(revs: ShownRevision[], o: { markdown: boolean; 
   }
   const metricCols = [...columns].sort(byCodepoint);
   const headers = [...(o.showRevision ? ["Revision"] : []), "Path", ...metricCols];
-  const table = rows.map((row) => [
-    ...(o.showRevision ? [row.rev] : []),
-    row.path,
-    ...metricCols.map((c) => row.cells.get(c) ?? FILL),
-  ]);
+  const table = rows.map((row) => [...(o.showRevision ? [row.rev] : []), row.path, ...metricCols.map((c) => row.cells.get(c) ?? FILL)]);
   return renderTable(headers, table, o.markdown);
 }
 

@@ -21,7 +21,7 @@ export function redactText(text: string, secrets: readonly string[]): string {
 function holds(e: unknown, secrets: readonly string[]): boolean {
   let text: string;
   try {
-    text = e instanceof Error ? `${e.message}\n${e.stack ?? ""}\n${JSON.stringify({ ...e })}` : JSON.stringify(e) ?? String(e);
+    text = e instanceof Error ? `${e.message}\n${e.stack ?? ""}\n${JSON.stringify({ ...e })}` : (JSON.stringify(e) ?? String(e));
   } catch {
     text = String(e);
   }

@@ -44,11 +44,7 @@ export interface CloneAccess {
  * asked for. `sides.base` is the merge-base commit; without a base artifact, `baseMissing` says why in
  * one report line (the base's committed files are compared instead).
  */
-export type ArtifactSource = (
-  wanted: { name: string; workflow?: string },
-  sides: { base: string },
-  signal: AbortSignal,
-) => Promise<{ base?: Map<string, Buffer>; head: Map<string, Buffer>; baseMissing?: string } | undefined>;
+export type ArtifactSource = (wanted: { name: string; workflow?: string }, sides: { base: string }, signal: AbortSignal) => Promise<{ base?: Map<string, Buffer>; head: Map<string, Buffer>; baseMissing?: string } | undefined>;
 
 /**
  * The forge's side of one review, bound to that change request and its credentials: everything the

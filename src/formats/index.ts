@@ -30,9 +30,12 @@ export function parseStructured(path: string, data: Buffer, limits: Limits = DEF
     }
     const text = decodeText(data);
     switch (formatOf(path)) {
-      case "json": return { ok: true, value: parseJson(text, limits.maxDepth) };
-      case "toml": return { ok: true, value: parseToml(text, limits.maxDepth) };
-      case "yaml": return { ok: true, value: parseYaml(text, limits) };
+      case "json":
+        return { ok: true, value: parseJson(text, limits.maxDepth) };
+      case "toml":
+        return { ok: true, value: parseToml(text, limits.maxDepth) };
+      case "yaml":
+        return { ok: true, value: parseYaml(text, limits) };
     }
   } catch (e) {
     if (e instanceof FormatError) return { ok: false, error: e.message };

@@ -12,14 +12,33 @@ export function parseJson(text: string, maxDepth: number): Value {
 }
 
 const enum C {
-  TAB = 9, LF = 10, CR = 13, SPACE = 32, QUOTE = 34, PLUS = 43, COMMA = 44, MINUS = 45, DOT = 46,
-  ZERO = 48, NINE = 57, COLON = 58, UPPER_E = 69, LBRACKET = 91, BACKSLASH = 92, RBRACKET = 93,
-  LOWER_E = 101, LBRACE = 123, RBRACE = 125,
+  TAB = 9,
+  LF = 10,
+  CR = 13,
+  SPACE = 32,
+  QUOTE = 34,
+  PLUS = 43,
+  COMMA = 44,
+  MINUS = 45,
+  DOT = 46,
+  ZERO = 48,
+  NINE = 57,
+  COLON = 58,
+  UPPER_E = 69,
+  LBRACKET = 91,
+  BACKSLASH = 92,
+  RBRACKET = 93,
+  LOWER_E = 101,
+  LBRACE = 123,
+  RBRACE = 125,
 }
 
 class JsonParser {
   private pos = 0;
-  constructor(private readonly src: string, private readonly maxDepth: number) {}
+  constructor(
+    private readonly src: string,
+    private readonly maxDepth: number,
+  ) {}
 
   parseDocument(): Value {
     this.skipWs();
@@ -32,14 +51,22 @@ class JsonParser {
   private parseValue(depth: number): Value {
     const c = this.src.charCodeAt(this.pos);
     switch (c) {
-      case C.LBRACE: return this.parseObject(depth + 1);
-      case C.LBRACKET: return this.parseArray(depth + 1);
-      case C.QUOTE: return this.parseString();
-      case 116: return this.literal("true", true);
-      case 102: return this.literal("false", false);
-      case 110: return this.literal("null", null);
-      case 78: return this.literal("NaN", NaN);
-      case 73: return this.literal("Infinity", Infinity);
+      case C.LBRACE:
+        return this.parseObject(depth + 1);
+      case C.LBRACKET:
+        return this.parseArray(depth + 1);
+      case C.QUOTE:
+        return this.parseString();
+      case 116:
+        return this.literal("true", true);
+      case 102:
+        return this.literal("false", false);
+      case 110:
+        return this.literal("null", null);
+      case 78:
+        return this.literal("NaN", NaN);
+      case 73:
+        return this.literal("Infinity", Infinity);
       default:
         if (c === C.MINUS && this.src.startsWith("-Infinity", this.pos)) return this.literal("-Infinity", -Infinity);
         if (c === C.MINUS || (c >= C.ZERO && c <= C.NINE)) return this.parseNumber();
@@ -53,7 +80,10 @@ class JsonParser {
     const obj = newObj();
     this.pos++;
     this.skipWs();
-    if (this.src.charCodeAt(this.pos) === C.RBRACE) { this.pos++; return obj; }
+    if (this.src.charCodeAt(this.pos) === C.RBRACE) {
+      this.pos++;
+      return obj;
+    }
     for (;;) {
       if (this.src.charCodeAt(this.pos) !== C.QUOTE) this.fail("expected a property name in double quotes");
       const key = this.parseString();
@@ -65,7 +95,10 @@ class JsonParser {
       this.skipWs();
       const c = this.src.charCodeAt(this.pos++);
       if (c === C.RBRACE) return obj;
-      if (c !== C.COMMA) { this.pos--; this.fail("expected ',' or '}'"); }
+      if (c !== C.COMMA) {
+        this.pos--;
+        this.fail("expected ',' or '}'");
+      }
       this.skipWs();
     }
   }
@@ -75,13 +108,19 @@ class JsonParser {
     const arr: Value[] = [];
     this.pos++;
     this.skipWs();
-    if (this.src.charCodeAt(this.pos) === C.RBRACKET) { this.pos++; return arr; }
+    if (this.src.charCodeAt(this.pos) === C.RBRACKET) {
+      this.pos++;
+      return arr;
+    }
     for (;;) {
       arr.push(this.parseValue(depth));
       this.skipWs();
       const c = this.src.charCodeAt(this.pos++);
       if (c === C.RBRACKET) return arr;
-      if (c !== C.COMMA) { this.pos--; this.fail("expected ',' or ']'"); }
+      if (c !== C.COMMA) {
+        this.pos--;
+        this.fail("expected ',' or ']'");
+      }
       this.skipWs();
     }
   }
@@ -112,17 +151,28 @@ class JsonParser {
     const e = this.src[this.pos + 1];
     this.pos += 2;
     switch (e) {
-      case '"': return '"';
-      case "\\": return "\\";
-      case "/": return "/";
-      case "b": return "\b";
-      case "f": return "\f";
-      case "n": return "\n";
-      case "r": return "\r";
-      case "t": return "\t";
+      case '"':
+        return '"';
+      case "\\":
+        return "\\";
+      case "/":
+        return "/";
+      case "b":
+        return "\b";
+      case "f":
+        return "\f";
+      case "n":
+        return "\n";
+      case "r":
+        return "\r";
+      case "t":
+        return "\t";
       case "u": {
         const hex = this.src.slice(this.pos, this.pos + 4);
-        if (!/^[0-9a-fA-F]{4}$/.test(hex)) { this.pos -= 2; this.fail("invalid \\u escape"); }
+        if (!/^[0-9a-fA-F]{4}$/.test(hex)) {
+          this.pos -= 2;
+          this.fail("invalid \\u escape");
+        }
         this.pos += 4;
         return String.fromCharCode(parseInt(hex, 16));
       }

@@ -60,7 +60,7 @@ function indexPlain(text: string, opts: DelimitedOptions): TextTable {
   let ends: Int32Array = new Int32Array(1024);
   let rows = 0;
   let keys: string[] | undefined;
-  for (let pos = 0; pos < text.length; ) {
+  for (let pos = 0; pos < text.length;) {
     let nl = text.indexOf("\n", pos);
     if (nl === -1) nl = text.length;
     const end = nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;

@@ -163,9 +163,7 @@ export function convert(plotId: string, files: ReadonlyMap<string, SourceData>, 
   const ys = verified(files, fileFields(y));
   const multipleX = xs.length > 1 && new Set(xs.map(([, f]) => f)).size > 1;
   if (xs.length > 1 && xs.length !== ys.length) {
-    throw new PlotError(
-      `Cannot have different number of x and y data sources. Found ${xs.length} x and ${ys.length} y data sources.`,
-    );
+    throw new PlotError(`Cannot have different number of x and y data sources. Found ${xs.length} x and ${ys.length} y data sources.`);
   }
   const yFields = new Set(ys.map(([, f]) => f));
   const yFiles = [...new Set(ys.map(([f]) => f))];
@@ -181,9 +179,7 @@ export function convert(plotId: string, files: ReadonlyMap<string, SourceData>, 
     if (xFile !== undefined) {
       const xTable = files.get(xFile)?.table ?? empty;
       if (xTable.length !== yTable.length) {
-        throw new PlotError(
-          `Cannot join '${xField}' from '${xFile}' and '${yField}' from '${yFile}'. They have to have same length.`,
-        );
+        throw new PlotError(`Cannot join '${xField}' from '${xFile}' and '${yField}' from '${yFile}'. They have to have same length.`);
       }
       xRef = { table: xTable, field: xField };
     }

@@ -22,8 +22,7 @@ function extent(a: Float64Array): [number, number] {
   return [lo, hi];
 }
 
-const bucket = (v: number, lo: number, hi: number, n: number): number =>
-  hi > lo ? Math.min(n - 1, Math.floor(((v - lo) / (hi - lo)) * n)) : 0;
+const bucket = (v: number, lo: number, hi: number, n: number): number => (hi > lo ? Math.min(n - 1, Math.floor(((v - lo) / (hi - lo)) * n)) : 0);
 
 /** Indices of the M4 points over `columns` pixel columns; non-finite points are dropped. */
 export function m4(xs: Float64Array, ys: Float64Array, columns: number): number[] {

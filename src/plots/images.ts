@@ -26,13 +26,7 @@ const SIGNATURES: Array<[string, string, (b: Buffer) => boolean]> = [
 
 const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
-export async function readImageSide(
-  path: string,
-  label: string,
-  tree: FileTree,
-  pool: () => RenderPool,
-  budget?: RenderBudget,
-): Promise<ImageSide> {
+export async function readImageSide(path: string, label: string, tree: FileTree, pool: () => RenderPool, budget?: RenderBudget): Promise<ImageSide> {
   const r = (await tree.read([path])).get(path);
   if (r === undefined || !r.ok) return { label, error: r?.error.message ?? "missing" };
   const data = r.data;

@@ -260,14 +260,7 @@ export class RenderPool {
     slot.job = undefined;
     if (job !== undefined) {
       const oom = /out of memory|allocation failed/i.test(slot.stderr) || signal === "SIGABRT" || code === 134;
-      this.settle(
-        job,
-        new RenderError(
-          oom
-            ? `render ran out of memory (${this.heapMb} MB limit) and was stopped`
-            : `renderer exited unexpectedly (${signal ?? `code ${code}`})`,
-        ),
-      );
+      this.settle(job, new RenderError(oom ? `render ran out of memory (${this.heapMb} MB limit) and was stopped` : `renderer exited unexpectedly (${signal ?? `code ${code}`})`));
     }
     if (!this.closed) this.pump();
   }

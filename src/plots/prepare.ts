@@ -13,19 +13,14 @@ export interface Revision {
   tree: FileTree;
 }
 
-export type PreparedDefinition =
-  | { id: string; title: string; ok: true; plot: PreparedPlot; note: string | undefined }
-  | { id: string; title: string; ok: false; error: string };
+export type PreparedDefinition = { id: string; title: string; ok: true; plot: PreparedPlot; note: string | undefined } | { id: string; title: string; ok: false; error: string };
 
 /**
  * One result per data plot of `defs`, in order (image plots are skipped). Revisions are base
  * first, head second; templates named by path are read from the head. Errors in the data or the
  * template become the result's `error`; a revision that cannot be used becomes part of the note.
  */
-export async function* preparePlots(
-  defs: readonly PlotDefinition[],
-  revisions: readonly Revision[],
-): AsyncGenerator<PreparedDefinition> {
+export async function* preparePlots(defs: readonly PlotDefinition[], revisions: readonly Revision[]): AsyncGenerator<PreparedDefinition> {
   const head = revisions.at(-1)?.tree;
   const ordered = dvcOrder(revisions.map((r) => ({ rev: r.label, tree: r.tree })));
   const cache = new Map<string, Promise<RevisionSources>>();

@@ -10,9 +10,7 @@ export interface RenderRequest {
   format: OutputFormat;
 }
 
-export type RenderReply =
-  | { id: number; ok: true; data: Uint8Array; maxRssKb: number }
-  | { id: number; ok: false; error: string; maxRssKb: number };
+export type RenderReply = { id: number; ok: true; data: Uint8Array; maxRssKb: number } | { id: number; ok: false; error: string; maxRssKb: number };
 
 /** Sent once by a child when its modules are loaded and it can take work. */
 export interface ReadyMessage {

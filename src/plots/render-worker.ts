@@ -45,8 +45,7 @@ function quietLogger(warnings: string[]): vega.LoggerInterface {
 
 const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "";
 
-const rasterise = (svg: Uint8Array, density: number): Promise<Buffer> =>
-  sharp(svg, { density, limitInputPixels: MAX_OUTPUT_PIXELS }).png().toBuffer();
+const rasterise = (svg: Uint8Array, density: number): Promise<Buffer> => sharp(svg, { density, limitInputPixels: MAX_OUTPUT_PIXELS }).png().toBuffer();
 
 async function render(req: RenderRequest): Promise<Uint8Array> {
   // sharp's librsvg does not follow <image href> (file, path or http), verified; no loader needed.

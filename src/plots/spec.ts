@@ -3,20 +3,21 @@
  * one dataset tagged by `rev`, dvc-render's post-processing of the source fields, the anchors,
  * and thinning of long series for templates whose picture does not change by it.
  */
-import {
-  FIELD,
-  FILENAME,
-  pointAt,
-  REVISION,
-  type Conversion,
-  type Series,
-} from "./datapoints.js";
+import { FIELD, FILENAME, pointAt, REVISION, type Conversion, type Series } from "./datapoints.js";
 import { DOWNSAMPLE_ABOVE, gridPoints, m4 } from "./downsample.js";
 import { PlotError } from "./errors.js";
 import { escapeField, fillTemplate, type Template } from "./templates.js";
 
 export const PALETTE = ["#945dd6", "#13adc7", "#f46837", "#48bb78", "#4299e1", "#ed8936", "#f56565"];
-const STROKE_DASHES = [[1, 0], [8, 8], [8, 4], [4, 4], [4, 2], [2, 1], [1, 1]];
+const STROKE_DASHES = [
+  [1, 0],
+  [8, 8],
+  [8, 4],
+  [4, 4],
+  [4, 2],
+  [2, 1],
+  [1, 1],
+];
 const SHAPES = ["circle", "square", "triangle", "diamond"];
 export const PLOT_WIDTH = 300;
 export const PLOT_HEIGHT = 300;
@@ -113,10 +114,7 @@ export function preparePlot(title: string, template: Template, revisions: readon
       }
       const n = rows?.length ?? s.y.length;
       if (values.length + n > MAX_RENDER_POINTS) {
-        throw new PlotError(
-          `more than ${MAX_RENDER_POINTS.toLocaleString("en-US")} data points for template '${template.name}' ` +
-            "(only the line and scatter templates are downsampled)",
-        );
+        throw new PlotError(`more than ${MAX_RENDER_POINTS.toLocaleString("en-US")} data points for template '${template.name}' ` + "(only the line and scatter templates are downsampled)");
       }
       for (let k = 0; k < n; k++) {
         const dp = pointAt(conv, s, rows === undefined ? k : rows[k]!, rev);
@@ -132,12 +130,9 @@ export function preparePlot(title: string, template: Template, revisions: readon
   const revs = withData.map((r) => r.rev);
   const x = first.conv.x;
   const y = first.conv.y;
-  const note = largest > 0
-    ? `downsampled to ${kept.toLocaleString("en-US")} of ${largest.toLocaleString("en-US")} points per series ` +
-      (template.downsampling === "lines" ? "(min/max per pixel column)" : "(one point per pixel)")
-    : undefined;
-  const byKey = (range: unknown[]): unknown =>
-    key === undefined ? {} : { field: key, type: "nominal", scale: { domain, range: cycle(range, domain.length) } };
+  const note =
+    largest > 0 ? `downsampled to ${kept.toLocaleString("en-US")} of ${largest.toLocaleString("en-US")} points per series ` + (template.downsampling === "lines" ? "(min/max per pixel column)" : "(one point per pixel)") : undefined;
+  const byKey = (range: unknown[]): unknown => (key === undefined ? {} : { field: key, type: "nominal", scale: { domain, range: cycle(range, domain.length) } });
 
   const filled = fillTemplate(template.content, {
     data: values,
@@ -176,4 +171,3 @@ function withFont(spec: unknown): unknown {
   const config = typeof s.config === "object" && s.config !== null ? (s.config as Record<string, unknown>) : {};
   return { ...s, config: { font: FONT_FAMILY, ...config } };
 }
-

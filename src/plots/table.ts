@@ -158,7 +158,7 @@ export function parseNumber(text: string, from: number, to: number): number {
   let i = from;
   let sign = 1;
   const c0 = text.charCodeAt(i);
-  if (c0 === 45) (sign = -1), i++;
+  if (c0 === 45) ((sign = -1), i++);
   else if (c0 === 43) i++;
   let m = 0;
   let digits = 0;

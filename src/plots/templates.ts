@@ -10,16 +10,7 @@ import { fileURLToPath } from "node:url";
 import type { FileTree } from "../revisions/types.js";
 import { BadTemplateError, TemplateNotFoundError } from "./errors.js";
 
-export const BUILTIN_TEMPLATES = [
-  "linear",
-  "simple",
-  "scatter",
-  "smooth",
-  "confusion",
-  "confusion_normalized",
-  "bar_horizontal",
-  "bar_horizontal_sorted",
-] as const;
+export const BUILTIN_TEMPLATES = ["linear", "simple", "scatter", "smooth", "confusion", "confusion_normalized", "bar_horizontal", "bar_horizontal_sorted"] as const;
 export type BuiltinTemplate = (typeof BUILTIN_TEMPLATES)[number];
 
 /** How a template's data may be thinned without changing the picture. */
@@ -86,9 +77,7 @@ export function checkTemplate(name: string, text: string): unknown {
     if (key === "url") throw new BadTemplateError(`Template '${name}' refers to a URL at ${path}: external data is not allowed`);
     if (key === "sequence" && typeof value === "object" && value !== null) {
       const { start = 0, stop, step = 1 } = value as Record<string, unknown>;
-      const n = typeof start === "number" && typeof stop === "number" && typeof step === "number" && step !== 0
-        ? (stop - start) / step
-        : Infinity;
+      const n = typeof start === "number" && typeof stop === "number" && typeof step === "number" && step !== 0 ? (stop - start) / step : Infinity;
       if (!(n <= MAX_SEQUENCE)) {
         throw new BadTemplateError(`Template '${name}' generates a sequence at ${path} over the ${MAX_SEQUENCE} row limit`);
       }

@@ -99,7 +99,8 @@ export async function loadVars(tree: FileTree, path: string, limits: Limits): Pr
   const v = parsed.value;
   // An empty file is an empty mapping (DVC's parse_yaml: `yaml.load(text) or {}`).
   if (v === null) return {};
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new TemplateError(`${path}: expected a dictionary, got '${Array.isArray(v) ? "list" : v === null ? "NoneType" : typeof v === "string" ? "str" : typeof v === "boolean" ? "bool" : typeof v === "bigint" ? "int" : "float"}'`);
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    throw new TemplateError(`${path}: expected a dictionary, got '${Array.isArray(v) ? "list" : v === null ? "NoneType" : typeof v === "string" ? "str" : typeof v === "boolean" ? "bool" : typeof v === "bigint" ? "int" : "float"}'`);
   return v as Record<string, unknown>;
 }
 

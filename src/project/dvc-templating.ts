@@ -115,7 +115,13 @@ async function addVars(ctx: Ctx, imports: Imports, vars: unknown, wdir: string, 
     else if (typeof v === "string") {
       const colon = v.indexOf(":");
       const file = colon < 0 ? v : v.slice(0, colon);
-      const keys = colon < 0 ? [] : v.slice(colon + 1).split(",").filter(Boolean);
+      const keys =
+        colon < 0
+          ? []
+          : v
+              .slice(colon + 1)
+              .split(",")
+              .filter(Boolean);
       const path = joinRepoPath(wdir, file);
       // Context.merge_from / check_loaded: a whole file named again is nothing; a partial overlap is an error.
       const before = imports.get(path);

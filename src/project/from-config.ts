@@ -22,9 +22,7 @@ export function fromConfig(c: Config, file: string): Project {
   };
   for (const entry of c.plots ?? []) {
     const def =
-      typeof entry === "string"
-        ? plotDefinition(entry, undefined, undefined, "", file)
-        : plotDefinition(entry.id ?? entry.file ?? entry.files?.[0] ?? "plot", entry, entry.files ?? (entry.file ? [entry.file] : undefined), "", file);
+      typeof entry === "string" ? plotDefinition(entry, undefined, undefined, "", file) : plotDefinition(entry.id ?? entry.file ?? entry.files?.[0] ?? "plot", entry, entry.files ?? (entry.file ? [entry.file] : undefined), "", file);
     if (def.files.length === 1 && isImagePath(def.files[0]!) && def.y.length === 0) project.images.push(def.files[0]!);
     else project.plots.push(def);
   }

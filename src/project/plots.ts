@@ -10,13 +10,7 @@ const BUILTIN = new Set<string>(TEMPLATES);
  * A plot as DVC's top-level `plots:` declares it: keyed by a data path, or by a free id when `y` names
  * its files ({file: field}). Paths are resolved against `baseDir` (the config file's directory).
  */
-export function plotDefinition(
-  id: string,
-  props: PlotProps | null | undefined,
-  files: string[] | undefined,
-  baseDir: string,
-  origin: string,
-): PlotDefinition {
+export function plotDefinition(id: string, props: PlotProps | null | undefined, files: string[] | undefined, baseDir: string, origin: string): PlotDefinition {
   const p = props ?? {};
   const resolve = (f: string) => joinRepoPath(baseDir, f);
   const y: PlotField[] = [];

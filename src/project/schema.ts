@@ -21,9 +21,7 @@ const pattern = (empty: string) =>
 const keyPattern = pattern("expected a non-empty key");
 const stringList = z.union([path, z.array(path)]);
 
-export const TEMPLATES = [
-  "linear", "simple", "scatter", "smooth", "confusion", "confusion_normalized", "bar_horizontal", "bar_horizontal_sorted",
-] as const;
+export const TEMPLATES = ["linear", "simple", "scatter", "smooth", "confusion", "confusion_normalized", "bar_horizontal", "bar_horizontal_sorted"] as const;
 
 const plot = z.strictObject({
   id: z.string().min(1).optional(),

@@ -39,7 +39,7 @@ export function pyRound(x: number, ndigits: number): number {
   if (!Number.isFinite(x) || x === 0 || Math.abs(x) >= 1e21) return x;
   const fixed = x.toFixed(ndigits);
   if (!isExactTie(x, ndigits)) return Number(fixed);
-  const down = Number((x < 0 ? -1 : 1) * Math.floor(Math.abs(x) * 10 ** ndigits) / 10 ** ndigits);
+  const down = Number(((x < 0 ? -1 : 1) * Math.floor(Math.abs(x) * 10 ** ndigits)) / 10 ** ndigits);
   const downText = Math.abs(down).toFixed(ndigits);
   const lastDigit = Number(downText[downText.length - 1]);
   return lastDigit % 2 === 0 ? Number((x < 0 ? "-" : "") + downText) : Number(fixed);
@@ -65,7 +65,10 @@ function exactDecimal(x: number): string {
   let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
   let exp: number;
   if (biased === 0) exp = -1074;
-  else { mant |= 1n << 52n; exp = biased - 1075; }
+  else {
+    mant |= 1n << 52n;
+    exp = biased - 1075;
+  }
   if (exp >= 0) return (mant << BigInt(exp)).toString();
   const scaled = (mant * 5n ** BigInt(-exp)).toString().padStart(-exp + 1, "0");
   const intPart = scaled.slice(0, scaled.length + exp);
@@ -88,7 +91,10 @@ export function pyRepr(v: Value | undefined): string {
   if (typeof v === "number") return pyFloatRepr(v);
   if (typeof v === "string") return pyStringRepr(v);
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(", ")}]`;
-  if (isObj(v)) return `{${Object.keys(v).map((k) => `${pyStringRepr(k)}: ${pyRepr(v[k])}`).join(", ")}}`;
+  if (isObj(v))
+    return `{${Object.keys(v)
+      .map((k) => `${pyStringRepr(k)}: ${pyRepr(v[k])}`)
+      .join(", ")}}`;
   return String(v);
 }
 

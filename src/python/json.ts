@@ -22,11 +22,7 @@ function dump(v: Jsonable, indent: number | undefined, level: number): string {
     return pyFloatRepr(v);
   }
   if (typeof v === "string") return quote(v);
-  const entries: [string | undefined, Jsonable][] = Array.isArray(v)
-    ? v.map((x) => [undefined, x])
-    : v instanceof Map
-      ? [...v.entries()]
-      : Object.keys(v).map((k) => [k, (v as Record<string, Jsonable>)[k]]);
+  const entries: [string | undefined, Jsonable][] = Array.isArray(v) ? v.map((x) => [undefined, x]) : v instanceof Map ? [...v.entries()] : Object.keys(v).map((k) => [k, (v as Record<string, Jsonable>)[k]]);
   const [open, close] = Array.isArray(v) ? ["[", "]"] : ["{", "}"];
   if (entries.length === 0) return open + close;
   const items = entries.map(([k, x]) => (k === undefined ? "" : `${quote(k)}: `) + dump(x, indent, level + 1));
@@ -54,4 +50,3 @@ function quote(s: string): string {
   }
   return out + '"';
 }
-

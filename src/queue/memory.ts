@@ -1,19 +1,6 @@
 import { FairSlots } from "./fair-slots.js";
 import { LatestPerKey } from "./latest.js";
-import {
-  attemptSignal,
-  DEFAULT_CONCURRENCY,
-  DEFAULT_DEADLINES,
-  InvalidTaskError,
-  invalidTaskStub,
-  parseTask,
-  tenantOf,
-  untilAborted,
-  type Task,
-  type TaskKind,
-  type TaskQueue,
-  type TaskRunner,
-} from "./task.js";
+import { attemptSignal, DEFAULT_CONCURRENCY, DEFAULT_DEADLINES, InvalidTaskError, invalidTaskStub, parseTask, tenantOf, untilAborted, type Task, type TaskKind, type TaskQueue, type TaskRunner } from "./task.js";
 
 const MAX_ATTEMPTS = 5;
 
@@ -37,10 +24,7 @@ export class MemoryQueue implements TaskQueue {
    * `concurrency` tasks run at once, shared round robin between tenants (installations). Each attempt
    * has its deadline (`deadlineMs`, default DEFAULT_DEADLINES by kind) as `ctx.signal`.
    */
-  constructor(
-    onError: (task: Task, e: unknown) => void = () => {},
-    o: { retryDelayMs?: number; concurrency?: number; deadlineMs?: Partial<Record<TaskKind, number>> } = {},
-  ) {
+  constructor(onError: (task: Task, e: unknown) => void = () => {}, o: { retryDelayMs?: number; concurrency?: number; deadlineMs?: Partial<Record<TaskKind, number>> } = {}) {
     this.onError = onError;
     this.deadlines = { ...DEFAULT_DEADLINES, ...o.deadlineMs };
     this.retryDelayMs = o.retryDelayMs ?? 1_000;
@@ -86,10 +70,13 @@ export class MemoryQueue implements TaskQueue {
         } catch (e) {
           this.onError(task, e);
           if (attempt < MAX_ATTEMPTS && !isStale()) {
-            const timer = setTimeout(() => {
-              this.retries.delete(timer);
-              this.enqueue(task, attempt + 1);
-            }, this.retryDelayMs * 2 ** (attempt - 1));
+            const timer = setTimeout(
+              () => {
+                this.retries.delete(timer);
+                this.enqueue(task, attempt + 1);
+              },
+              this.retryDelayMs * 2 ** (attempt - 1),
+            );
             this.retries.add(timer);
           }
           // Rethrown so that the version is not remembered as done: the retry must not count as a redelivery.

@@ -1,21 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { Queue, Worker, type ConnectionOptions } from "bullmq";
 import { Redis } from "ioredis";
-import {
-  attemptSignal,
-  DEFAULT_CONCURRENCY,
-  DEFAULT_DEADLINES,
-  InvalidTaskError,
-  invalidTaskStub,
-  parseTask,
-  tenantOf,
-  untilAborted,
-  type Task,
-  type TaskContext,
-  type TaskKind,
-  type TaskQueue,
-  type TaskRunner,
-} from "./task.js";
+import { attemptSignal, DEFAULT_CONCURRENCY, DEFAULT_DEADLINES, InvalidTaskError, invalidTaskStub, parseTask, tenantOf, untilAborted, type Task, type TaskContext, type TaskKind, type TaskQueue, type TaskRunner } from "./task.js";
 
 const QUEUE = "mlreview";
 /** How long one key's post may hold the lock; posts are a few API calls. */

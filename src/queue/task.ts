@@ -40,7 +40,11 @@ export const FORGE_ID = /^[a-z][a-z0-9-]{0,31}$/;
  */
 const MAX_FIELD = 1_024;
 
-const field = (name: string) => z.string({ message: `${name} is not a string` }).min(1, `${name} is empty`).max(MAX_FIELD, `${name} is over ${MAX_FIELD} characters`);
+const field = (name: string) =>
+  z
+    .string({ message: `${name} is not a string` })
+    .min(1, `${name} is empty`)
+    .max(MAX_FIELD, `${name} is over ${MAX_FIELD} characters`);
 
 /** The envelope every task has on the wire; `data` is the forge module's to validate. */
 export const taskSchema = z.object(

@@ -17,7 +17,11 @@ export function md(text: string): string {
 
 /** Text for an attribute such as an image's alt text: no quotes, brackets or newlines. */
 export function alt(text: string): string {
-  return unlinked(inert(text).replace(/[\r\n\t]+/g, " ").replace(/[[\]"<>\\]/g, ""));
+  return unlinked(
+    inert(text)
+      .replace(/[\r\n\t]+/g, " ")
+      .replace(/[[\]"<>\\]/g, ""),
+  );
 }
 
 /** Ours, never the repository's: inert() replaces every U+200D that comes from repository text. */

@@ -107,9 +107,17 @@ export async function buildReport(input: ReportInput): Promise<Report> {
   const unavailable = unavailableLine(input.metrics.problems, [input.base.label, input.head.label]);
 
   const sections: Record<Section, (n: number, url: UrlOf) => string> = {
-    problems: (n) => uniqueProblems.slice(0, n).map((p) => `- ${md(`${p.rev}: ${p.path ? `${p.path}: ` : ""}${p.message}`)}`).join("\n"),
+    problems: (n) =>
+      uniqueProblems
+        .slice(0, n)
+        .map((p) => `- ${md(`${p.rev}: ${p.path ? `${p.path}: ` : ""}${p.message}`)}`)
+        .join("\n"),
     images: (n, url) => imagesTable(input.images.slice(0, n), base, head, url),
-    plots: (n, url) => input.plots.slice(0, n).map((plot) => plotMarkdown(plot, url(plot.png))).join("\n\n"),
+    plots: (n, url) =>
+      input.plots
+        .slice(0, n)
+        .map((plot) => plotMarkdown(plot, url(plot.png)))
+        .join("\n\n"),
     params: (n) => paramsTable(params.slice(0, n), base, head),
     metrics: (n) => metricsTable(n >= changed.length ? changed : keepOrder(changed, byImportance.slice(0, n)), base, head, precision),
     breaches: (n) => breachLines(breaches.slice(0, n)),
@@ -132,7 +140,9 @@ export async function buildReport(input: ReportInput): Promise<Report> {
     fill(reportTemplate(), {
       ...fixed,
       ...Object.fromEntries(SHRINK_ORDER.map((k) => [k, sections[k](shown[k], url)])),
-      omitted: omittedLines(shown).map((o) => `_${o}_`).join("\n"),
+      omitted: omittedLines(shown)
+        .map((o) => `_${o}_`)
+        .join("\n"),
     });
 
   const budget = input.maxLength ?? MAX_COMMENT_LENGTH;
@@ -291,11 +301,7 @@ function summarize(changed: MetricRow[], paramsChanged: number, breaches: Breach
   const improved = changed.filter((r) => r.verdict === "improved");
   const regressed = changed.filter((r) => r.verdict === "regressed");
   const other = changed.length - improved.length - regressed.length;
-  const parts = [
-    improved.length ? `${bold(`${improved.length} improved`)} ▲` : "",
-    regressed.length ? `${bold(`${regressed.length} regressed`)} ▼` : "",
-    other ? `${other} changed` : "",
-  ].filter(Boolean);
+  const parts = [improved.length ? `${bold(`${improved.length} improved`)} ▲` : "", regressed.length ? `${bold(`${regressed.length} regressed`)} ▼` : "", other ? `${other} changed` : ""].filter(Boolean);
   const u = style.unavailable;
   // Never "No metric changed" when a side's metrics were not read: that is the false pass this line exists to stop.
   const reason = u && !style.brief ? ` (${text(u.first)}${u.more ? `; ${u.more} more` : ""})` : "";
@@ -303,9 +309,7 @@ function summarize(changed: MetricRow[], paramsChanged: number, breaches: Breach
   const head = `${warning}${parts.length ? `Metrics: ${parts.join(", ")}` : u ? "No change among the metrics read" : "No metric changed"}`;
   // Regressions first: they are what a reviewer has to act on.
   const biggest = (rs: MetricRow[]) => rs.filter((r) => r.pct !== undefined).sort((a, b) => Math.abs(b.pct!) - Math.abs(a.pct!));
-  const top = style.top === false ? [] : [...biggest(regressed), ...biggest(improved)]
-    .slice(0, 3)
-    .map((r) => `${r.verdict === "improved" ? "▲" : "▼"} ${text(clip(r.key))} ${percent(r.pct!)}`);
+  const top = style.top === false ? [] : [...biggest(regressed), ...biggest(improved)].slice(0, 3).map((r) => `${r.verdict === "improved" ? "▲" : "▼"} ${text(clip(r.key))} ${percent(r.pct!)}`);
   const paramText = paramsChanged ? `; ${paramsChanged} param${paramsChanged === 1 ? "" : "s"} changed` : "";
   const gate = breaches.length ? `; ${breaches.length} threshold${breaches.length === 1 ? "" : "s"} crossed` : "";
   return `${head}${top.length ? ` (${top.join(", ")})` : ""}${paramText}${gate}.`;
@@ -317,14 +321,7 @@ function metricsTable(rows: MetricRow[], base: string, head: string, precision: 
   return markdownTable(
     [
       ["File", "Metric", md(base), md(head), "Change", "%"],
-      ...rows.map((r) => [
-        md(r.path),
-        md(r.key),
-        cellValue(r.old, precision),
-        cellValue(r.new, precision),
-        r.diff === undefined ? "-" : `${mark(r)}${signed(r.diff, precision)}`,
-        r.pct === undefined ? "-" : percent(r.pct),
-      ]),
+      ...rows.map((r) => [md(r.path), md(r.key), cellValue(r.old, precision), cellValue(r.new, precision), r.diff === undefined ? "-" : `${mark(r)}${signed(r.diff, precision)}`, r.pct === undefined ? "-" : percent(r.pct)]),
     ],
     { align: ["l", "l", "r", "r", "r", "r"], alignDelimiters: false },
   );
@@ -337,10 +334,7 @@ function paramValue(v: Value): string {
 
 function paramsTable(rows: { path: string; key: string; old: Value; new: Value }[], base: string, head: string): string {
   if (rows.length === 0) return "";
-  return markdownTable(
-    [["File", "Param", md(base), md(head)], ...rows.map((r) => [md(r.path), md(r.key), paramValue(r.old), paramValue(r.new)])],
-    { alignDelimiters: false },
-  );
+  return markdownTable([["File", "Param", md(base), md(head)], ...rows.map((r) => [md(r.path), md(r.key), paramValue(r.old), paramValue(r.new)])], { alignDelimiters: false });
 }
 
 function plotMarkdown(plot: RenderedPlot, link: Link | undefined): string {

@@ -40,7 +40,7 @@ function verdictOf(oldV: Value, newV: Value, diff: number | undefined, dir: Dire
   if (diff === undefined) return oldV === newV ? "unchanged" : "changed";
   if (diff === 0 || Number.isNaN(diff)) return Number.isNaN(diff) ? "changed" : "unchanged";
   if (!dir) return "changed";
-  return (diff > 0) === (dir === "higher") ? "improved" : "regressed";
+  return diff > 0 === (dir === "higher") ? "improved" : "regressed";
 }
 
 /**

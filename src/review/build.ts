@@ -45,10 +45,7 @@ export async function buildReview(o: BuildReviewOptions): Promise<BuiltReview> {
   const discover = { ...(o.limits ? { limits: o.limits } : {}), ...(o.configFiles ? { configFiles: o.configFiles } : {}) };
   const [baseProject, headProject] = await Promise.all([discoverProject(base, discover), discoverProject(head, discover)]);
   const diffOpts = { ...discover, projects: { base: baseProject, head: headProject } };
-  const [metrics, params] = await Promise.all([
-    diffRevisions("metrics", base, head, { ...diffOpts, all: true }),
-    diffRevisions("params", base, head, diffOpts),
-  ]);
+  const [metrics, params] = await Promise.all([diffRevisions("metrics", base, head, { ...diffOpts, all: true }), diffRevisions("params", base, head, diffOpts)]);
   const project = "error" in headProject ? undefined : headProject;
   const revisions: PlotRevision[] = [
     { label: base.label, tree: base },
@@ -58,10 +55,7 @@ export async function buildReview(o: BuildReviewOptions): Promise<BuiltReview> {
   // This report's plots and SVG images share one render budget, and take turns with other reports'.
   const budget = new RenderBudget(o.renderBudgetMs);
   const signal = o.signal ? { signal: o.signal } : {};
-  const [plots, images] = await Promise.all([
-    draw ? renderPlots(project.plots, revisions, { budget, ...signal }) : [],
-    draw ? collectImages(project.images, revisions, { budget, ...signal }) : [],
-  ]).finally(() => budget.close());
+  const [plots, images] = await Promise.all([draw ? renderPlots(project.plots, revisions, { budget, ...signal }) : [], draw ? collectImages(project.images, revisions, { budget, ...signal }) : []]).finally(() => budget.close());
   o.signal?.throwIfAborted();
   const report = await buildReport({
     base: { label: base.label, commit: base.commit },

@@ -41,7 +41,14 @@ export async function postFailure(session: ReviewSession, e: unknown, ctx: TaskC
   try {
     if (await ctx.isStale()) return false;
     const reason = failureReason(e, secrets);
-    await session.setCheck({ conclusion: "neutral", title: `mlreview could not build the report: ${reason}`.slice(0, 255), summary: `The report could not be built: \`${reason.replace(/`/g, "'")}\`\n\nIt is retried; a report that succeeds replaces this check.` }, signal);
+    await session.setCheck(
+      {
+        conclusion: "neutral",
+        title: `mlreview could not build the report: ${reason}`.slice(0, 255),
+        summary: `The report could not be built: \`${reason.replace(/`/g, "'")}\`\n\nIt is retried; a report that succeeds replaces this check.`,
+      },
+      signal,
+    );
     return true;
   } catch {
     return false;

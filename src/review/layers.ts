@@ -38,13 +38,7 @@ export function layered(tree: FileTree, layers: TreeLayers | undefined, overlay:
  * The bot's layers (operator mode): LFS through the forge's own endpoint for this clone, the token to that
  * endpoint only; DVC through the remotes the operator allowed. Both stop at the task's deadline.
  */
-export function forgeLayers(o: {
-  clone: CloneAccess;
-  lfsEndpoint: string | undefined;
-  dvc: { rules: readonly DvcRemoteRule[]; objectCacheDir: string };
-  maxFileBytes: number;
-  signal: AbortSignal;
-}): TreeLayers {
+export function forgeLayers(o: { clone: CloneAccess; lfsEndpoint: string | undefined; dvc: { rules: readonly DvcRemoteRule[]; objectCacheDir: string }; maxFileBytes: number; signal: AbortSignal }): TreeLayers {
   const lfs = forgeLfs({ cloneUrl: o.clone.url, endpoint: o.lfsEndpoint, forgeOrigin: o.clone.forgeOrigin, token: o.clone.token, username: o.clone.username, maxFileBytes: o.maxFileBytes, signal: o.signal });
   const fetcher = new ObjectFetcher(new ObjectCache(o.dvc.objectCacheDir), o.signal);
   const access = { kind: "operator", rules: o.dvc.rules } as const;

@@ -94,5 +94,7 @@ export function revisionBudget(maxFileBytes: number): RevisionBudget {
 
 /** The budget's lines as the report's problems for `tree`. */
 export function budgetProblems(tree: { readonly label: string; readonly budget?: RevisionBudget | undefined }): { rev: string; path?: string; message: string }[] {
-  return budgetOf(tree).problems().map((message) => ({ rev: tree.label, message }));
+  return budgetOf(tree)
+    .problems()
+    .map((message) => ({ rev: tree.label, message }));
 }

@@ -1,9 +1,7 @@
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { spawnGit } from "./git.js";
 
-export type CatFileAnswer =
-  | { kind: "object"; oid: string; type: string; size: number; data: Buffer | undefined }
-  | { kind: "missing" | "ambiguous" | "symlink" | "dangling" | "loop" | "notdir" };
+export type CatFileAnswer = { kind: "object"; oid: string; type: string; size: number; data: Buffer | undefined } | { kind: "missing" | "ambiguous" | "symlink" | "dangling" | "loop" | "notdir" };
 
 interface Pending {
   resolve(a: CatFileAnswer): void;

@@ -41,7 +41,10 @@ export class GitTree implements FileTree {
     for (let i = 0; i < wanted.length; i += READ_BATCH) {
       const batch = wanted.slice(i, i + READ_BATCH);
       const cap = Math.min(this.maxFileBytes, this.budget.remaining("bytesRead"));
-      const answers = await this.git.requestMany(batch.map((p) => `${this.commit}:${p}`), cap);
+      const answers = await this.git.requestMany(
+        batch.map((p) => `${this.commit}:${p}`),
+        cap,
+      );
       batch.forEach((p, j) => {
         const a = answers[j]!;
         const fits = a.kind !== "object" || a.type !== "blob" || a.size > this.maxFileBytes || (a.data !== undefined && this.budget.take("bytesRead", a.size));

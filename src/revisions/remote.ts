@@ -110,7 +110,10 @@ async function withLock<T>(key: string, signal: AbortSignal | undefined, fn: () 
   const prev = locks.get(key) ?? Promise.resolve();
   const run = () => (signal?.aborted ? Promise.reject(new RemoteError("the fetch did not start: the task's deadline passed")) : fn());
   const next = prev.then(run, run);
-  locks.set(key, next.catch(() => {}));
+  locks.set(
+    key,
+    next.catch(() => {}),
+  );
   if (!signal) return next;
   // Abandon the wait (not the lock holder's fetch) when this task's deadline passes first.
   return new Promise<T>((resolve, reject) => {

@@ -55,7 +55,10 @@ export class WorkspaceTree implements FileTree {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "ENOENT" || code === "ENOTDIR") {
-        const dangling = await lstat(abs).then((s) => s.isSymbolicLink(), () => false);
+        const dangling = await lstat(abs).then(
+          (s) => s.isSymbolicLink(),
+          () => false,
+        );
         return { ok: false, error: { code: "missing", message: dangling ? "symlink target does not exist" : "no such file" } };
       }
       if (code === "ELOOP") return { ok: false, error: { code: "unreadable", message: "symlink loop" } };

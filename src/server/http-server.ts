@@ -103,7 +103,7 @@ export async function startHttpServer(o: HttpServerOptions): Promise<HttpServer>
  */
 async function bufferGitHubBody(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
   const max = MAX_GITHUB_BODY_BYTES;
-  if (declaredTooLarge(req, max)) return refuseTooLarge(req, res, max), false;
+  if (declaredTooLarge(req, max)) return (refuseTooLarge(req, res, max), false);
   const h = req.headers;
   if (!h["x-hub-signature-256"] || !h["x-github-event"] || !h["x-github-delivery"] || !/^\s*application\/json\s*(;|$)/i.test(h["content-type"] ?? "")) {
     // Probot answers 4xx without reading: close after, so that Node does not read the body to reuse the connection.

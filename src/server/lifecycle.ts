@@ -115,7 +115,11 @@ export async function gracefulShutdown(plan: ShutdownPlan): Promise<0 | 1> {
   }
   let left: Record<string, unknown> = {};
   try {
-    left = (await withTimeout(Promise.resolve().then(() => plan.describeLeft?.()), 1_000)) ?? {};
+    left =
+      (await withTimeout(
+        Promise.resolve().then(() => plan.describeLeft?.()),
+        1_000,
+      )) ?? {};
   } catch {
     // best effort
   }

@@ -23,8 +23,10 @@ const SECRET_ENV = ["WEBHOOK_SECRET", "GITLAB_WEBHOOK_SECRET", "GITLAB_TOKEN", "
 const SECRET_NAME = /(^|_)(SECRET|TOKEN|PASSWORD|PASSWD|API_KEY|PRIVATE_KEY|ACCESS_KEY|CREDENTIALS?)(_|$)/i;
 const NOT_SECRET_NAME = /_(PATH|FILE|URL|ENV|ID|NAME)$/i;
 /** Keys whose value is a credential wherever they appear in a logged object (header names included). */
-const SENSITIVE_KEY = /^(authorization|proxy-authorization|cookie|set-cookie|x-gitlab-token|private-token|job-token|x-api-key|x-hub-signature.*|.*(secret|password|passwd)|token|access_?token|refresh_?token|.*_token|private_?key|jit_?config|encoded_jit_config)$/i;
-const SENSITIVE_KEY_IN_LINE = /"(authorization|proxy-authorization|cookie|set-cookie|x-gitlab-token|private-token|job-token|x-api-key|x-hub-signature[^"]*|[^"]*(secret|password|passwd)|token|access_?token|refresh_?token|[^"]*_token|private_?key|jit_?config|encoded_jit_config)":/i;
+const SENSITIVE_KEY =
+  /^(authorization|proxy-authorization|cookie|set-cookie|x-gitlab-token|private-token|job-token|x-api-key|x-hub-signature.*|.*(secret|password|passwd)|token|access_?token|refresh_?token|.*_token|private_?key|jit_?config|encoded_jit_config)$/i;
+const SENSITIVE_KEY_IN_LINE =
+  /"(authorization|proxy-authorization|cookie|set-cookie|x-gitlab-token|private-token|job-token|x-api-key|x-hub-signature[^"]*|[^"]*(secret|password|passwd)|token|access_?token|refresh_?token|[^"]*_token|private_?key|jit_?config|encoded_jit_config)":/i;
 /**
  * Credentials recognisable by their shape even when not configured: GitHub tokens (installation
  * tokens are minted at run time), GitLab tokens, JWTs (the app's own), HTTP auth schemes, and a

@@ -42,8 +42,7 @@ export const NUMBERS = {
 const unset = (v: unknown) => (v === "" ? undefined : v);
 const text = (name: string) => z.string({ error: `${name} must be text` });
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(unset, schema.optional());
-const oneOf = <const T extends readonly [string, ...string[]]>(name: string, values: T, message?: string) =>
-  optional(z.enum(values, { error: message ?? `${name} must be one of ${values.join(", ")}` }));
+const oneOf = <const T extends readonly [string, ...string[]]>(name: string, values: T, message?: string) => optional(z.enum(values, { error: message ?? `${name} must be one of ${values.join(", ")}` }));
 
 function isUrl(s: string, protocols: readonly string[]): boolean {
   try {
@@ -96,12 +95,20 @@ function operatorFile<T>(name: string, cwd: string, parse: (text: string, file: 
 function shape(o: EnvSchemaOptions) {
   return {
     // The GitHub App (required outside setup mode: see the refinement below).
-    APP_ID: optional(text("APP_ID").regex(/^[1-9]\d{0,15}$/, "APP_ID must be the GitHub App's numeric id (digits only)").transform(Number)),
+    APP_ID: optional(
+      text("APP_ID")
+        .regex(/^[1-9]\d{0,15}$/, "APP_ID must be the GitHub App's numeric id (digits only)")
+        .transform(Number),
+    ),
     PRIVATE_KEY: optional(text("PRIVATE_KEY")),
     PRIVATE_KEY_PATH: optional(text("PRIVATE_KEY_PATH")),
     WEBHOOK_SECRET: optional(text("WEBHOOK_SECRET")),
     // Probot's server and logging.
-    PORT: optional(text("PORT").refine((s) => /^\d{1,5}$/.test(s) && Number(s) >= 1 && Number(s) <= 65_535, "PORT must be a TCP port number from 1 to 65535").transform(Number)),
+    PORT: optional(
+      text("PORT")
+        .refine((s) => /^\d{1,5}$/.test(s) && Number(s) >= 1 && Number(s) <= 65_535, "PORT must be a TCP port number from 1 to 65535")
+        .transform(Number),
+    ),
     HOST: optional(text("HOST")),
     LOG_LEVEL: oneOf("LOG_LEVEL", LOG_LEVELS),
     LOG_FORMAT: oneOf("LOG_FORMAT", ["json", "pretty"], "LOG_FORMAT must be json or pretty"),
@@ -194,7 +201,11 @@ function toSettings(o: EnvSchemaOptions, raw: Readonly<Record<string, string | u
       appId: v.APP_ID,
       publicUrl: v.MLREVIEW_PUBLIC_URL,
       dataDir: v.MLREVIEW_DATA_DIR ?? resolve(o.cwd, ".mlreview-data"),
-      imageKey: v.MLREVIEW_IMAGE_KEY ?? createHmac("sha256", v.WEBHOOK_SECRET ?? "").update("mlreview image names").digest("hex"),
+      imageKey:
+        v.MLREVIEW_IMAGE_KEY ??
+        createHmac("sha256", v.WEBHOOK_SECRET ?? "")
+          .update("mlreview image names")
+          .digest("hex"),
       ...(images ? { images } : {}),
       ...(v.MLREVIEW_RUNNERS ? { runnersFile: v.MLREVIEW_RUNNERS.file, runners: v.MLREVIEW_RUNNERS.config } : {}),
       ...(v.GITLAB_TOKEN && v.GITLAB_WEBHOOK_SECRET ? { gitlab: { url: v.GITLAB_URL ?? "https://gitlab.com", token: v.GITLAB_TOKEN, secret: v.GITLAB_WEBHOOK_SECRET } } : {}),

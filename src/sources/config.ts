@@ -23,7 +23,10 @@ const dvcRemote = z.strictObject({
   url: remoteUrl,
   /** S3-compatible endpoint (MinIO, Ceph, IBM COS) or emulator; the repository's own `endpointurl` is ignored. */
   endpoint: z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).optional(),
-  region: z.string().regex(/^[a-z0-9-]+$/, "expected a region such as us-east-1").optional(),
+  region: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, "expected a region such as us-east-1")
+    .optional(),
   /** S3: a profile of the bot's AWS config; else the SDK's default credential chain. */
   profile: z.string().min(1).optional(),
   /** GCS: a service-account key file; else Application Default Credentials. */
@@ -33,7 +36,10 @@ const dvcRemote = z.strictObject({
   /** HTTP: the password (basic) or the header value (custom_auth_header). */
   password_env: envName.optional(),
   /** HTTP custom auth: the header that carries password_env's value (DVC's `auth = custom`). */
-  custom_auth_header: z.string().regex(/^[A-Za-z0-9-]+$/, "expected an HTTP header name").optional(),
+  custom_auth_header: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, "expected an HTTP header name")
+    .optional(),
   /** Azure: a connection string (account key or SAS); else anonymous or the default credential. */
   connection_string_env: envName.optional(),
   /** Public bucket or container: no credentials are sent. */

@@ -35,10 +35,22 @@ async function worker() {
 
 describe("the worker validates every task it takes off the queue", () => {
   it.each([
-    ["a head sha that is an option for git", { kind: "review", forge: "github", key: "acme/model#3", version: "v1", data: { ...good, pr: { ...good.pr, head: { sha: "--upload-pack=touch /tmp/x", ref: "f" } } } }, "mlreview: github review task dropped: pr.head.sha is not a commit id (40 or 64 hex digits)"],
+    [
+      "a head sha that is an option for git",
+      { kind: "review", forge: "github", key: "acme/model#3", version: "v1", data: { ...good, pr: { ...good.pr, head: { sha: "--upload-pack=touch /tmp/x", ref: "f" } } } },
+      "mlreview: github review task dropped: pr.head.sha is not a commit id (40 or 64 hex digits)",
+    ],
     ["an installation that is not a number", { kind: "review", forge: "github", key: "acme/model#3", version: "v2", data: { ...good, installation: "1; drop" } }, "mlreview: github review task dropped: installation must be a number"],
-    ["a clone URL that is not http(s)", { kind: "review", forge: "github", key: "acme/model#3", version: "v3", data: { ...good, repository: { ...good.repository, clone_url: "ext::sh -c touch% /tmp/x" } } }, "mlreview: github review task dropped: repository.clone_url is not an http(s) URL"],
-    ["a runner task without its workflow job", { kind: "runner", forge: "github", key: "acme/model#9@1:queued", version: "queued", data: { installation: 1, payload: { action: "queued" } } }, "mlreview: github runner task dropped: payload.workflow_job"],
+    [
+      "a clone URL that is not http(s)",
+      { kind: "review", forge: "github", key: "acme/model#3", version: "v3", data: { ...good, repository: { ...good.repository, clone_url: "ext::sh -c touch% /tmp/x" } } },
+      "mlreview: github review task dropped: repository.clone_url is not an http(s) URL",
+    ],
+    [
+      "a runner task without its workflow job",
+      { kind: "runner", forge: "github", key: "acme/model#9@1:queued", version: "queued", data: { installation: 1, payload: { action: "queued" } } },
+      "mlreview: github runner task dropped: payload.workflow_job",
+    ],
     ["a forge no module has", { kind: "review", forge: "bitbucket", key: "k", version: "v", data: {} }, "mlreview: task dropped: no forge 'bitbucket'"],
     ["a kind that is neither review nor runner", { kind: "deploy", forge: "github", key: "k2", version: "v", data: {} }, "mlreview: task dropped: kind is not one of review, runner"],
     ["no forge at all", { kind: "review", key: "k3", version: "v", data: {} }, "mlreview: task dropped: forge is not a string"],

@@ -9,7 +9,12 @@ function rename(buf: Buffer, from: string, to: string): Buffer {
 
 describe("artifact zips are untrusted", () => {
   it("reads the files of a well-formed artifact into memory", async () => {
-    const files = await readArtifact(await zip([{ name: "metrics.json", data: '{"acc": 1}' }, { name: "eval/plots/loss.csv", data: "step,loss\n0,1\n" }]));
+    const files = await readArtifact(
+      await zip([
+        { name: "metrics.json", data: '{"acc": 1}' },
+        { name: "eval/plots/loss.csv", data: "step,loss\n0,1\n" },
+      ]),
+    );
     expect([...files.keys()]).toEqual(["metrics.json", "eval/plots/loss.csv"]);
     expect(files.get("metrics.json")!.toString()).toBe('{"acc": 1}');
   });

@@ -71,10 +71,16 @@ describe("remote revisions: a blob-less fetch of two commits", () => {
   it("reuses the cache for the next push: only new commits and files are fetched", async () => {
     const remote = remoteWithHistory();
     const cacheDir = tempDir();
-    const first = await openRemoteRevisions({ url: remote.url, cacheDir }, [{ sha: remote.base, label: "main" }, { sha: remote.head, label: "feature" }]);
+    const first = await openRemoteRevisions({ url: remote.url, cacheDir }, [
+      { sha: remote.base, label: "main" },
+      { sha: remote.head, label: "feature" },
+    ]);
     await diffRevisions("params", first.trees[0]!, first.trees[1]!);
     await first.close();
-    const again = await openRemoteRevisions({ url: remote.url, cacheDir }, [{ sha: remote.base, label: "main" }, { sha: remote.head, label: "feature" }]);
+    const again = await openRemoteRevisions({ url: remote.url, cacheDir }, [
+      { sha: remote.base, label: "main" },
+      { sha: remote.head, label: "feature" },
+    ]);
     expect(again.root).toBe(first.root);
     const r = await diffRevisions("params", again.trees[0]!, again.trees[1]!);
     expect(r.diff.size).toBe(0);
@@ -96,9 +102,7 @@ describe("remote revisions: what reaches git", () => {
     expect(await open(`ext::sh -c touch% /tmp/x`)).toMatch(/refused: only http\(s\)|not a URL/);
     expect(await open(remote.url.replace("://", "://user:pw@"))).toBe("clone URL with credentials refused");
     expect(await open(remote.url, "--upload-pack=touch /tmp/x;")).toBe("head: '--upload-pack=touch /tmp/x;' is not a commit id (40 or 64 hex digits)");
-    expect(await open(remote.url, remote.head, { token: "t", forgeOrigin: "https://gitlab.example.com" })).toBe(
-      `clone URL ${new URL(remote.url).origin} is not on the forge's origin https://gitlab.example.com: the token is not sent there`,
-    );
+    expect(await open(remote.url, remote.head, { token: "t", forgeOrigin: "https://gitlab.example.com" })).toBe(`clone URL ${new URL(remote.url).origin} is not on the forge's origin https://gitlab.example.com: the token is not sent there`);
     expect(await open(remote.url, remote.head, { token: "t", forgeOrigin: new URL(remote.url).origin })).toBe("opened");
     expect(readdirSync(cacheDir).length).toBe(1); // nothing refused left a cache behind
   });

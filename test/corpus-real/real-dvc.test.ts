@@ -122,9 +122,11 @@ function declaredMetrics(revDir: string): { paths: string[]; refused: boolean } 
 
 async function pool<T>(items: T[], n: number, f: (t: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (next < items.length) await f(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length) await f(items[next++]!);
+    }),
+  );
 }
 
 /** Runs `f`; an exception other than a UsageError is an internal error of the product. */
@@ -162,7 +164,10 @@ async function runInProcess(p: Project): Promise<Outcome> {
       await diffRevisions("params", revs.base, revs.head, {});
       const project = await discoverProject(revs.head);
       if ("error" in project) return;
-      const revisions = [{ label: a, tree: revs.base }, { label: b, tree: revs.head }];
+      const revisions = [
+        { label: a, tree: revs.base },
+        { label: b, tree: revs.head },
+      ];
       for await (const plot of preparePlots(project.plots, revisions)) out.plots[plot.ok ? "ok" : "error"]++;
     } finally {
       await revs.close();
@@ -229,7 +234,12 @@ describe.skipIf(!available)(`the real DVC corpus (${CORPUS})`, () => {
     const kinds = new Map<string, number>();
     for (const o of outcomes.values()) {
       for (const f of o.failures) {
-        const kind = f.replace(/^.*?dvc\.yaml: /, "").replace(/^stages\.[^:]*: /, "").replace(/'[^']*'/g, "'…'").replace(/line \d+ column \d+/, "line …").slice(0, 70);
+        const kind = f
+          .replace(/^.*?dvc\.yaml: /, "")
+          .replace(/^stages\.[^:]*: /, "")
+          .replace(/'[^']*'/g, "'…'")
+          .replace(/line \d+ column \d+/, "line …")
+          .slice(0, 70);
         kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
       }
     }
@@ -239,7 +249,12 @@ describe.skipIf(!available)(`the real DVC corpus (${CORPUS})`, () => {
         `real-dvc corpus: ${projects.length} projects, ${revisions} revisions`,
         `metrics files read with data: ${withData} (declared without templating and in git: ${declared}; revisions DVC 3 refuses: ${refusedRevs})`,
         `plots prepared HEAD~1..HEAD: ${plots.ok} ok, ${plots.error} with an error line`,
-        `revisions whose project could not be read, by kind: ${[...kinds].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n}× ${k}`).join("; ") || "none"}`,
+        `revisions whose project could not be read, by kind: ${
+          [...kinds]
+            .sort((a, b) => b[1] - a[1])
+            .map(([k, n]) => `${n}× ${k}`)
+            .join("; ") || "none"
+        }`,
         `INDEX says "git" but no metrics read in any revision: ${gitNothing.length ? gitNothing.join(", ") : "none"}`,
       ].join("\n"),
     );

@@ -23,7 +23,11 @@ const bomb = () => zip([{ name: "out/metrics.json", data: Buffer.alloc(60 * 1024
 
 const CASES: { id: string; zip: () => Promise<Buffer>; error: RegExp | null }[] = [
   { id: "Z01", zip: bomb, error: /^artifact entry 'out\/metrics\.json' is 62914560 bytes, over the per-file limit$/ },
-  { id: "Z02", zip: async () => rename(await zip([{ name: "aa/evil.json", data: "{}" }]), "aa/evil.json", "../evil.json"), error: /^not a valid zip: invalid relative path: \.\.\/evil\.json$|^artifact entry '\.\.\/evil\.json': path leaves the repository$/ },
+  {
+    id: "Z02",
+    zip: async () => rename(await zip([{ name: "aa/evil.json", data: "{}" }]), "aa/evil.json", "../evil.json"),
+    error: /^not a valid zip: invalid relative path: \.\.\/evil\.json$|^artifact entry '\.\.\/evil\.json': path leaves the repository$/,
+  },
   { id: "Z03", zip: async () => rename(await zip([{ name: "etc/passwd.json", data: "{}" }]), "etc/passwd.json", "/tc/passwd.json"), error: /^artifact entry '\/tc\/passwd\.json': absolute paths are not allowed$|absolute/ },
   { id: "Z04", zip: () => zip([{ name: "metrics.json", data: "/etc/passwd", mode: 0o120777 }]), error: /^artifact entry 'metrics\.json': symlinks are not accepted$/ },
   {
@@ -50,7 +54,15 @@ const CASES: { id: string; zip: () => Promise<Buffer>; error: RegExp | null }[] 
     error: /too many bytes|size|invalid/i,
   },
   { id: "Z07", zip: async () => Buffer.from("<html>502 Bad Gateway</html>"), error: /^not a valid zip: / },
-  { id: "Z08", zip: async () => zip([{ name: "inner.zip", data: await bomb() }, { name: "metrics.json", data: '{"acc": 1}' }]), error: null },
+  {
+    id: "Z08",
+    zip: async () =>
+      zip([
+        { name: "inner.zip", data: await bomb() },
+        { name: "metrics.json", data: '{"acc": 1}' },
+      ]),
+    error: null,
+  },
   { id: "Z09", zip: async () => ((z) => z.subarray(0, z.length - 30))(await zip([{ name: "metrics.json", data: "x".repeat(10_000) }])), error: /^not a valid zip: / },
   { id: "Z10", zip: async () => rename(await zip([{ name: "aa/evil.json", data: "{}" }]), "aa/evil.json", "..\\evil.json"), error: /^not a valid zip: invalid characters in fileName: \.\.\\evil\.json$|^artifact entry '\.\.\\evil\.json': / },
 ];
@@ -58,7 +70,12 @@ const CASES: { id: string; zip: () => Promise<Buffer>; error: RegExp | null }[] 
 describe("artifact zips: refused with one line, never extracted past the limits", () => {
   for (const c of CASES) {
     it(title(c.id), async () => {
-      const { value: result, ms } = await timed(async () => readArtifact(await c.zip()).then((files) => ({ files }), (e: Error) => ({ error: e.message })));
+      const { value: result, ms } = await timed(async () =>
+        readArtifact(await c.zip()).then(
+          (files) => ({ files }),
+          (e: Error) => ({ error: e.message }),
+        ),
+      );
       expect(ms).toBeLessThan(10_000);
       if (c.error === null) {
         expect("files" in result && [...result.files.keys()]).toEqual(["inner.zip", "metrics.json"]);

@@ -38,7 +38,13 @@ const CASES: { id: string; files: () => Files; file: string; line: RegExp; kind?
   { id: "C13", files: () => corpusDir("config/dvc-vars-missing"), file: "dvc.yaml", line: /^vars file 'nope\.yaml' not found$/ },
   { id: "C14", files: () => corpusDir("config/dvc-vars-traversal"), file: "dvc.yaml", line: /^vars file '\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/etc\/hostname' not found$/ },
   { id: "C15", files: () => corpusDir("config/dvc-unknown-variable"), file: "dvc.yaml", line: /^metrics\[1\]: could not find 'nothing\.here' to interpolate$/ },
-  { id: "C16", files: () => ({ ...corpusDir("config/params-star-glob"), "params.yaml": `lr: 0.1\n${deepParams}` }), file: "params.yaml", line: /^key pattern '\*\*\.a\.\*\*\.a\.\*\*\.a\.\*\*\.a\.\*\*\.x' needs more than 1,000,000 steps to match$/, kind: "params" },
+  {
+    id: "C16",
+    files: () => ({ ...corpusDir("config/params-star-glob"), "params.yaml": `lr: 0.1\n${deepParams}` }),
+    file: "params.yaml",
+    line: /^key pattern '\*\*\.a\.\*\*\.a\.\*\*\.a\.\*\*\.a\.\*\*\.x' needs more than 1,000,000 steps to match$/,
+    kind: "params",
+  },
 ];
 
 describe("hostile configs: one line naming the file and field, for that revision only", () => {

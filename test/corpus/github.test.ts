@@ -124,7 +124,9 @@ describe("H5: the base side's artifact comes from this repository's push run of 
   it(title("Q02"), async () => {
     const { p, forkRun, posted, api, headZip } = setup();
     const scope = api([forkRun]);
-    const blobs = nock(BLOBS).get("/head.zip").reply(200, await headZip, { "content-type": "application/zip" });
+    const blobs = nock(BLOBS)
+      .get("/head.zip")
+      .reply(200, await headZip, { "content-type": "application/zip" });
     const { probot, mlreview } = await load();
     await probot.receive({ id: "q02", name: "workflow_run", payload: p as never });
     await mlreview.idle();

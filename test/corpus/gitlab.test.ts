@@ -99,7 +99,14 @@ describe("forged GitLab payloads", () => {
     hook.object_attributes.last_commit.id = r.head;
     hook.object_attributes.source_branch = "feature";
     const sent: { note?: string } = {};
-    const scope = reportMocks(nock(API, { reqheaders: { "private-token": TOKEN } }).get("/projects/1").reply(200, { id: 1, http_url_to_repo: r.url }), 1, r, sent);
+    const scope = reportMocks(
+      nock(API, { reqheaders: { "private-token": TOKEN } })
+        .get("/projects/1")
+        .reply(200, { id: 1, http_url_to_repo: r.url }),
+      1,
+      r,
+      sent,
+    );
     const { deliver } = await server();
     expect(await deliver("Merge Request Hook", hook)).toBe(200);
     expect(unexpected).toEqual([]);
@@ -219,7 +226,9 @@ describe("forged GitLab payloads", () => {
   it(title("L12"), async () => {
     // The runners' GitLab client (runner registration, jobs, projects) follows no redirect either.
     const client = new GitLabClient({ url: GITLAB, token: TOKEN });
-    const scope = nock(API).get("/projects/380").reply(302, "", { location: `${evil.origin}/api/v4/projects/380` });
+    const scope = nock(API)
+      .get("/projects/380")
+      .reply(302, "", { location: `${evil.origin}/api/v4/projects/380` });
     await expect(client.pathWithNamespace(380)).rejects.toThrow("GitLab GET /projects/380: HTTP 302");
     expect(unexpected).toEqual([]);
     expect(scope.pendingMocks()).toEqual([]);
@@ -299,24 +308,28 @@ describe("GitLab artifacts from hostile hosts", () => {
     expect(sent.note).toMatch(/- feature: artifact 'mlreview': job 381's artifact: more than 5 redirects/);
   });
 
-  it(title("L08"), async () => {
-    const { hook, sent, scope } = pipeline();
-    // Object storage that sends its headers and the start of a zip, then nothing, forever.
-    const stall = createHttpServer((_req, res) => (res.writeHead(200, { "content-type": "application/zip", "content-length": "100000" }), res.write(Buffer.alloc(1000))));
-    await new Promise<void>((ok) => stall.listen(0, "127.0.0.1", ok));
-    scope.get("/projects/1/jobs/381/artifacts").reply(302, "", { location: `http://127.0.0.1:${(stall.address() as AddressInfo).port}/381.zip` });
-    const started = Date.now();
-    try {
-      const { deliver } = await server({ artifactDeadlineMs: 1_000 });
-      expect(await deliver("Pipeline Hook", hook)).toBe(200);
-    } finally {
-      stall.closeAllConnections();
-      stall.close();
-    }
-    expect(Date.now() - started).toBeLessThan(20_000); // a guard against the hang, not a timing claim
-    expect(unexpected).toEqual([]);
-    expect(scope.pendingMocks()).toEqual([]);
-    expect(sent.note).toContain("| metrics.json | acc | 0.8 | 0.9 |");
-    expect(sent.note).toMatch(/- feature: artifact 'mlreview': job 381's artifact did not download within 1 s/);
-  }, 30_000);
+  it(
+    title("L08"),
+    async () => {
+      const { hook, sent, scope } = pipeline();
+      // Object storage that sends its headers and the start of a zip, then nothing, forever.
+      const stall = createHttpServer((_req, res) => (res.writeHead(200, { "content-type": "application/zip", "content-length": "100000" }), res.write(Buffer.alloc(1000))));
+      await new Promise<void>((ok) => stall.listen(0, "127.0.0.1", ok));
+      scope.get("/projects/1/jobs/381/artifacts").reply(302, "", { location: `http://127.0.0.1:${(stall.address() as AddressInfo).port}/381.zip` });
+      const started = Date.now();
+      try {
+        const { deliver } = await server({ artifactDeadlineMs: 1_000 });
+        expect(await deliver("Pipeline Hook", hook)).toBe(200);
+      } finally {
+        stall.closeAllConnections();
+        stall.close();
+      }
+      expect(Date.now() - started).toBeLessThan(20_000); // a guard against the hang, not a timing claim
+      expect(unexpected).toEqual([]);
+      expect(scope.pendingMocks()).toEqual([]);
+      expect(sent.note).toContain("| metrics.json | acc | 0.8 | 0.9 |");
+      expect(sent.note).toMatch(/- feature: artifact 'mlreview': job 381's artifact did not download within 1 s/);
+    },
+    30_000,
+  );
 });

@@ -67,9 +67,7 @@ describe("hostile templates and CSV: one line per bad plot, the rest of the repo
       if (p.template && !p.template.startsWith("..")) head[`t/${p.id}.json`] = p.content();
       if (p.data) head[`data/${p.data}`] = p.content();
     }
-    ({ value: report, ms } = await timed(() =>
-      runReport(memTree("main", files(0.5, {})), memTree("workspace", files(0.75, head)), { publish: async (name) => `./${name}` }),
-    ));
+    ({ value: report, ms } = await timed(() => runReport(memTree("main", files(0.5, {})), memTree("workspace", files(0.75, head)), { publish: async (name) => `./${name}` })));
   }, 120_000);
 
   afterAll(async () => {

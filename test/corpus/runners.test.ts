@@ -137,84 +137,92 @@ describe("runner corpus (issue 10)", () => {
       redis = undefined;
     });
 
-    it(title("U01"), async () => {
-      redis = await startRedis();
-      const world = new Ec2World(AMI);
-      const gh = github();
-      const file = runnersFile(4);
-      const a = await bot(file, { redisUrl: redis.url });
-      const b = await bot(file, { redisUrl: redis.url });
-      const replicas = [a, b];
-      try {
-        const jobs = Array.from({ length: 8 }, (_, i) => jobEvent("queued", { id: 7000 + i }));
-        // Half the deliveries to each replica: without a shared count each would start 4.
-        for (const [i, p] of jobs.entries()) {
-          await replicas[i % 2]!.deliver(p);
-          for (const r of replicas) await r.mlreview.idle();
-        }
-        // A fifth instance coming late (a slot notification after idle()) shows in maxLive, asserted after every step below.
-        expect(world.runs).toHaveLength(4);
-        expect(world.live()).toBe(4);
+    it(
+      title("U01"),
+      async () => {
+        redis = await startRedis();
+        const world = new Ec2World(AMI);
+        const gh = github();
+        const file = runnersFile(4);
+        const a = await bot(file, { redisUrl: redis.url });
+        const b = await bot(file, { redisUrl: redis.url });
+        const replicas = [a, b];
+        try {
+          const jobs = Array.from({ length: 8 }, (_, i) => jobEvent("queued", { id: 7000 + i }));
+          // Half the deliveries to each replica: without a shared count each would start 4.
+          for (const [i, p] of jobs.entries()) {
+            await replicas[i % 2]!.deliver(p);
+            for (const r of replicas) await r.mlreview.idle();
+          }
+          // A fifth instance coming late (a slot notification after idle()) shows in maxLive, asserted after every step below.
+          expect(world.runs).toHaveLength(4);
+          expect(world.live()).toBe(4);
 
-        // Each job completes on the replica that did not queue it, one at a time: the replica holding
-        // the oldest waiting job must notice the free slot, and only the oldest job may take it.
-        const order: number[] = [];
-        for (let done = 0; done < 8; done++) {
-          const i = world.instances.find((x) => x.state !== "terminated")!;
-          const n = Number(i.tags["mlreview:job"]) - 7000;
-          const runs = world.runs.length;
-          await replicas[(n + 1) % 2]!.deliver(jobEvent("completed", { id: 7000 + n, runner: i.tags["mlreview:runner"]! }));
-          if (runs < 8) await until(`a launch after ${done + 1} completions`, () => world.runs.length === runs + 1);
-          for (const r of replicas) await r.mlreview.idle();
-          order.push(...world.runs.slice(order.length + 4).map((p) => Number(tagValue(p, "mlreview:job"))));
+          // Each job completes on the replica that did not queue it, one at a time: the replica holding
+          // the oldest waiting job must notice the free slot, and only the oldest job may take it.
+          const order: number[] = [];
+          for (let done = 0; done < 8; done++) {
+            const i = world.instances.find((x) => x.state !== "terminated")!;
+            const n = Number(i.tags["mlreview:job"]) - 7000;
+            const runs = world.runs.length;
+            await replicas[(n + 1) % 2]!.deliver(jobEvent("completed", { id: 7000 + n, runner: i.tags["mlreview:runner"]! }));
+            if (runs < 8) await until(`a launch after ${done + 1} completions`, () => world.runs.length === runs + 1);
+            for (const r of replicas) await r.mlreview.idle();
+            order.push(...world.runs.slice(order.length + 4).map((p) => Number(tagValue(p, "mlreview:job"))));
+            expect(world.maxLive).toBe(4);
+          }
+          await until("every instance ended", () => world.live() === 0);
+
           expect(world.maxLive).toBe(4);
+          // Every job exactly one instance; those that waited started oldest first.
+          const launchedJobs = world.runs.map((p) => Number(tagValue(p, "mlreview:job")));
+          expect(launchedJobs).toEqual(jobs.map((j) => j.workflow_job.id));
+          expect(order).toEqual([7004, 7005, 7006, 7007]);
+          expect([...gh.jits].sort()).toEqual(jobs.map(runnerOf).sort());
+        } finally {
+          for (const r of replicas) r.stop();
         }
-        await until("every instance ended", () => world.live() === 0);
+        expect(world.done()).toEqual({ unexpected: [] });
+      },
+      60_000,
+    );
 
-        expect(world.maxLive).toBe(4);
-        // Every job exactly one instance; those that waited started oldest first.
-        const launchedJobs = world.runs.map((p) => Number(tagValue(p, "mlreview:job")));
-        expect(launchedJobs).toEqual(jobs.map((j) => j.workflow_job.id));
-        expect(order).toEqual([7004, 7005, 7006, 7007]);
-        expect([...gh.jits].sort()).toEqual(jobs.map(runnerOf).sort());
-      } finally {
-        for (const r of replicas) r.stop();
-      }
-      expect(world.done()).toEqual({ unexpected: [] });
-    }, 60_000);
-
-    it(title("U13"), async () => {
-      redis = await startRedis();
-      const world = new Ec2World(AMI);
-      github();
-      const file = runnersFile(4);
-      const config = parseRunnersConfig(runnersYaml(4));
-      // A short grace (how long a just-launched instance may be missing from DescribeInstances).
-      const capacity = () => new RedisCapacity(redis!.url, config, { leases: { graceMs: 200 } });
-      const a = await bot(file, { capacity: capacity() });
-      const b = await bot(file, { capacity: capacity() });
-      try {
-        for (let i = 0; i < 4; i++) await a.deliver(jobEvent("queued", { id: 7100 + i }));
-        await a.mlreview.idle();
-        expect(world.live()).toBe(4);
-        a.stop(); // replica A dies; its four runners go on
-        for (let i = 4; i < 6; i++) await b.deliver(jobEvent("queued", { id: 7100 + i }));
-        await b.mlreview.idle();
-        expect(world.runs).toHaveLength(4); // A's slots hold while its instances live
-        // Two of A's runners power themselves off; nobody hears of it but EC2.
-        for (const i of world.instances.slice(0, 2)) i.state = "terminated";
-        await new Promise((r) => setTimeout(r, 250));
-        await b.mlreview.runners()!.service.reapNow();
-        await until("B's two launches", () => world.runs.length === 6);
-        await b.mlreview.idle();
-        expect(world.live()).toBe(4);
-        expect(world.maxLive).toBe(4);
-      } finally {
-        a.stop();
-        b.stop();
-      }
-      expect(world.done()).toEqual({ unexpected: [] });
-    }, 60_000);
+    it(
+      title("U13"),
+      async () => {
+        redis = await startRedis();
+        const world = new Ec2World(AMI);
+        github();
+        const file = runnersFile(4);
+        const config = parseRunnersConfig(runnersYaml(4));
+        // A short grace (how long a just-launched instance may be missing from DescribeInstances).
+        const capacity = () => new RedisCapacity(redis!.url, config, { leases: { graceMs: 200 } });
+        const a = await bot(file, { capacity: capacity() });
+        const b = await bot(file, { capacity: capacity() });
+        try {
+          for (let i = 0; i < 4; i++) await a.deliver(jobEvent("queued", { id: 7100 + i }));
+          await a.mlreview.idle();
+          expect(world.live()).toBe(4);
+          a.stop(); // replica A dies; its four runners go on
+          for (let i = 4; i < 6; i++) await b.deliver(jobEvent("queued", { id: 7100 + i }));
+          await b.mlreview.idle();
+          expect(world.runs).toHaveLength(4); // A's slots hold while its instances live
+          // Two of A's runners power themselves off; nobody hears of it but EC2.
+          for (const i of world.instances.slice(0, 2)) i.state = "terminated";
+          await new Promise((r) => setTimeout(r, 250));
+          await b.mlreview.runners()!.service.reapNow();
+          await until("B's two launches", () => world.runs.length === 6);
+          await b.mlreview.idle();
+          expect(world.live()).toBe(4);
+          expect(world.maxLive).toBe(4);
+        } finally {
+          a.stop();
+          b.stop();
+        }
+        expect(world.done()).toEqual({ unexpected: [] });
+      },
+      60_000,
+    );
 
     it(title("U02"), async () => {
       const world = new Ec2World(AMI);
@@ -224,7 +232,11 @@ describe("runner corpus (issue 10)", () => {
       const probot = new Probot({ appId: 123, privateKey, logLevel: "fatal", Octokit: ProbotOctokit.defaults((x: object) => ({ ...x, retry: { enabled: false }, throttle: { enabled: false } })) });
       const forge = { id: "github", runners: githubRunners() };
       // No facts: GitHub is not asked about jobs by the reaper here.
-      const service = new RunnerService(parseRunnersConfig(runnersYaml(1)), new Ec2Fleet({ region: "us-east-1", sleep: async () => {} }), silentLog(), () => now, { host: testHost({ probot }), forges: [forge], facts: { github: undefined } });
+      const service = new RunnerService(parseRunnersConfig(runnersYaml(1)), new Ec2Fleet({ region: "us-east-1", sleep: async () => {} }), silentLog(), () => now, {
+        host: testHost({ probot }),
+        forges: [forge],
+        facts: { github: undefined },
+      });
       try {
         await service.start();
         await service.handle(forge, { installation: 1, payload: jobEvent("queued", { id: 8001 }) }, signal());
@@ -283,25 +295,25 @@ describe("runner corpus (issue 10)", () => {
       { id: "U06", run: { event: "pull_request", head_repository: null } },
       { id: "U07", run: { event: "workflow_run", head_repository: { full_name: "attacker/fork" } } },
     ])
-    it(title(id), async () => {
-      const ec2 = new Ec2Mock().on("DescribeInstances", describeInstancesXml([]));
-      const p = jobEvent("queued", { id: 9100 });
-      const repo = `/repos/${REPO}`;
-      // Strict: the token and the run, nothing else (no JIT config).
-      const gh = nock(API)
-        .post(`/app/installations/${p.installation.id}/access_tokens`)
-        .reply(201, { token: "ghs_t", expires_at: new Date(Date.now() + 3600_000).toISOString() })
-        .get(`${repo}/actions/runs/${p.workflow_job.run_id}`)
-        .reply(200, run);
-      const b = await bot(runnersFile());
-      stop = b.stop;
-      await b.deliver(p);
-      await b.mlreview.idle();
-      expect(gh.pendingMocks()).toEqual([]);
-      expect(ec2.calls.map((c) => c.action)).toEqual(["DescribeInstances"]);
-      expect(b.logs.join("")).toContain("forks may not start runners");
-      expect(ec2.done()).toEqual({ pending: [], unexpected: [] });
-    });
+      it(title(id), async () => {
+        const ec2 = new Ec2Mock().on("DescribeInstances", describeInstancesXml([]));
+        const p = jobEvent("queued", { id: 9100 });
+        const repo = `/repos/${REPO}`;
+        // Strict: the token and the run, nothing else (no JIT config).
+        const gh = nock(API)
+          .post(`/app/installations/${p.installation.id}/access_tokens`)
+          .reply(201, { token: "ghs_t", expires_at: new Date(Date.now() + 3600_000).toISOString() })
+          .get(`${repo}/actions/runs/${p.workflow_job.run_id}`)
+          .reply(200, run);
+        const b = await bot(runnersFile());
+        stop = b.stop;
+        await b.deliver(p);
+        await b.mlreview.idle();
+        expect(gh.pendingMocks()).toEqual([]);
+        expect(ec2.calls.map((c) => c.action)).toEqual(["DescribeInstances"]);
+        expect(b.logs.join("")).toContain("forks may not start runners");
+        expect(ec2.done()).toEqual({ pending: [], unexpected: [] });
+      });
 
     it(title("U08"), async () => {
       const ec2 = new Ec2Mock().on("DescribeInstances", describeInstancesXml([]));
@@ -335,24 +347,28 @@ describe("runner corpus (issue 10)", () => {
   });
 
   describe("memory: the scheduler keeps what is live, and a bounded memory of what ended", () => {
-    it(title("U09"), async () => {
-      const config = parseRunnersConfig(runnersYaml(8));
-      let launched = 0;
-      const s = new RunnerScheduler(config, { launch: async (j) => (launched++, { instanceId: `i-${j.key}` }), terminate: async () => {}, log: () => {} });
-      const job = (n: number) => ({ key: `${REPO}#${n}@1`, owner: REPO, profile: "gpu", runnerName: `mlreview-gpu-${n}-1`, queuedAt: n });
-      for (let n = 1; n <= 20_000; n++) {
-        s.queued(job(n));
-        if (n % 100 === 0) await s.idle();
-        await s.completed(job(n).key, undefined, REPO);
-      }
-      await s.idle();
-      expect(s.remembered()).toEqual({ active: 0, ended: MAX_REMEMBERED_ENDED });
-      const before = launched;
-      s.queued(job(20_000)); // GitHub redelivers a `queued` of a job that has completed
-      await s.idle();
-      expect(launched).toBe(before);
-      s.stop();
-    }, 60_000);
+    it(
+      title("U09"),
+      async () => {
+        const config = parseRunnersConfig(runnersYaml(8));
+        let launched = 0;
+        const s = new RunnerScheduler(config, { launch: async (j) => (launched++, { instanceId: `i-${j.key}` }), terminate: async () => {}, log: () => {} });
+        const job = (n: number) => ({ key: `${REPO}#${n}@1`, owner: REPO, profile: "gpu", runnerName: `mlreview-gpu-${n}-1`, queuedAt: n });
+        for (let n = 1; n <= 20_000; n++) {
+          s.queued(job(n));
+          if (n % 100 === 0) await s.idle();
+          await s.completed(job(n).key, undefined, REPO);
+        }
+        await s.idle();
+        expect(s.remembered()).toEqual({ active: 0, ended: MAX_REMEMBERED_ENDED });
+        const before = launched;
+        s.queued(job(20_000)); // GitHub redelivers a `queued` of a job that has completed
+        await s.idle();
+        expect(launched).toBe(before);
+        s.stop();
+      },
+      60_000,
+    );
   });
 
   describe("secrets: the runner's credentials on the instance", () => {

@@ -204,7 +204,11 @@ describe("secrets in logs: at LOG_LEVEL=trace no configured secret and no creden
     // Secrets in a URL: the request line keeps its path, not the value.
     for (const secret of NEVER.slice(0, Object.keys(SECRETS).length)) answers.push((await get(`${url}/healthz?k=${encodeURIComponent(secret)}`)).body, (await get(`${url}/nowhere/${encodeURIComponent(secret)}`)).body);
     await until("the URLs logged", () => lines(s).filter((l) => String(l.req?.url).startsWith("/nowhere/") && l.res?.statusCode).length === Object.keys(SECRETS).length, 5_000, s);
-    expect(lines(s).filter((l) => String(l.req?.url).startsWith("/nowhere/")).every((l) => l.req.url === "/nowhere/[REDACTED]")).toBe(true);
+    expect(
+      lines(s)
+        .filter((l) => String(l.req?.url).startsWith("/nowhere/"))
+        .every((l) => l.req.url === "/nowhere/[REDACTED]"),
+    ).toBe(true);
     const all = s.out() + s.err();
     for (const v of NEVER) expect(all).not.toContain(v);
     // And no answer the server gave, refusals included, echoes one.
@@ -230,50 +234,61 @@ describe("bodies: GitHub's 25 MB cap as the bytes arrive, before Probot reads th
   }, 30_000);
   afterAll(() => stopServer(s));
 
-  const head = (extra: string) =>
-    `POST /api/github/webhooks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-GitHub-Event: ping\r\nX-GitHub-Delivery: big\r\nX-Hub-Signature-256: sha256=${"0".repeat(64)}\r\n${extra}\r\n`;
+  const head = (extra: string) => `POST /api/github/webhooks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-GitHub-Event: ping\r\nX-GitHub-Delivery: big\r\nX-Hub-Signature-256: sha256=${"0".repeat(64)}\r\n${extra}\r\n`;
 
-  it(title("N06"), async () => {
-    // 26 MB announced, not a byte of it sent: the answer comes anyway, and the connection closes.
-    const r = await raw(port, head(`Content-Length: ${26 * MB}\r\n`));
-    const closed = await closedWithin(r, 10_000);
-    expect(r.received()).toMatch(/^HTTP\/1\.1 413 /);
-    expect(closed).toBeDefined();
-  }, 15_000);
+  it(
+    title("N06"),
+    async () => {
+      // 26 MB announced, not a byte of it sent: the answer comes anyway, and the connection closes.
+      const r = await raw(port, head(`Content-Length: ${26 * MB}\r\n`));
+      const closed = await closedWithin(r, 10_000);
+      expect(r.received()).toMatch(/^HTTP\/1\.1 413 /);
+      expect(closed).toBeDefined();
+    },
+    15_000,
+  );
 
-  it(title("N07"), async () => {
-    const before = await rss();
-    const r = await raw(port, head("Transfer-Encoding: chunked\r\n"));
-    // 200 MB of one growing body, 1 MB per chunk, as fast as the server takes it, until it hangs up.
-    const chunk = Buffer.concat([Buffer.from(`${MB.toString(16)}\r\n`), Buffer.alloc(MB, 0x20), Buffer.from("\r\n")]);
-    let written = 0;
-    let open = true;
-    void r.closed.then(() => (open = false));
-    while (open && written < 200 * MB) {
-      const more = r.socket.write(chunk);
-      written += MB;
-      if (!more) await Promise.race([new Promise((ok) => r.socket.once("drain", ok)), r.closed]);
-    }
-    const closed = await closedWithin(r, 10_000);
-    expect(r.received()).toMatch(/^HTTP\/1\.1 413 /);
-    expect(closed).toBeDefined();
-    // What was sent before the hang-up: the cap, plus what the sockets' buffers took.
-    expect(written).toBeLessThan(80 * MB);
-    const after = await rss();
-    expect(after - before).toBeLessThan(150 * MB);
-  }, 60_000);
+  it(
+    title("N07"),
+    async () => {
+      const before = await rss();
+      const r = await raw(port, head("Transfer-Encoding: chunked\r\n"));
+      // 200 MB of one growing body, 1 MB per chunk, as fast as the server takes it, until it hangs up.
+      const chunk = Buffer.concat([Buffer.from(`${MB.toString(16)}\r\n`), Buffer.alloc(MB, 0x20), Buffer.from("\r\n")]);
+      let written = 0;
+      let open = true;
+      void r.closed.then(() => (open = false));
+      while (open && written < 200 * MB) {
+        const more = r.socket.write(chunk);
+        written += MB;
+        if (!more) await Promise.race([new Promise((ok) => r.socket.once("drain", ok)), r.closed]);
+      }
+      const closed = await closedWithin(r, 10_000);
+      expect(r.received()).toMatch(/^HTTP\/1\.1 413 /);
+      expect(closed).toBeDefined();
+      // What was sent before the hang-up: the cap, plus what the sockets' buffers took.
+      expect(written).toBeLessThan(80 * MB);
+      const after = await rss();
+      expect(after - before).toBeLessThan(150 * MB);
+    },
+    60_000,
+  );
 
-  it(title("N08"), async () => {
-    expect((await get(`${url}/healthz`)).status).toBe(200);
-    const body = JSON.stringify({ zen: "Keep it logically awesome.", hook_id: 1 });
-    expect((await post(`${url}/api/github/webhooks`, await ghHeaders("ping", body), body)).status).toBe(200);
-    // A delivery just under the cap is still taken whole (and refused for its signature, not its size).
-    const big = JSON.stringify({ zen: "x".repeat(24 * MB) });
-    const r = await post(`${url}/api/github/webhooks`, { ...(await ghHeaders("ping", big)), "x-hub-signature-256": `sha256=${"0".repeat(64)}` }, big);
-    expect(r.status).toBe(400);
-    expect((await post(`${url}/api/github/webhooks`, await ghHeaders("ping", big), big)).status).toBe(200);
-    expect((await get(`${url}/metrics`, auth)).body).toContain('mlreview_webhooks_total{forge="github",event="ping"} 2');
-  }, 30_000);
+  it(
+    title("N08"),
+    async () => {
+      expect((await get(`${url}/healthz`)).status).toBe(200);
+      const body = JSON.stringify({ zen: "Keep it logically awesome.", hook_id: 1 });
+      expect((await post(`${url}/api/github/webhooks`, await ghHeaders("ping", body), body)).status).toBe(200);
+      // A delivery just under the cap is still taken whole (and refused for its signature, not its size).
+      const big = JSON.stringify({ zen: "x".repeat(24 * MB) });
+      const r = await post(`${url}/api/github/webhooks`, { ...(await ghHeaders("ping", big)), "x-hub-signature-256": `sha256=${"0".repeat(64)}` }, big);
+      expect(r.status).toBe(400);
+      expect((await post(`${url}/api/github/webhooks`, await ghHeaders("ping", big), big)).status).toBe(200);
+      expect((await get(`${url}/metrics`, auth)).body).toContain('mlreview_webhooks_total{forge="github",event="ping"} 2');
+    },
+    30_000,
+  );
 });
 
 describe("slow clients and many: timeouts and a connection cap (short values set by env)", () => {
@@ -301,49 +316,65 @@ describe("slow clients and many: timeouts and a connection cap (short values set
     return () => clearInterval(t);
   };
 
-  it(title("N09"), async () => {
-    // A header every 300 ms (never idle for the idle timeout), never the blank line that ends them.
-    const r = await raw(port, "GET /healthz HTTP/1.1\r\nHost: x\r\n");
-    const stop = trickle(r, "X-Slow: a\r\n", 300);
-    const closed = await closedWithin(r, 10_000);
-    stop();
-    expect(closed).toBeDefined();
-    expect(closed!).toBeLessThan(5_000);
-  }, 15_000);
+  it(
+    title("N09"),
+    async () => {
+      // A header every 300 ms (never idle for the idle timeout), never the blank line that ends them.
+      const r = await raw(port, "GET /healthz HTTP/1.1\r\nHost: x\r\n");
+      const stop = trickle(r, "X-Slow: a\r\n", 300);
+      const closed = await closedWithin(r, 10_000);
+      stop();
+      expect(closed).toBeDefined();
+      expect(closed!).toBeLessThan(5_000);
+    },
+    15_000,
+  );
 
-  it(title("N10"), async () => {
-    // Headers complete, then the body a byte every 300 ms: cut by the request timeout.
-    const r = await raw(port, `POST /api/github/webhooks HTTP/1.1\r\nHost: x\r\n${sigHeaders}Content-Length: 1000\r\n\r\n`);
-    const stop = trickle(r, " ", 300);
-    const closed = await closedWithin(r, 12_000);
-    stop();
-    expect(closed).toBeDefined();
-    expect(closed!).toBeLessThan(8_000);
-  }, 15_000);
+  it(
+    title("N10"),
+    async () => {
+      // Headers complete, then the body a byte every 300 ms: cut by the request timeout.
+      const r = await raw(port, `POST /api/github/webhooks HTTP/1.1\r\nHost: x\r\n${sigHeaders}Content-Length: 1000\r\n\r\n`);
+      const stop = trickle(r, " ", 300);
+      const closed = await closedWithin(r, 12_000);
+      stop();
+      expect(closed).toBeDefined();
+      expect(closed!).toBeLessThan(8_000);
+    },
+    15_000,
+  );
 
-  it(title("N11"), async () => {
-    // Headers complete, ten bytes of the body, then nothing: cut by the idle timeout, before the request timeout.
-    const r = await raw(port, `POST /api/github/webhooks HTTP/1.1\r\nHost: x\r\n${sigHeaders}Content-Length: 1000\r\n\r\n{"zen": 1 `);
-    const closed = await closedWithin(r, 10_000);
-    expect(closed).toBeDefined();
-    expect(closed!).toBeLessThan(2_900);
-  }, 15_000);
+  it(
+    title("N11"),
+    async () => {
+      // Headers complete, ten bytes of the body, then nothing: cut by the idle timeout, before the request timeout.
+      const r = await raw(port, `POST /api/github/webhooks HTTP/1.1\r\nHost: x\r\n${sigHeaders}Content-Length: 1000\r\n\r\n{"zen": 1 `);
+      const closed = await closedWithin(r, 10_000);
+      expect(closed).toBeDefined();
+      expect(closed!).toBeLessThan(2_900);
+    },
+    15_000,
+  );
 
-  it(title("N12"), async () => {
-    // Four slow clients take every connection; a fifth is refused while they are held.
-    const held = await Promise.all([0, 1, 2, 3].map(() => raw(port, "GET /healthz HTTP/1.1\r\nHost: x\r\n")));
-    const stops = held.map((r) => trickle(r, "X-Slow: a\r\n", 200));
-    await new Promise((r) => setTimeout(r, 200));
-    const fifth = await raw(port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
-    const refused = await closedWithin(fifth, 800);
-    const stillHeld = held.filter((r) => !r.socket.destroyed).length;
-    stops.forEach((f) => f());
-    expect(refused).toBeDefined();
-    expect(fifth.received()).toBe("");
-    expect(stillHeld).toBe(4);
-    // The slow ones are cut by the headers timeout; then the server serves again.
-    for (const r of held) expect(await closedWithin(r, 10_000)).toBeDefined();
-    expect((await get(`${url}/healthz`)).status).toBe(200);
-    expect(s.out() + s.err()).toContain("connection limit reached");
-  }, 30_000);
+  it(
+    title("N12"),
+    async () => {
+      // Four slow clients take every connection; a fifth is refused while they are held.
+      const held = await Promise.all([0, 1, 2, 3].map(() => raw(port, "GET /healthz HTTP/1.1\r\nHost: x\r\n")));
+      const stops = held.map((r) => trickle(r, "X-Slow: a\r\n", 200));
+      await new Promise((r) => setTimeout(r, 200));
+      const fifth = await raw(port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+      const refused = await closedWithin(fifth, 800);
+      const stillHeld = held.filter((r) => !r.socket.destroyed).length;
+      stops.forEach((f) => f());
+      expect(refused).toBeDefined();
+      expect(fifth.received()).toBe("");
+      expect(stillHeld).toBe(4);
+      // The slow ones are cut by the headers timeout; then the server serves again.
+      for (const r of held) expect(await closedWithin(r, 10_000)).toBeDefined();
+      expect((await get(`${url}/healthz`)).status).toBe(200);
+      expect(s.out() + s.err()).toContain("connection limit reached");
+    },
+    30_000,
+  );
 });

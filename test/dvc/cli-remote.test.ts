@@ -91,7 +91,9 @@ describe("mlreview reads DVC-tracked results without dvc pull", () => {
     try {
       const r = await mlreviewAsync(["metrics", "diff", "HEAD~1", "HEAD", "--json"], { cwd: clone, env: { MLREVIEW_DATA_DIR: tempDir() } });
       expect(r.code).toBe(0);
-      expect(r.stderr).toMatch(/^mlreview: HEAD~1: summary\.json: DVC-tracked \(summary\.json\.dvc\): not in the local DVC cache; the copy in DVC remote 'storage' \(http:\/\/127\.0\.0\.1:\d+\/dvc\) does not match its md5 [0-9a-f]{12}…: not used\n$/);
+      expect(r.stderr).toMatch(
+        /^mlreview: HEAD~1: summary\.json: DVC-tracked \(summary\.json\.dvc\): not in the local DVC cache; the copy in DVC remote 'storage' \(http:\/\/127\.0\.0\.1:\d+\/dvc\) does not match its md5 [0-9a-f]{12}…: not used\n$/,
+      );
       expect(JSON.parse(r.stdout)["summary.json"]).toEqual({ rows: { old: null, new: 12 } });
       expect(r.stdout).not.toContain("4242");
     } finally {

@@ -20,8 +20,7 @@ const media = (bucket: string, name: string) => `/storage/v1/b/${bucket}/o/${enc
 const notFound = (message: string) => ({ error: { code: 404, message, errors: [{ message, domain: "global", reason: "notFound" }] } });
 
 let unexpected: string[] = [];
-const onNoMatch = (req: { method?: string; path?: string; host?: string; options?: { host?: string } }) =>
-  unexpected.push(`${req.method} ${req.options?.host ?? req.host ?? ""}${req.path}`);
+const onNoMatch = (req: { method?: string; path?: string; host?: string; options?: { host?: string } }) => unexpected.push(`${req.method} ${req.options?.host ?? req.host ?? ""}${req.path}`);
 
 beforeEach(() => {
   unexpected = [];

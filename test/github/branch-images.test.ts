@@ -48,7 +48,12 @@ describe("report images on an orphan branch (private repositories)", () => {
         .reply(200, { tree: { sha: `tree-of-${head}` } })
         .get(`${R}/git/trees/tree-of-${head}`)
         .query({ recursive: "true" })
-        .reply(200, { tree: [{ path: "images", type: "tree" }, { path: pathOf(png(1)), type: "blob" }] });
+        .reply(200, {
+          tree: [
+            { path: "images", type: "tree" },
+            { path: pathOf(png(1)), type: "blob" },
+          ],
+        });
     const write = (head: string) =>
       nock(API)
         .post(`${R}/git/blobs`, { content: png(2).toString("base64"), encoding: "base64" })

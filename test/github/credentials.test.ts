@@ -110,7 +110,11 @@ describe("the installation token is redacted from every error and log line", () 
       .get(`${repo}/compare/${base}...${head}`)
       .query(true)
       .reply(200, { merge_base_commit: { sha: base } });
-    nock(API).persist().get(`${repo}/compare/${base}...${head}`).query(true).reply(200, { merge_base_commit: { sha: base } });
+    nock(API)
+      .persist()
+      .get(`${repo}/compare/${base}...${head}`)
+      .query(true)
+      .reply(200, { merge_base_commit: { sha: base } });
     // Each failed attempt shows as a neutral check whose reason is git's line, redacted.
     const checks: string[] = [];
     nock(API)

@@ -91,7 +91,10 @@ function withRemoteUrl(url: string) {
 }
 
 async function report(p: typeof project, sources: SourcesConfig) {
-  const payload = example<{ installation?: { id: number }; repository: { full_name: string; clone_url: string }; pull_request: { number: number; head: { sha: string; ref: string }; base: { sha: string; ref: string } } }>("pull_request", "opened");
+  const payload = example<{ installation?: { id: number }; repository: { full_name: string; clone_url: string }; pull_request: { number: number; head: { sha: string; ref: string }; base: { sha: string; ref: string } } }>(
+    "pull_request",
+    "opened",
+  );
   payload.installation ??= { id: 1 };
   payload.repository.clone_url = cloneUrl(p.bare);
   Object.assign(payload.pull_request.head, { sha: p.head, ref: "feature" });

@@ -252,7 +252,11 @@ describe("the GitHub app: images and size", () => {
       expect(link).not.toBeNull();
       const img = await fetch(`${url}/images/${link![1]}.png`);
       expect([img.status, img.headers.get("content-type")]).toEqual([200, "image/png"]);
-      expect(Buffer.from(await img.arrayBuffer()).subarray(1, 4).toString()).toBe("PNG");
+      expect(
+        Buffer.from(await img.arrayBuffer())
+          .subarray(1, 4)
+          .toString(),
+      ).toBe("PNG");
       for (const bad of [`${"0".repeat(64)}.png`, "..%2F..%2Fetc%2Fpasswd", `${link![1]}.svg`, `../${link![1]}.png`]) {
         expect((await fetch(`${url}/images/${bad}`)).status).toBe(404);
       }

@@ -44,10 +44,18 @@ describe("GitHub: the one report comment and the check run", () => {
     const scope = nock(API)
       .get(path)
       .query({ per_page: 100 })
-      .reply(200, Array.from({ length: 100 }, (_, i) => someone(i + 1, "chatter")), { link: link(2) })
+      .reply(
+        200,
+        Array.from({ length: 100 }, (_, i) => someone(i + 1, "chatter")),
+        { link: link(2) },
+      )
       .get(path)
       .query({ per_page: 100, page: 2 })
-      .reply(200, Array.from({ length: 100 }, (_, i) => someone(i + 101, "more")), { link: link(3) })
+      .reply(
+        200,
+        Array.from({ length: 100 }, (_, i) => someone(i + 101, "more")),
+        { link: link(3) },
+      )
       .get(path)
       .query({ per_page: 100, page: 3 })
       .reply(200, [ours(555, `${MARKER}\nold`)])

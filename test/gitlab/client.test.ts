@@ -192,7 +192,10 @@ describe("GitLabClient and the token", () => {
       .reply(302, "", { location: "https://evil.example.org/api/v4/projects/1" })
       .get("/projects/1/jobs/2/artifacts")
       .reply(302, "", { location: `${storage}/bucket/artifacts.zip?sig=1` });
-    const objects = nock(storage, { badheaders: ["private-token"] }).get("/bucket/artifacts.zip").query({ sig: 1 }).reply(200, "PK");
+    const objects = nock(storage, { badheaders: ["private-token"] })
+      .get("/bucket/artifacts.zip")
+      .query({ sig: 1 })
+      .reply(200, "PK");
     const { c } = client();
     await expect(c.pathWithNamespace(1)).rejects.toThrow("GitLab GET /projects/1: HTTP 302 redirect not followed");
     const res = await c.download("/projects/1/jobs/2/artifacts", AbortSignal.timeout(10_000));

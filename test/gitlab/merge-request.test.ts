@@ -207,7 +207,13 @@ describe("GitLab faults", () => {
       .post(`/projects/${project}/statuses/${r.head}`, () => (statuses++, true))
       .reply(201, {});
     const { MemoryQueue } = await import("../../src/queue/memory.js");
-    expect(await deliver(createApp({ appId: 1, publicUrl: undefined, dataDir: tempDir(), imageKey: "k", gitlab: { url: GITLAB, token: TOKEN, secret: SECRET } }, { queue: new MemoryQueue(undefined, { retryDelayMs: 20 }) }), "Merge Request Hook", hook)).toBe(200);
+    expect(
+      await deliver(
+        createApp({ appId: 1, publicUrl: undefined, dataDir: tempDir(), imageKey: "k", gitlab: { url: GITLAB, token: TOKEN, secret: SECRET } }, { queue: new MemoryQueue(undefined, { retryDelayMs: 20 }) }),
+        "Merge Request Hook",
+        hook,
+      ),
+    ).toBe(200);
     expect(unexpected).toEqual([]);
     expect(scope.pendingMocks()).toEqual([]);
     expect(created).toHaveLength(1);

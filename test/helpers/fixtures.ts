@@ -21,7 +21,5 @@ export interface Vector {
 
 export function vectors(kinds: string[]): { plain: Vector; typed: Value }[] {
   const typed = typedFixture("dvc-vectors.json") as unknown as { vectors: Value[] };
-  return typed.vectors
-    .map((t) => ({ plain: toPlain(t) as unknown as Vector, typed: t }))
-    .filter((v) => kinds.includes(v.plain.kind));
+  return typed.vectors.map((t) => ({ plain: toPlain(t) as unknown as Vector, typed: t })).filter((v) => kinds.includes(v.plain.kind));
 }

@@ -8,11 +8,7 @@ import { join } from "node:path";
  * The real peers the tests compare against, pinned. Changing this list makes a new virtualenv;
  * an unchanged list reuses the one already built (pip is slow: minutes, not seconds).
  */
-export const PYTHON_PINS = [
-  "dvc==3.67.1",
-  "dvc-s3==3.3.0",
-  "moto[server]==5.2.5",
-] as const;
+export const PYTHON_PINS = ["dvc==3.67.1", "dvc-s3==3.3.0", "moto[server]==5.2.5"] as const;
 
 const pinsHash = createHash("sha256").update(PYTHON_PINS.join("\n")).digest("hex").slice(0, 12);
 /** Outside the repository so a clean clone reuses it on the same machine; MLREVIEW_TEST_VENV moves it. */

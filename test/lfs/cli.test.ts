@@ -27,12 +27,19 @@ let closedPort: number;
 const env = () => ({ MLREVIEW_DATA_DIR: tempDir(), GIT_LFS_SKIP_SMUDGE: "1" });
 
 beforeAll(async () => {
-  png1 = await sharp({ create: { width: 4, height: 3, channels: 3, background: { r: 255, g: 0, b: 0 } } }).png().toBuffer();
-  png2 = await sharp({ create: { width: 4, height: 3, channels: 3, background: { r: 0, g: 0, b: 255 } } }).png().toBuffer();
-  repo = lfsRepo(["*.json", "*.png"], [
-    { ".mlreview.yml": CONFIG, "metrics.json": M1, "plot.png": png1, "big.json": BIG, "eval.json": EVAL },
-    { "metrics.json": M2, "plot.png": png2 },
-  ]);
+  png1 = await sharp({ create: { width: 4, height: 3, channels: 3, background: { r: 255, g: 0, b: 0 } } })
+    .png()
+    .toBuffer();
+  png2 = await sharp({ create: { width: 4, height: 3, channels: 3, background: { r: 0, g: 0, b: 255 } } })
+    .png()
+    .toBuffer();
+  repo = lfsRepo(
+    ["*.json", "*.png"],
+    [
+      { ".mlreview.yml": CONFIG, "metrics.json": M1, "plot.png": png1, "big.json": BIG, "eval.json": EVAL },
+      { "metrics.json": M2, "plot.png": png2 },
+    ],
+  );
   server = await lfsServer();
   closedPort = await new Promise<number>((ok) => {
     const s = createServer().listen(0, "127.0.0.1", () => {
@@ -83,8 +90,16 @@ describe("Git-LFS pointers are read as their content", () => {
       expect(b.contentType).toBe("application/vnd.git-lfs+json");
       expect(b.authorization).toBeUndefined();
     }
-    expect(batches().flatMap((b) => b.oids).sort()).toEqual([sha256(M1), sha256(M2)].sort());
-    expect(downloads().map((d) => d.path).sort()).toEqual([`/lfs-objects/${sha256(M1)}`, `/lfs-objects/${sha256(M2)}`].sort());
+    expect(
+      batches()
+        .flatMap((b) => b.oids)
+        .sort(),
+    ).toEqual([sha256(M1), sha256(M2)].sort());
+    expect(
+      downloads()
+        .map((d) => d.path)
+        .sort(),
+    ).toEqual([`/lfs-objects/${sha256(M1)}`, `/lfs-objects/${sha256(M2)}`].sort());
   });
 
   it("the pointers of one read are asked in one batch request, and each object once per run", async () => {
@@ -163,7 +178,7 @@ describe("Git-LFS pointers are read as their content", () => {
     server.behaviour.requireAuth = auth;
     try {
       const store = join(tempDir(), "creds");
-      writeFiles(store, { "store": `${server.origin.replace("http://", "http://alice:s3cret@")}\n` });
+      writeFiles(store, { store: `${server.origin.replace("http://", "http://alice:s3cret@")}\n` });
       const dir = join(tempDir(), "authed");
       execFileSync("git", ["clone", "-q", clone, dir], { env: { ...process.env, GIT_LFS_SKIP_SMUDGE: "1" } });
       git(dir, "remote", "set-url", "origin", `${server.origin}/acme/models.git`);

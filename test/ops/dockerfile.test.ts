@@ -27,7 +27,11 @@ function stages(): Instruction[][] {
 }
 const args = (i: Instruction) => i.getArgumentsContent() ?? "";
 /** A flag's value (COPY --from, HEALTHCHECK --timeout); the parser keeps flags out of the arguments. */
-const flag = (i: Instruction, name: string) => (i as unknown as { getFlags?(): Flag[] }).getFlags?.().find((f) => f.getName() === name)?.getValue() ?? undefined;
+const flag = (i: Instruction, name: string) =>
+  (i as unknown as { getFlags?(): Flag[] })
+    .getFlags?.()
+    .find((f) => f.getName() === name)
+    ?.getValue() ?? undefined;
 const final = stages().at(-1)!;
 const finalOf = (keyword: string) => final.filter((i) => i.getKeyword() === keyword);
 const finalEnv = new Map(
@@ -52,7 +56,11 @@ describe("Dockerfile", () => {
       expect(f.getImageName()).toBe("node");
       expect(f.getImageTag()).toMatch(/^2[02]-[a-z]+-slim$/);
     }
-    const runs = (stage: Instruction[]) => stage.filter((i) => i.getKeyword() === "RUN").map(args).join("\n");
+    const runs = (stage: Instruction[]) =>
+      stage
+        .filter((i) => i.getKeyword() === "RUN")
+        .map(args)
+        .join("\n");
     const build = all.find((s) => /npm run build/.test(runs(s)));
     expect(build, "a stage runs npm run build").toBeDefined();
     expect(runs(build!)).toMatch(/npm ci\b/);
@@ -98,7 +106,12 @@ describe("Dockerfile", () => {
     const cmd = dockerfile.getCMDs();
     expect(cmd).toHaveLength(1);
     expect(cmd[0]!.getJSONStrings().map((s) => s.getJSONValue())).toEqual(["node", "dist/server.js"]);
-    expect(dockerfile.getENTRYPOINTs()[0]!.getJSONStrings().map((s) => s.getJSONValue())).toEqual(["/usr/bin/tini", "--"]);
+    expect(
+      dockerfile
+        .getENTRYPOINTs()[0]!
+        .getJSONStrings()
+        .map((s) => s.getJSONValue()),
+    ).toEqual(["/usr/bin/tini", "--"]);
     const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as { scripts: Record<string, string> };
     expect(pkg.scripts.start).toBe("node dist/server.js");
   });
@@ -109,7 +122,9 @@ describe("Dockerfile", () => {
     for (const e of dockerfile.getENVs()) for (const p of e.getProperties()) expect(p.getName()).not.toMatch(secretish);
     expect(instructions.filter((i) => i.getKeyword() === "ADD")).toEqual([]);
     expect(TEXT).not.toMatch(/\.npmrc|_authToken/);
-    const ignore = readFileSync(`${ROOT}.dockerignore`, "utf8").split("\n").map((l) => l.trim());
+    const ignore = readFileSync(`${ROOT}.dockerignore`, "utf8")
+      .split("\n")
+      .map((l) => l.trim());
     for (const must of [".env", "*.pem", "node_modules", ".git"]) expect(ignore).toContain(must);
   });
 });

@@ -10,7 +10,7 @@ describe("/metrics (Prometheus)", () => {
     metrics.webhook("pull_request");
     metrics.webhook("Merge Request Hook", "gitlab");
     metrics.webhook("X-Evil {label}\n", "gitlab");
-    metrics.webhook("bad label\"}");
+    metrics.webhook('bad label"}');
     metrics.report("built");
     metrics.report("failed");
     metrics.queueDepth(async () => 7);

@@ -18,7 +18,6 @@ const ALLOWED: Record<string, string> = {
   "src/revisions/dvc/stores/s3.ts": "sets the AWS SDK's own warning switch, which the SDK reads from process.env only (never read by mlreview)",
 };
 
-
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = join(dir, e.name);
@@ -47,7 +46,11 @@ function envReads(file: string): number[] {
 }
 
 describe("process.env", () => {
-  const readers = new Map(sources(SRC).map((f) => [relative(ROOT, f).split("\\").join("/"), envReads(f)] as const).filter(([, lines]) => lines.length > 0));
+  const readers = new Map(
+    sources(SRC)
+      .map((f) => [relative(ROOT, f).split("\\").join("/"), envReads(f)] as const)
+      .filter(([, lines]) => lines.length > 0),
+  );
 
   it("is read nowhere in src/ but the allowed files", () => {
     const offenders = [...readers].filter(([f]) => !(f in ALLOWED)).map(([f, lines]) => `${f}:${lines.join(",")}`);

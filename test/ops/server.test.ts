@@ -17,10 +17,7 @@ describe("node dist/server.js", () => {
     const dir = tempDir();
     writeFileSync(join(dir, "app.pem"), privateKey);
     const port = await freePort();
-    const s = start(
-      { APP_ID: "123", PRIVATE_KEY_PATH: "app.pem", WEBHOOK_SECRET: SECRET, HOST: "127.0.0.1", PORT: String(port), NODE_ENV: "production", LOG_FORMAT: "json", LOG_LEVEL: "info", MLREVIEW_DATA_DIR: join(dir, "data") },
-      dir,
-    );
+    const s = start({ APP_ID: "123", PRIVATE_KEY_PATH: "app.pem", WEBHOOK_SECRET: SECRET, HOST: "127.0.0.1", PORT: String(port), NODE_ENV: "production", LOG_FORMAT: "json", LOG_LEVEL: "info", MLREVIEW_DATA_DIR: join(dir, "data") }, dir);
     const url = `http://127.0.0.1:${port}`;
     try {
       const health = await waitFor(`${url}/healthz`, 200, 20_000, s);

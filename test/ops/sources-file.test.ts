@@ -26,9 +26,7 @@ describe("MLREVIEW_SOURCES is validated at start-up, one line per problem, never
   });
 
   it("a URL with credentials, an unknown key, a bad endpoint, a missing file", () => {
-    expect(check("dvc_remotes:\n  - url: https://user:pw@host/dvc\n")).toEqual([
-      "MLREVIEW_SOURCES: sources.yml: dvc_remotes[0].url: expected an s3://, gs://, azure:// or http(s):// URL prefix without credentials",
-    ]);
+    expect(check("dvc_remotes:\n  - url: https://user:pw@host/dvc\n")).toEqual(["MLREVIEW_SOURCES: sources.yml: dvc_remotes[0].url: expected an s3://, gs://, azure:// or http(s):// URL prefix without credentials"]);
     expect(check("dvc_remotes:\n  - url: s3://b/p\n    endpointurl: http://x\n")).toEqual(["MLREVIEW_SOURCES: sources.yml: dvc_remotes[0]: unknown key 'endpointurl'"]);
     expect(check("dvc_remotes:\n  - url: s3://b/p\n    endpoint: ftp://x\n")).toEqual(["MLREVIEW_SOURCES: sources.yml: dvc_remotes[0].endpoint: expected an http(s) URL"]);
     expect(validateEnv({ MLREVIEW_SOURCES: "/nonexistent.yml" }, { setupMode: true })).toEqual(["MLREVIEW_SOURCES: /nonexistent.yml: no such file"]);

@@ -8,7 +8,10 @@ describe("plot data files", () => {
     const plain = await parsePlotData("a.csv", Buffer.from("step,loss\r\n0,0.5\r\n\r\n1,0.25\r\n"));
     expect([plain.table.row(0), plain.table.row(1), plain.table.length]).toEqual([{ step: "0", loss: "0.5" }, { step: "1", loss: "0.25" }, 2]);
     const quoted = await parsePlotData("a.csv", Buffer.from('name,v\n"a, b",1\n"say ""hi""",2\n'));
-    expect([quoted.table.row(0), quoted.table.row(1)]).toEqual([{ name: "a, b", v: "1" }, { name: 'say "hi"', v: "2" }]);
+    expect([quoted.table.row(0), quoted.table.row(1)]).toEqual([
+      { name: "a, b", v: "1" },
+      { name: 'say "hi"', v: "2" },
+    ]);
     const tsv = await parsePlotData("a.tsv", Buffer.from("\ufeffstep\tacc\n3\t0.9\n"));
     expect(tsv.table.row(0)).toEqual({ step: "3", acc: "0.9" });
   });
@@ -56,7 +59,7 @@ describe("plot data files", () => {
 describe("numbers read straight from CSV text", () => {
   it("give exactly what Number() gives, for plain decimals and everything else", () => {
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const cells = ["0", "-0", "+3", "1e5", "1E-7", " 4 ", "0x10", "", "nan", "inf", "1.", ".5", "-.25", "1.2.3", "12345678901234567890", "0.1234567890123456789"];
     for (let i = 0; i < 3000; i++) {
       const digits = 1 + Math.floor(rnd() * 17);

@@ -9,7 +9,19 @@ const src = (content: unknown) => sourceFromContent(content);
 
 describe("datapoints", () => {
   it("overwrites a step column with the row index when x is not given", () => {
-    const conv = convert("f", new Map([["f", src([{ step: 10, v: 1 }, { step: 20, v: 2 }])]]), {});
+    const conv = convert(
+      "f",
+      new Map([
+        [
+          "f",
+          src([
+            { step: 10, v: 1 },
+            { step: 20, v: 2 },
+          ]),
+        ],
+      ]),
+      {},
+    );
     expect(flatDatapoints(conv, "r").map((d) => d.step)).toEqual([0, 1]);
   });
 
@@ -46,14 +58,22 @@ describe("datapoints", () => {
   it("joins x from another file by index, with DVC's error for different lengths", async () => {
     const x = await parsePlotData("x.tsv", Buffer.from("t\n1\n2\n"));
     const y = await parsePlotData("y.tsv", Buffer.from("v\n0.1\n0.2\n0.3\n"));
-    const files = new Map([["x.tsv", x], ["y.tsv", y]]);
-    expect(() => convert("y.tsv", files, { x: { "x.tsv": "t" }, y: { "y.tsv": "v" } })).toThrow(
-      "Cannot join 't' from 'x.tsv' and 'v' from 'y.tsv'. They have to have same length.",
+    const files = new Map([
+      ["x.tsv", x],
+      ["y.tsv", y],
+    ]);
+    expect(() => convert("y.tsv", files, { x: { "x.tsv": "t" }, y: { "y.tsv": "v" } })).toThrow("Cannot join 't' from 'x.tsv' and 'v' from 'y.tsv'. They have to have same length.");
+    const ok = convert(
+      "y.tsv",
+      new Map([
+        ["x.tsv", x],
+        ["y.tsv", await parsePlotData("y.tsv", Buffer.from("v\n0.1\n0.2\n"))],
+      ]),
+      {
+        x: { "x.tsv": "t" },
+        y: { "y.tsv": "v" },
+      },
     );
-    const ok = convert("y.tsv", new Map([["x.tsv", x], ["y.tsv", await parsePlotData("y.tsv", Buffer.from("v\n0.1\n0.2\n"))]]), {
-      x: { "x.tsv": "t" },
-      y: { "y.tsv": "v" },
-    });
     // CSV/TSV values stay strings, as DVC's DictReader gives them.
     expect(flatDatapoints(ok, "r")).toEqual([
       { v: "0.1", t: "1", rev: "r", filename: "y.tsv", field: "v" },
@@ -62,16 +82,15 @@ describe("datapoints", () => {
   });
 
   it("raises FieldNotFoundError with DVC's text", () => {
-    expect(() => convert("f", new Map([["f", src([{ a: 1, b: 2 }])]]), { y: "c" })).toThrow(
-      "Could not find provided field ('c') in data fields ('a, b').",
-    );
+    expect(() => convert("f", new Map([["f", src([{ a: 1, b: 2 }])]]), { y: "c" })).toThrow("Could not find provided field ('c') in data fields ('a, b').");
   });
 
   it("rejects different numbers of x and y sources as DVC does", () => {
-    const files = new Map([["a", src([{ x: 1, y: 1, z: 1 }])], ["b", src([{ x: 1, y: 1 }])]]);
-    expect(() => convert("a", files, { x: { a: ["x", "z"], b: "x" }, y: { a: "y", b: "y" } })).toThrow(
-      "Cannot have different number of x and y data sources. Found 3 x and 2 y data sources.",
-    );
+    const files = new Map([
+      ["a", src([{ x: 1, y: 1, z: 1 }])],
+      ["b", src([{ x: 1, y: 1 }])],
+    ]);
+    expect(() => convert("a", files, { x: { a: ["x", "z"], b: "x" }, y: { a: "y", b: "y" } })).toThrow("Cannot have different number of x and y data sources. Found 3 x and 2 y data sources.");
   });
 
   it("merges lists of records found at any depth by index", () => {
@@ -87,9 +106,19 @@ describe("datapoints", () => {
 
 describe("plot definitions as DVC properties", () => {
   const def = (over: Partial<PlotDefinition>): PlotDefinition => ({
-    id: "p", origin: "dvc.yaml", files: ["a.csv"], y: [], x: undefined, template: "linear", header: true, ...over,
+    id: "p",
+    origin: "dvc.yaml",
+    files: ["a.csv"],
+    y: [],
+    x: undefined,
+    template: "linear",
+    header: true,
+    ...over,
   });
-  const sources = new Map([["a.csv", src([{ s: 1, l: 2 }])], ["b.csv", src([{ s: 1, m: 2 }])]]);
+  const sources = new Map([
+    ["a.csv", src([{ s: 1, l: 2 }])],
+    ["b.csv", src([{ s: 1, m: 2 }])],
+  ]);
 
   it("leaves y to DVC's inference for a bare path", () => {
     expect(propertiesOf(def({}), sources)).toEqual({});
@@ -97,8 +126,14 @@ describe("plot definitions as DVC properties", () => {
   it("reads the same x field from each y file (DVC's string x)", () => {
     const d = def({
       files: ["a.csv", "b.csv"],
-      y: [{ file: "a.csv", field: "l" }, { file: "b.csv", field: "m" }],
-      x: [{ file: "a.csv", field: "s" }, { file: "b.csv", field: "s" }],
+      y: [
+        { file: "a.csv", field: "l" },
+        { file: "b.csv", field: "m" },
+      ],
+      x: [
+        { file: "a.csv", field: "s" },
+        { file: "b.csv", field: "s" },
+      ],
     });
     expect(propertiesOf(d, sources)).toEqual({ x: "s", y: { "a.csv": "l", "b.csv": "m" } });
   });

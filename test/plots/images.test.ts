@@ -5,7 +5,10 @@ import { memTree, pixels } from "./helpers.js";
 
 afterAll(closeRenderer);
 
-const png = (hex: string) => sharp({ create: { width: 4, height: 3, channels: 3, background: hex } }).png().toBuffer();
+const png = (hex: string) =>
+  sharp({ create: { width: 4, height: 3, channels: 3, background: hex } })
+    .png()
+    .toBuffer();
 
 describe("collectImages", () => {
   it("gives each image at base and head, side by side, with errors per side", async () => {
@@ -17,8 +20,11 @@ describe("collectImages", () => {
     ];
     const out = await collectImages(["cm.png", "plot.svg", "fake.png", "cm.png"], revs);
     expect(out.map((i) => i.path)).toEqual(["cm.png", "plot.svg", "fake.png"]);
-    const [cm, vector, fake] = out as [typeof out[0], typeof out[0], typeof out[0]];
-    expect(cm.sides.map((s) => [s.label, s.type])).toEqual([["main", "image/png"], ["workspace", "image/png"]]);
+    const [cm, vector, fake] = out as [(typeof out)[0], (typeof out)[0], (typeof out)[0]];
+    expect(cm.sides.map((s) => [s.label, s.type])).toEqual([
+      ["main", "image/png"],
+      ["workspace", "image/png"],
+    ]);
     expect(cm.sides[0]!.data!.equals(red)).toBe(true);
     expect(cm.sides[1]!.data!.equals(blue)).toBe(true);
     expect(vector.sides[0]).toEqual({ label: "main", error: "no such file" });

@@ -15,8 +15,14 @@ const PURPLE = "#945dd6";
 const TEAL = "#13adc7";
 
 const def = (over: Partial<PlotDefinition>): PlotDefinition => ({
-  id: "loss", origin: ".mlreview.yml", files: ["train.csv"], y: [{ file: "train.csv", field: "loss" }],
-  x: undefined, template: "linear", header: true, ...over,
+  id: "loss",
+  origin: ".mlreview.yml",
+  files: ["train.csv"],
+  y: [{ file: "train.csv", field: "loss" }],
+  x: undefined,
+  template: "linear",
+  header: true,
+  ...over,
 });
 const csv = (n: number, f: (i: number) => number) => "step,loss\n" + Array.from({ length: n }, (_, i) => `${i},${f(i)}`).join("\n");
 const revisions = (base: Record<string, string>, head: Record<string, string>): PlotRevision[] => [
@@ -32,10 +38,7 @@ afterAll(async () => {
 
 describe("renderPlots", () => {
   it("draws base and head as two series in DVC's palette, with title and axis text", async () => {
-    const [plot] = await renderPlots(
-      [def({ title: "Training loss" })],
-      revisions({ "train.csv": csv(100, (i) => 1 / (i + 1)) }, { "train.csv": csv(100, (i) => 0.5 / (i + 1)) }),
-    );
+    const [plot] = await renderPlots([def({ title: "Training loss" })], revisions({ "train.csv": csv(100, (i) => 1 / (i + 1)) }, { "train.csv": csv(100, (i) => 0.5 / (i + 1)) }));
     expect(plot).toMatchObject({ id: "loss", title: "Training loss" });
     expect(plot!.error).toBeUndefined();
     const px = await pixels(plot!.png!);
@@ -51,7 +54,10 @@ describe("renderPlots", () => {
     const data = JSON.stringify(Array.from({ length: 30 }, (_, i) => ({ actual: `c${i % 3}`, predicted: `c${(i * 7) % 3}`, v: i / 3 })));
     const defs = BUILTIN_TEMPLATES.map((t) =>
       def({
-        id: t, template: t, files: ["d.json"], y: [{ file: "d.json", field: t.startsWith("confusion") ? "predicted" : "v" }],
+        id: t,
+        template: t,
+        files: ["d.json"],
+        y: [{ file: "d.json", field: t.startsWith("confusion") ? "predicted" : "v" }],
         x: [{ file: "d.json", field: t.startsWith("confusion") ? "actual" : "v" }],
       }),
     );
@@ -90,14 +96,9 @@ describe("renderPlots", () => {
   });
 
   it("gives one error line in place of a plot and still renders the others", async () => {
-    const out = await renderPlots(
-      [def({ id: "bad", y: [{ file: "train.csv", field: "nope" }] }), def({ id: "good" }), def({ id: "tpl", template: "nope" })],
-      revisions({ "train.csv": csv(5, (i) => i) }, { "train.csv": csv(5, (i) => i) }),
-    );
+    const out = await renderPlots([def({ id: "bad", y: [{ file: "train.csv", field: "nope" }] }), def({ id: "good" }), def({ id: "tpl", template: "nope" })], revisions({ "train.csv": csv(5, (i) => i) }, { "train.csv": csv(5, (i) => i) }));
     expect(out.map((p) => p.id)).toEqual(["bad", "good", "tpl"]);
-    expect(out[0]!.error).toBe(
-      "workspace: Could not find provided field ('nope') in data fields ('step, loss').; main: Could not find provided field ('nope') in data fields ('step, loss').",
-    );
+    expect(out[0]!.error).toBe("workspace: Could not find provided field ('nope') in data fields ('step, loss').; main: Could not find provided field ('nope') in data fields ('step, loss').");
     expect(out[1]!.png).toBeInstanceOf(Buffer);
     expect(out[2]!.error).toBe("Template 'nope' not found.");
   });
@@ -109,13 +110,18 @@ describe("renderPlots", () => {
     for await (const p of preparePlots([d], revisions(files, files))) all.push(p);
     if (!all[0]?.ok) throw new Error("not prepared");
     expect(all[0].plot.values.map((v) => [v.rev, v.epoch, v.loss])).toEqual([
-      ["workspace", "10", "0.5"], ["workspace", "20", "0.4"], ["main", "10", "0.5"], ["main", "20", "0.4"],
+      ["workspace", "10", "0.5"],
+      ["workspace", "20", "0.4"],
+      ["main", "10", "0.5"],
+      ["main", "20", "0.4"],
     ]);
   });
 
   it("uses a repository template from the head revision", async () => {
     const tpl = JSON.stringify({
-      data: { values: "<DVC_METRIC_DATA>" }, title: "<DVC_METRIC_TITLE>", mark: "bar",
+      data: { values: "<DVC_METRIC_DATA>" },
+      title: "<DVC_METRIC_TITLE>",
+      mark: "bar",
       encoding: { x: { field: "<DVC_METRIC_X>", type: "ordinal" }, y: { field: "<DVC_METRIC_Y>", type: "quantitative" }, color: { field: "rev", scale: { range: ["#ff0000", "#00ff00"] } } },
     });
     const files = { "train.csv": csv(5, (i) => i + 1) };
@@ -133,17 +139,25 @@ describe("text", () => {
     return p;
   };
   const textSpec = (text: string) => ({
-    width: 600, height: 60, data: { values: [{}] }, config: { font: "DejaVu Sans", view: { stroke: null } },
+    width: 600,
+    height: 60,
+    data: { values: [{}] },
+    config: { font: "DejaVu Sans", view: { stroke: null } },
     mark: { type: "text", fontSize: 40, align: "left", baseline: "middle", x: 0, y: 30, text },
   });
   const inkOf = async (p: RenderPool, text: string) => ink(await pixels((await p.render(textSpec(text))).data));
   const extent = async (p: RenderPool, text: string) => {
     const px = await pixels((await p.render(textSpec(text))).data);
-    let lo = Infinity, hi = -Infinity;
-    for (let x = 0; x < px.width; x++) for (let y = 0; y < px.height; y++) {
-      const o = (y * px.width + x) * px.channels;
-      if (px.data[o]! < 128) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
-    }
+    let lo = Infinity,
+      hi = -Infinity;
+    for (let x = 0; x < px.width; x++)
+      for (let y = 0; y < px.height; y++) {
+        const o = (y * px.width + x) * px.channels;
+        if (px.data[o]! < 128) {
+          lo = Math.min(lo, x);
+          hi = Math.max(hi, x);
+        }
+      }
     return hi - lo + 1;
   };
 

@@ -36,7 +36,10 @@ afterAll(async () => {
 });
 
 const textOf = (data: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
-  data, mark: "text", encoding: { text: { field: "a" }, y: { field: "b", type: "quantitative" } }, ...extra,
+  data,
+  mark: "text",
+  encoding: { text: { field: "a" }, y: { field: "b", type: "quantitative" } },
+  ...extra,
 });
 
 describe("render sandbox", () => {
@@ -66,12 +69,20 @@ describe("render sandbox", () => {
   it("rejects a repository template that names a URL, and no request arrives", async () => {
     const tpl = JSON.stringify({
       data: { values: "<DVC_METRIC_DATA>" },
-      layer: [{ mark: "line", encoding: { x: { field: "<DVC_METRIC_X>" }, y: { field: "<DVC_METRIC_Y>" } } },
-        { data: { url: `${base}/exfil?x=1` }, mark: "point" }],
+      layer: [
+        { mark: "line", encoding: { x: { field: "<DVC_METRIC_X>" }, y: { field: "<DVC_METRIC_Y>" } } },
+        { data: { url: `${base}/exfil?x=1` }, mark: "point" },
+      ],
     });
     const def: PlotDefinition = { id: "p", origin: "dvc.yaml", files: ["d.csv"], y: [], x: undefined, template: "evil.json", header: true };
     const files = { "d.csv": "step,v\n0,1\n1,2\n", "evil.json": tpl };
-    const [plot] = await renderPlots([def], [{ label: "main", tree: memTree("main", files) }, { label: "workspace", tree: memTree("workspace", files) }]);
+    const [plot] = await renderPlots(
+      [def],
+      [
+        { label: "main", tree: memTree("main", files) },
+        { label: "workspace", tree: memTree("workspace", files) },
+      ],
+    );
     expect(plot!.error).toBe("Template 'evil.json' refers to a URL at layer[1].data.url: external data is not allowed");
     expect(requests).toEqual([]);
   });

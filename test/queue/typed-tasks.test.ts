@@ -19,7 +19,11 @@ describe("queue tasks are typed: the envelope is validated when a task comes off
     expect(error({ ...task(), version: 7 })).toBe("invalid task: version is not a string");
     expect(error("a string")).toBe("invalid task: a task is not an object");
     expect(error(null)).toBe("invalid task: a task is not an object");
-    for (const raw of [{ ...task(), forge: "x\n".repeat(500) }, { ...task(), key: "" }]) expect(error(raw)).not.toContain("\n");
+    for (const raw of [
+      { ...task(), forge: "x\n".repeat(500) },
+      { ...task(), key: "" },
+    ])
+      expect(error(raw)).not.toContain("\n");
   });
 
   it("in process: an invalid task is reported once and dropped, never run or retried", async () => {

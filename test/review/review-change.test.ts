@@ -98,14 +98,24 @@ describe("a report that cannot be built reaches the PR as a neutral check", () =
   });
 
   it("a stale task posts no check (the newer head's review speaks), and still rethrows", async () => {
-    const session = fakeSession({ base: "0".repeat(40), head: "1".repeat(40), clone: () => ({ url: "http://localhost:1/x.git", forgeOrigin: "http://localhost:1", token: TOKEN, username: "x" }), fail: { mergeBase: () => new Error("GitHub answered 503") } });
+    const session = fakeSession({
+      base: "0".repeat(40),
+      head: "1".repeat(40),
+      clone: () => ({ url: "http://localhost:1/x.git", forgeOrigin: "http://localhost:1", token: TOKEN, username: "x" }),
+      fail: { mergeBase: () => new Error("GitHub answered 503") },
+    });
     const signal = new AbortController().signal;
     await expect(reviewChange(session, { configFiles: [".mlreview.yml"], ...reviewDirs(), ctx: directContext(signal, true), signal })).rejects.toThrow("GitHub answered 503");
     expect(session.checks).toEqual([]);
   });
 
   it("the failure check has a deadline of its own: it is sent with a live signal after the task's has fired", async () => {
-    const session = fakeSession({ base: "0".repeat(40), head: "1".repeat(40), clone: () => ({ url: "http://localhost:1/x.git", forgeOrigin: "http://localhost:1", token: TOKEN, username: "x" }), fail: { mergeBase: () => new Error("GitHub answered 503") } });
+    const session = fakeSession({
+      base: "0".repeat(40),
+      head: "1".repeat(40),
+      clone: () => ({ url: "http://localhost:1/x.git", forgeOrigin: "http://localhost:1", token: TOKEN, username: "x" }),
+      fail: { mergeBase: () => new Error("GitHub answered 503") },
+    });
     const task = new AbortController();
     task.abort(new DeadlineError(1_000));
     await expect(reviewChange(session, { configFiles: [".mlreview.yml"], ...reviewDirs(), ctx: directContext(task.signal), signal: task.signal })).rejects.toBeInstanceOf(DeadlineError);

@@ -137,7 +137,14 @@ describe("GPU runners from workflow_job", () => {
   it("a bot restarted after kill -9 mid-launch finds its instance by tag and ends it when the job completes", async () => {
     const p = jobEvent("queued");
     const runnerName = `mlreview-gpu-${p.workflow_job.id}-1`;
-    const tags = { "mlreview:managed": "true", "mlreview:job": String(p.workflow_job.id), "mlreview:runner": runnerName, "mlreview:repo": p.repository.full_name, "mlreview:profile": "gpu", "mlreview:expires": new Date(Date.now() + 3600_000).toISOString() };
+    const tags = {
+      "mlreview:managed": "true",
+      "mlreview:job": String(p.workflow_job.id),
+      "mlreview:runner": runnerName,
+      "mlreview:repo": p.repository.full_name,
+      "mlreview:profile": "gpu",
+      "mlreview:expires": new Date(Date.now() + 3600_000).toISOString(),
+    };
     const orphan = { id: "i-0bbb", tags };
     const expired = { id: "i-0ccc", tags: { ...tags, "mlreview:job": "1", "mlreview:runner": "mlreview-gpu-1-1", "mlreview:expires": new Date(Date.now() - 60_000).toISOString() } };
     const ec2 = new Ec2Mock()

@@ -52,7 +52,10 @@ describe("runner capacity in Redis, shared by replicas", () => {
     b.onFreed((k) => heard.push(k));
     try {
       await sleep(100); // b's subscription
-      await a.reconcile([{ key: "x1", profile: "cpu" }, { key: "x2", profile: "cpu" }]);
+      await a.reconcile([
+        { key: "x1", profile: "cpu" },
+        { key: "x2", profile: "cpu" },
+      ]);
       expect((await b.acquire([job("c1", "cpu", 1)])).granted.size).toBe(0);
       await sleep(150);
       await a.reconcile([{ key: "x2", profile: "cpu" }]);

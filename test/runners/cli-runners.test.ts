@@ -16,7 +16,12 @@ async function fakeEc2(instances: Parameters<typeof describeInstancesXml>[0]) {
     req.on("data", (d) => (body += d));
     req.on("end", () => {
       const params = new URLSearchParams(body);
-      actions.push(`${params.get("Action")} ${[...params.entries()].filter(([k]) => k.startsWith("InstanceId.")).map(([, v]) => v).join(",")}`.trim());
+      actions.push(
+        `${params.get("Action")} ${[...params.entries()]
+          .filter(([k]) => k.startsWith("InstanceId."))
+          .map(([, v]) => v)
+          .join(",")}`.trim(),
+      );
       const [status, xml] = params.get("Action") === "TerminateInstances" ? terminateXml(params) : describeInstancesXml(instances);
       res.writeHead(status, { "content-type": "text/xml" }).end(xml);
     });
@@ -39,7 +44,14 @@ function run(args: string[], env: Record<string, string>): Promise<{ stdout: str
 describe("mlreview runners list / reap", () => {
   const file = join(tempDir(), "runners.yml");
   writeFileSync(file, "region: us-east-1\nallow: [acme/*]\nprofiles:\n  gpu: {instance_types: [g5.xlarge], image: ami-0123456789abcdef0, subnets: [subnet-a]}\n");
-  const tags = (job: string, expires: Date) => ({ "mlreview:managed": "true", "mlreview:job": job, "mlreview:runner": `mlreview-gpu-${job}-1`, "mlreview:repo": "acme/model", "mlreview:profile": "gpu", "mlreview:expires": expires.toISOString() });
+  const tags = (job: string, expires: Date) => ({
+    "mlreview:managed": "true",
+    "mlreview:job": job,
+    "mlreview:runner": `mlreview-gpu-${job}-1`,
+    "mlreview:repo": "acme/model",
+    "mlreview:profile": "gpu",
+    "mlreview:expires": expires.toISOString(),
+  });
   const live = { id: "i-0live", tags: tags("7", new Date(Date.now() + 3600_000)) };
   const old = { id: "i-0old", tags: tags("8", new Date(Date.now() - 60_000)) };
 

@@ -166,9 +166,7 @@ export function describeInstancesXml(instances: FakeInstance[], nextToken?: stri
 
 export function terminateXml(params: URLSearchParams): Reply {
   const ids = [...params.entries()].filter(([k]) => k.startsWith("InstanceId.")).map(([, v]) => v);
-  const items = ids
-    .map((id) => `<item><instanceId>${esc(id)}</instanceId><currentState><code>32</code><name>shutting-down</name></currentState><previousState><code>16</code><name>running</name></previousState></item>`)
-    .join("");
+  const items = ids.map((id) => `<item><instanceId>${esc(id)}</instanceId><currentState><code>32</code><name>shutting-down</name></currentState><previousState><code>16</code><name>running</name></previousState></item>`).join("");
   return [200, `<?xml version="1.0" encoding="UTF-8"?>\n<TerminateInstancesResponse xmlns="${NS}"><requestId>44444444-4444-4444-8444-444444444444</requestId><instancesSet>${items}</instancesSet></TerminateInstancesResponse>`];
 }
 

@@ -153,7 +153,7 @@ describe("bootstrap.sh, run", () => {
   });
 
   it("idle: stays up once the runner has started a worker for the job", async () => {
-    const { bin, log } = sandbox(0, { runBody: 'mkdir -p _diag && touch _diag/Worker_20260102-030405-utc.log && /bin/sleep 1', idleDelay: 0.3, pgrepFinds: false });
+    const { bin, log } = sandbox(0, { runBody: "mkdir -p _diag && touch _diag/Worker_20260102-030405-utc.log && /bin/sleep 1", idleDelay: 0.3, pgrepFinds: false });
     await new Promise<void>((resolve) => execFile("bash", [join(dir, "user-data.sh")], { env: { PATH: `${bin}:/usr/bin:/bin` } }, () => resolve()));
     const calls = await waitFor(log, /status 0/);
     expect(calls).not.toContain("mlreview: idle");

@@ -138,14 +138,15 @@ describe("GitLab runners from Job Hooks", () => {
       .reply(201, { id: 9307, token: RUNNER_TOKEN, token_expires_at: null })
       .delete(`${API}/runners/9307`)
       .reply(204);
-    ec2.on("DescribeImages", describeImagesXml(AMI, "/dev/sda1")).on("RunInstances", (p) => runInstancesXml(p, "i-0gl0000000000001")).on("TerminateInstances", terminateXml);
+    ec2
+      .on("DescribeImages", describeImagesXml(AMI, "/dev/sda1"))
+      .on("RunInstances", (p) => runInstancesXml(p, "i-0gl0000000000001"))
+      .on("TerminateInstances", terminateXml);
 
     await onJob(service, pendingHook());
     await service.scheduler.idle();
 
-    expect(gl.bodies).toEqual([
-      { runner_type: "project_type", project_id: 380, description: RUNNER_NAME, tag_list: ["mlreview-gpu"], run_untagged: false, locked: true, maximum_timeout: 360 * 60 },
-    ]);
+    expect(gl.bodies).toEqual([{ runner_type: "project_type", project_id: 380, description: RUNNER_NAME, tag_list: ["mlreview-gpu"], run_untagged: false, locked: true, maximum_timeout: 360 * 60 }]);
     const run = ec2.of("RunInstances");
     expect(run).toHaveLength(1);
     const params = Object.fromEntries(run[0]!.entries());
@@ -182,13 +183,7 @@ describe("GitLab runners from Job Hooks", () => {
 
   it("duplicate pending hooks (GitLab's retries, concurrent or late) give one runner and one instance", async () => {
     const gl = gitlab();
-    gl.scope
-      .get(`${API}/projects/380`)
-      .reply(200, PROJECT)
-      .get(`${API}/projects/380/jobs/1977`)
-      .reply(200, jobApi())
-      .post(`${API}/user/runners`, gl.keep)
-      .reply(201, { id: 9307, token: RUNNER_TOKEN, token_expires_at: null });
+    gl.scope.get(`${API}/projects/380`).reply(200, PROJECT).get(`${API}/projects/380/jobs/1977`).reply(200, jobApi()).post(`${API}/user/runners`, gl.keep).reply(201, { id: 9307, token: RUNNER_TOKEN, token_expires_at: null });
     ec2.on("DescribeImages", describeImagesXml(AMI)).on("RunInstances", (p) => runInstancesXml(p, "i-0gl0000000000002"));
 
     await Promise.all(Array.from({ length: 10 }, () => onJob(service, pendingHook())));
@@ -321,7 +316,10 @@ describe("GitLab runners from Job Hooks", () => {
     const gl = gitlab();
     gl.scope.get(`${API}/projects/380`).reply(200, PROJECT).get(`${API}/projects/380/jobs/1977`).reply(200, jobApi());
     // The first try and the scheduler's 8 retries, each the client's MAX_ATTEMPTS.
-    gl.scope.post(`${API}/user/runners`).times(9 * MAX_ATTEMPTS).reply(503, { message: "503 Service Unavailable" });
+    gl.scope
+      .post(`${API}/user/runners`)
+      .times(9 * MAX_ATTEMPTS)
+      .reply(503, { message: "503 Service Unavailable" });
     await onJob(service, pendingHook());
     await service.scheduler.idle();
     expect(ec2.calls).toEqual([]);
@@ -331,7 +329,16 @@ describe("GitLab runners from Job Hooks", () => {
   });
 
   it("a bot restarted mid-job ends the instance found by its runner tag and deletes the runner id it was tagged with", async () => {
-    const tags = { "mlreview:managed": "true", "mlreview:job": "1977", "mlreview:runner": RUNNER_NAME, "mlreview:repo": "gitlab-org/gitlab-test", "mlreview:profile": "gpu", "mlreview:expires": new Date(Date.now() + 3600_000).toISOString(), "mlreview:forge": "gitlab", "mlreview:runner-id": "9307" };
+    const tags = {
+      "mlreview:managed": "true",
+      "mlreview:job": "1977",
+      "mlreview:runner": RUNNER_NAME,
+      "mlreview:repo": "gitlab-org/gitlab-test",
+      "mlreview:profile": "gpu",
+      "mlreview:expires": new Date(Date.now() + 3600_000).toISOString(),
+      "mlreview:forge": "gitlab",
+      "mlreview:runner-id": "9307",
+    };
     ec2.on("DescribeInstances", describeInstancesXml([{ id: "i-0gl0000000000004", tags }])).on("TerminateInstances", terminateXml);
     const gl = gitlab();
     gl.scope.delete(`${API}/runners/9307`).reply(204);
@@ -405,7 +412,13 @@ describe("the reaper and GitLab instances", () => {
   it("an instance tagged for a forge this server has no module for is ended at expiry only, and nobody is asked about it", async () => {
     const tags = (job: number, expires: Date) => ({ ...gitlabTags(job, 5, expires), "mlreview:forge": "bitbucket" });
     ec2
-      .on("DescribeInstances", describeInstancesXml([{ id: "i-0bbexpired", tags: tags(1, new Date(Date.now() - 60_000)) }, { id: "i-0bblive", tags: tags(2, new Date(Date.now() + 3600_000)) }]))
+      .on(
+        "DescribeInstances",
+        describeInstancesXml([
+          { id: "i-0bbexpired", tags: tags(1, new Date(Date.now() - 60_000)) },
+          { id: "i-0bblive", tags: tags(2, new Date(Date.now() + 3600_000)) },
+        ]),
+      )
       .on("TerminateInstances", terminateXml);
     const log = recordingLog();
     const service = new RunnerService(config, new Ec2Fleet({ region: "us-east-1", sleep: async () => {} }), log, Date.now, { host: testHost({ gitlab: { url: GITLAB_URL, token: PAT } }), forges: FORGES });

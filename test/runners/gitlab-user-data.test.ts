@@ -94,9 +94,7 @@ describe("bootstrap-gitlab.sh, run", () => {
     // runuser -u USER -- cmd...: record the user, then run the command as we are.
     stub("runuser", `echo "runuser $1 $2" >> "${log}"; while [ "$1" != "--" ]; do shift; done; shift; exec "$@"`);
     stub("gitlab-runner", `printf '%s\\n' "$@" > "${dir}/runner-args"\nenv > "${dir}/runner-env"\n${o.runnerBody ?? ""}\nexit ${runnerExit}`);
-    const script = renderGitLabUserData(base)
-      .replaceAll("/var/lib/mlreview-runner", work)
-      .replace("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", `PATH=${bin}:/usr/bin:/bin`);
+    const script = renderGitLabUserData(base).replaceAll("/var/lib/mlreview-runner", work).replace("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", `PATH=${bin}:/usr/bin:/bin`);
     writeFileSync(join(dir, "user-data.sh"), script);
     return { bin, log, work };
   }

@@ -6,7 +6,7 @@ import { parseJson } from "../../src/formats/json.js";
 /** Doubles that stress repr thresholds and rounding ties: binary fractions, powers of ten, noise. */
 function samples(): number[] {
   let seed = 42;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const out: number[] = [0, -0, 0.1, 0.5, 1.5, 2.5, -2.5, 1e-4, 1e-5, 9.99999e-5, 1e15, 1e16, 9999999999999998, 1e21, 1e22, 123456789.123456, 5e-324, 1.7976931348623157e308];
   for (let i = 0; i < 600; i++) {
     out.push((Math.floor(rnd() * 2 ** 20) - 2 ** 19) / 2 ** Math.floor(rnd() * 24)); // exact binary fractions: ties
@@ -25,9 +25,7 @@ print(json.dumps([[repr(x), repr(round(x, 5)), repr(round(x, 3)), repr(round(x, 
   const expected = JSON.parse(execFileSync("python3", ["-c", script], { input: JSON.stringify(xs.map((x) => (Object.is(x, -0) ? "-0.0" : x.toString()))), encoding: "utf8" })) as string[][];
 
   it(`repr and round(x, n) agree on ${xs.length} values`, () => {
-    const mismatches = xs
-      .map((x, i) => ({ x, want: expected[i]!, got: [pyFloatRepr(x), pyFloatRepr(pyRound(x, 5)), pyFloatRepr(pyRound(x, 3)), pyFloatRepr(pyRound(x, 0))] }))
-      .filter((r) => r.got.join() !== r.want.join());
+    const mismatches = xs.map((x, i) => ({ x, want: expected[i]!, got: [pyFloatRepr(x), pyFloatRepr(pyRound(x, 5)), pyFloatRepr(pyRound(x, 3)), pyFloatRepr(pyRound(x, 0))] })).filter((r) => r.got.join() !== r.want.join());
     expect(mismatches).toEqual([]);
   });
 

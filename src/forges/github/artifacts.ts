@@ -55,11 +55,8 @@ async function findBaseRun(
 ): Promise<ListedRun | undefined> {
   const { owner, repo } = repository;
   const { data } = await octokit.rest.actions.listWorkflowRuns({ owner, repo, workflow_id: workflowId, event: "push", status: "success", branch, head_sha: mergeBase, per_page: BASE_RUNS_PAGE, request: { signal } });
-  const ours = (h: ListedRun["head_repository"]) =>
-    !!h && (repository.id !== undefined ? h.id === repository.id : typeof h.full_name === "string" && h.full_name.toLowerCase() === repository.fullName.toLowerCase());
-  return (data.workflow_runs as ListedRun[]).find(
-    (r) => r.event === "push" && r.conclusion === "success" && r.head_sha === mergeBase && r.head_branch === branch && ours(r.head_repository),
-  );
+  const ours = (h: ListedRun["head_repository"]) => !!h && (repository.id !== undefined ? h.id === repository.id : typeof h.full_name === "string" && h.full_name.toLowerCase() === repository.fullName.toLowerCase());
+  return (data.workflow_runs as ListedRun[]).find((r) => r.event === "push" && r.conclusion === "success" && r.head_sha === mergeBase && r.head_branch === branch && ours(r.head_repository));
 }
 
 /** The named artifact of a run, read in memory with the artifact limits within the deadline; undefined when there is none. */

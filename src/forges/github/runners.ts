@@ -26,7 +26,13 @@ export const runnerTaskSchema = z.object({
       labels: z.array(z.string().max(MAX_NAME)).max(MAX_LABELS, { message: `at most ${MAX_LABELS} labels` }),
       runner_name: z.string().max(MAX_NAME).nullable(),
     }),
-    repository: z.object({ full_name: z.string().min(1).max(MAX_NAME).regex(/^[^/\s]+\/[^/\s]+$/, { message: "must be owner/name" }) }),
+    repository: z.object({
+      full_name: z
+        .string()
+        .min(1)
+        .max(MAX_NAME)
+        .regex(/^[^/\s]+\/[^/\s]+$/, { message: "must be owner/name" }),
+    }),
   }),
 });
 export type RunnerTask = z.infer<typeof runnerTaskSchema>;

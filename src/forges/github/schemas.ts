@@ -15,7 +15,10 @@ const ref = z.string({ error: "must be a string" }).min(1, "is empty").max(255, 
 /** owner/name, each part what GitHub allows (letters, digits, `-`, `_`, `.`). */
 const ownerName = z.string({ error: "must be a string" }).regex(/^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/, "is not an owner/name repository");
 const part = z.string({ error: "must be a string" }).regex(/^[A-Za-z0-9_.-]{1,100}$/, "is not a GitHub owner or repository name");
-const url = z.string({ error: "must be a string" }).max(2048, "is longer than 2048 characters").refine((s) => /^https?:\/\//.test(s) && URL.canParse(s), "is not an http(s) URL");
+const url = z
+  .string({ error: "must be a string" })
+  .max(2048, "is longer than 2048 characters")
+  .refine((s) => /^https?:\/\//.test(s) && URL.canParse(s), "is not an http(s) URL");
 
 const side = z.object({ sha, ref });
 
@@ -34,4 +37,3 @@ export const reviewTaskSchema = pullRequestTaskSchema.extend({
 export type PullRequestTaskData = z.infer<typeof pullRequestTaskSchema>;
 /** A GitHub review task: a pull request's head, with the workflow run when the task came from one. */
 export type GitHubReviewData = z.infer<typeof reviewTaskSchema>;
-

@@ -30,13 +30,15 @@ export async function reviewSession(data: GitHubReviewData, host: ForgeHost, dea
   const comment = new ReportComment(octokit, settings.appId);
   let token: string | undefined;
   const secrets = (): string[] => [...credentials, ...(token ? [token, Buffer.from(`x-access-token:${token}`).toString("base64")] : [])];
-  const guarded = <A extends unknown[], T>(f: (...a: A) => Promise<T>) => async (...a: A): Promise<T> => {
-    try {
-      return await f(...a);
-    } catch (e) {
-      throw redactError(e, secrets());
-    }
-  };
+  const guarded =
+    <A extends unknown[], T>(f: (...a: A) => Promise<T>) =>
+    async (...a: A): Promise<T> => {
+      try {
+        return await f(...a);
+      } catch (e) {
+        throw redactError(e, secrets());
+      }
+    };
   const artifacts = data.run ? workflowRunArtifacts(octokit, { ...data, run: data.run }, settings.artifactDeadlineMs ?? ARTIFACT_DOWNLOAD_DEADLINE_MS) : undefined;
   return {
     cr,

@@ -17,15 +17,9 @@ export function pipelineArtifacts(api: GitLabClient, data: MergeRequestTaskData,
     const headJob = builds.find((b) => matches(b, name));
     if (!headJob) return undefined;
     const head = await jobArtifact(api, projectId, headJob.id, deadlineMs, signal);
-    const pipelines = await api.request<{ id: number }[]>(
-      "GET",
-      gitlabPath`/projects/${projectId}/pipelines` + `?ref=${encodeURIComponent(mr.target_branch)}&status=success&per_page=1`,
-      undefined,
-      signal,
-    );
+    const pipelines = await api.request<{ id: number }[]>("GET", gitlabPath`/projects/${projectId}/pipelines` + `?ref=${encodeURIComponent(mr.target_branch)}&status=success&per_page=1`, undefined, signal);
     const basePipeline = Array.isArray(pipelines) ? pipelines[0]?.id : undefined;
-    const baseJobs =
-      typeof basePipeline === "number" ? await api.request<Build[]>("GET", gitlabPath`/projects/${projectId}/pipelines/${basePipeline}/jobs` + "?scope[]=success&per_page=100", undefined, signal) : [];
+    const baseJobs = typeof basePipeline === "number" ? await api.request<Build[]>("GET", gitlabPath`/projects/${projectId}/pipelines/${basePipeline}/jobs` + "?scope[]=success&per_page=100", undefined, signal) : [];
     const baseJob = Array.isArray(baseJobs) ? baseJobs.find((b) => matches(b, name)) : undefined;
     return baseJob ? { head, base: await jobArtifact(api, projectId, baseJob.id, deadlineMs, signal) } : { head };
   };

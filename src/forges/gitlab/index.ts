@@ -79,9 +79,7 @@ export const gitlab: ForgeModule<GitLabReviewData, GitLabRunnerData> = {
           else if (event === "Job Hook" && host.settings.runnersFile) await onJobHook(submit, payload, delivery);
         };
         handle().catch((e: unknown) =>
-          e instanceof PayloadError
-            ? host.log.warn({ event, delivery }, `mlreview: GitLab ${event} dropped, invalid payload: ${e.message}`)
-            : host.log.error({ err: e, event }, "mlreview: GitLab event could not be queued"),
+          e instanceof PayloadError ? host.log.warn({ event, delivery }, `mlreview: GitLab ${event} dropped, invalid payload: ${e.message}`) : host.log.error({ err: e, event }, "mlreview: GitLab event could not be queued"),
         );
       }),
     );

@@ -14,9 +14,7 @@ export const jobHookSchema = z.object({
   build_status: z.string(),
   project_id: z.number().int().positive(),
   project: z.object({ path_with_namespace: z.string().min(1).max(MAX_PATH) }),
-  runner: z
-    .object({ id: z.number().int(), description: z.string().max(MAX_PATH).nullish() })
-    .nullish(),
+  runner: z.object({ id: z.number().int(), description: z.string().max(MAX_PATH).nullish() }).nullish(),
 });
 export type JobHookPayload = z.infer<typeof jobHookSchema>;
 

@@ -38,12 +38,7 @@ export class MergeRequestReport {
     // GitLab statuses have no "neutral": a report whose metrics could not be read does not block a merge
     // (a pipeline that must succeed), and its description starts with the ⚠️ line that says why.
     const state = result.conclusion === "failure" ? "failed" : "success";
-    await this.api.request(
-      "POST",
-      gitlabPath`/projects/${this.cr.repo}/statuses/${this.cr.headSha}`,
-      { state, name: "mlreview", description: result.title.slice(0, 255) },
-      signal,
-    );
+    await this.api.request("POST", gitlabPath`/projects/${this.cr.repo}/statuses/${this.cr.headSha}`, { state, name: "mlreview", description: result.title.slice(0, 255) }, signal);
   }
 
   /** Uploads each image to the project; the link GitLab returns is relative (/uploads/<secret>/<name>). */

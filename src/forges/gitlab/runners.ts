@@ -94,8 +94,7 @@ export function gitlabRunners(o: { clientFor?: (host: ForgeHost) => GitLabClient
       const client = clientFor(host);
       if (!client) return { ignored: "GitLab runners need GITLAB_TOKEN: Job Hooks are ignored", fields: { project: hook.project }, once: true };
       const ranOn = hook.runner?.description.startsWith("mlreview-") ? hook.runner.description : undefined;
-      const action =
-        hook.status === "pending" ? "queued" : hook.status === "running" && ranOn ? "started" : hook.status === "success" || hook.status === "failed" || hook.status === "canceled" ? "completed" : undefined;
+      const action = hook.status === "pending" ? "queued" : hook.status === "running" && ranOn ? "started" : hook.status === "success" || hook.status === "failed" || hook.status === "canceled" ? "completed" : undefined;
       if (!action) return undefined;
       return {
         action,

@@ -20,9 +20,9 @@ export function gitlabWebhook(secret: string, onEvent: GitLabEvent) {
     const reply = (status: number, message: string) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ message }));
     // Refused unread: close after, so that Node does not read the body to reuse the connection.
     const refuse = (status: number, message: string) => (res.setHeader("connection", "close"), reply(status, message));
-    if (req.method !== "POST") return refuse(405, "POST only"), true;
+    if (req.method !== "POST") return (refuse(405, "POST only"), true);
     const token = req.headers["x-gitlab-token"];
-    if (typeof token !== "string" || !timingSafeEqual(digest(token), expected)) return refuse(401, "bad or missing X-Gitlab-Token"), true;
+    if (typeof token !== "string" || !timingSafeEqual(digest(token), expected)) return (refuse(401, "bad or missing X-Gitlab-Token"), true);
     let body: Buffer;
     try {
       body = await readCapped(req, MAX_GITLAB_BODY_BYTES);
@@ -35,9 +35,9 @@ export function gitlabWebhook(secret: string, onEvent: GitLabEvent) {
     try {
       payload = JSON.parse(body.toString("utf8"));
     } catch {
-      return reply(400, "body is not JSON"), true;
+      return (reply(400, "body is not JSON"), true);
     }
-    if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return reply(400, "body is not a JSON object"), true;
+    if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return (reply(400, "body is not a JSON object"), true);
     reply(200, "ok");
     const event = String(req.headers["x-gitlab-event"] ?? "");
     metrics.webhook(event, "gitlab");

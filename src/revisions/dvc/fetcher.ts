@@ -100,5 +100,4 @@ export class ObjectFetcher {
     if (sources.every((s) => "store" in s && s.store.describe === LOCAL_CACHE)) parts.push("no DVC remote is configured (core.remote in .dvc/config)");
     return { ok: false, error: { code: failures.some((f) => f.includes("does not match")) ? "corrupt" : "unavailable", message: `${what}: ${parts.join("; ")}` } };
   }
-
 }

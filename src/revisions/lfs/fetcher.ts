@@ -39,7 +39,11 @@ export class LfsFetcher implements LfsObjects {
     const fresh = [...new Map(objects.filter((p) => !this.known.has(p.oid)).map((p) => [p.oid, p])).values()];
     if (fresh.length > 0) {
       const run = this.fetchMany(fresh).catch((e: unknown) => new Map(fresh.map((p) => [p.oid, failure(p, new LfsError(e instanceof Error ? e.message : String(e)))])));
-      for (const p of fresh) this.known.set(p.oid, run.then((m) => m.get(p.oid)!));
+      for (const p of fresh)
+        this.known.set(
+          p.oid,
+          run.then((m) => m.get(p.oid)!),
+        );
     }
     return new Map(await Promise.all(objects.map(async (p) => [p.oid, await this.known.get(p.oid)!] as const)));
   }
@@ -91,7 +95,6 @@ export class LfsFetcher implements LfsObjects {
     if (wrong) return failure(p, new LfsError(`${wrong}: not used`, "corrupt"));
     return { ok: true, data };
   }
-
 }
 
 function failure(p: LfsPointer, e: LfsError): Fetched {

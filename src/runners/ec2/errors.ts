@@ -29,7 +29,22 @@ const MARKET_WIDE = new Set(["MaxSpotInstanceCountExceeded"]);
 const THROTTLING = new Set(["RequestLimitExceeded", "Throttling", "ThrottlingException", "RequestThrottled", "RequestThrottledException", "TooManyRequestsException", "SlowDown"]);
 
 /** Server-side or network failures: the same request, with the same ClientToken, is safe to repeat. */
-const TRANSIENT = new Set(["InternalError", "InternalFailure", "ServiceUnavailable", "Unavailable", "ServerInternal", "TimeoutError", "RequestTimeout", "RequestTimeoutException", "ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND"]);
+const TRANSIENT = new Set([
+  "InternalError",
+  "InternalFailure",
+  "ServiceUnavailable",
+  "Unavailable",
+  "ServerInternal",
+  "TimeoutError",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+]);
 
 export type ErrorClass = "capacity" | "throttling" | "transient" | "mismatch" | "fatal";
 

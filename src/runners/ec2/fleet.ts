@@ -196,7 +196,14 @@ export class Ec2Fleet {
 
   private async liveByToken(token: string, budget: { retries: number }): Promise<Instance | undefined> {
     const out = await this.withRetries(budget, () =>
-      this.client.send(new DescribeInstancesCommand({ Filters: [{ Name: "client-token", Values: [token] }, { Name: "instance-state-name", Values: ["pending", "running"] }] })),
+      this.client.send(
+        new DescribeInstancesCommand({
+          Filters: [
+            { Name: "client-token", Values: [token] },
+            { Name: "instance-state-name", Values: ["pending", "running"] },
+          ],
+        }),
+      ),
     );
     return out.Reservations?.flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId);
   }

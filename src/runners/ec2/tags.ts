@@ -29,4 +29,3 @@ export function tagsFor(spec: LaunchSpec): { Key: string; Value: string }[] {
   if (spec.job.runnerId !== undefined) tags.push({ Key: TAGS.runnerId, Value: String(spec.job.runnerId) });
   return tags;
 }
-

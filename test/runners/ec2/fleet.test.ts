@@ -78,10 +78,13 @@ describe("Ec2Fleet with the EC2 query API (nock)", () => {
   describe("managed", () => {
     it("lists live tagged instances across pages and reads the state from their tags", async () => {
       mock.on("DescribeInstances", describeInstancesXml([{ id: "i-0a", state: "running", launchTime: "2026-01-02T03:00:00.000Z", tags: tags(11, "mlreview-gpu-11-1") }], "page-2"));
-      mock.on("DescribeInstances", describeInstancesXml([
-        { id: "i-0b", state: "pending", tags: tags(12, "mlreview-gpu-12-1", { [TAGS.expires]: "not a date" }) },
-        { id: "i-0c", state: "stopped", tags: { [TAGS.managed]: "true" } },
-      ]));
+      mock.on(
+        "DescribeInstances",
+        describeInstancesXml([
+          { id: "i-0b", state: "pending", tags: tags(12, "mlreview-gpu-12-1", { [TAGS.expires]: "not a date" }) },
+          { id: "i-0c", state: "stopped", tags: { [TAGS.managed]: "true" } },
+        ]),
+      );
 
       const found = await fleet().managed();
 

@@ -68,13 +68,20 @@ describe("Ec2Fleet.launch: the RunInstances request", () => {
     expect(token).toMatch(/^[\x21-\x7e]{1,64}$/);
     expect(token).toBe(clientToken(job, { instanceType: "g5.xlarge", subnet: "subnet-a", market: "spot" }));
     const tags = {
-      "Tag.1.Key": "Name", "Tag.1.Value": "mlreview-gpu-987654321-2",
-      "Tag.2.Key": "mlreview:managed", "Tag.2.Value": "true",
-      "Tag.3.Key": "mlreview:job", "Tag.3.Value": "987654321",
-      "Tag.4.Key": "mlreview:runner", "Tag.4.Value": "mlreview-gpu-987654321-2",
-      "Tag.5.Key": "mlreview:repo", "Tag.5.Value": "acme/models",
-      "Tag.6.Key": "mlreview:profile", "Tag.6.Value": "gpu",
-      "Tag.7.Key": "mlreview:expires", "Tag.7.Value": "2026-01-02T09:04:05.000Z",
+      "Tag.1.Key": "Name",
+      "Tag.1.Value": "mlreview-gpu-987654321-2",
+      "Tag.2.Key": "mlreview:managed",
+      "Tag.2.Value": "true",
+      "Tag.3.Key": "mlreview:job",
+      "Tag.3.Value": "987654321",
+      "Tag.4.Key": "mlreview:runner",
+      "Tag.4.Value": "mlreview-gpu-987654321-2",
+      "Tag.5.Key": "mlreview:repo",
+      "Tag.5.Value": "acme/models",
+      "Tag.6.Key": "mlreview:profile",
+      "Tag.6.Value": "gpu",
+      "Tag.7.Key": "mlreview:expires",
+      "Tag.7.Value": "2026-01-02T09:04:05.000Z",
     };
     const tagSpec = (n: number, type: string) => ({
       [`TagSpecification.${n}.ResourceType`]: type,
@@ -196,7 +203,9 @@ describe("Ec2Fleet.launch: capacity fallbacks", () => {
   it("when every option is out of capacity, fails as retryable with every attempt", async () => {
     mock.on("DescribeImages", describeImagesXml(AMI));
     for (let i = 0; i < 8; i++) mock.on("RunInstances", ec2Error(i === 7 ? "VcpuLimitExceeded" : "InsufficientInstanceCapacity"));
-    const err = await fleet().launch(spec()).catch((e: unknown) => e);
+    const err = await fleet()
+      .launch(spec())
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LaunchError);
     const le = err as LaunchError;
     expect(le.retryable).toBe(true);
@@ -211,7 +220,9 @@ describe("Ec2Fleet.launch: capacity fallbacks", () => {
     const b64 = Buffer.from(s.userData).toString("base64");
     mock.on("DescribeImages", describeImagesXml(AMI));
     mock.on("RunInstances", ec2Error("InvalidParameterValue", `Invalid value '${b64.slice(0, 120)}' for userData; JIT ${JIT}`));
-    const err = (await fleet().launch(s).catch((e: unknown) => e)) as LaunchError;
+    const err = (await fleet()
+      .launch(s)
+      .catch((e: unknown) => e)) as LaunchError;
     expect(err).toBeInstanceOf(LaunchError);
     expect(err.retryable).toBe(false);
     expect(err.code).toBe("InvalidParameterValue");
@@ -225,13 +236,17 @@ describe("Ec2Fleet.launch: capacity fallbacks", () => {
 
   it("an unknown AMI fails before any RunInstances, not retryable", async () => {
     mock.on("DescribeImages", ec2Error("InvalidAMIID.NotFound", `The image id '[${AMI}]' does not exist`));
-    const err = (await fleet().launch(spec()).catch((e: unknown) => e)) as LaunchError;
+    const err = (await fleet()
+      .launch(spec())
+      .catch((e: unknown) => e)) as LaunchError;
     expect(err).toBeInstanceOf(LaunchError);
     expect({ code: err.code, retryable: err.retryable, attempts: err.attempts }).toEqual({ code: "InvalidAMIID.NotFound", retryable: false, attempts: [] });
   });
 
   it("refuses user data over EC2's 16 KB without calling EC2", async () => {
-    const err = (await fleet().launch({ ...spec(), userData: "#!/bin/bash\n" + "x".repeat(16 * 1024) }).catch((e: unknown) => e)) as LaunchError;
+    const err = (await fleet()
+      .launch({ ...spec(), userData: "#!/bin/bash\n" + "x".repeat(16 * 1024) })
+      .catch((e: unknown) => e)) as LaunchError;
     expect(err).toBeInstanceOf(LaunchError);
     expect({ code: err.code, retryable: err.retryable }).toEqual({ code: "UserDataTooLarge", retryable: false });
     expect(mock.calls).toEqual([]);
@@ -265,7 +280,9 @@ describe("Ec2Fleet.launch: throttling and idempotency", () => {
   it("gives up as retryable after maxThrottleRetries, without moving to other options", async () => {
     mock.on("DescribeImages", describeImagesXml(AMI));
     for (let i = 0; i < 3; i++) mock.on("RunInstances", ec2Error("RequestLimitExceeded"));
-    const err = (await fleet({ maxThrottleRetries: 2 }).launch(spec()).catch((e: unknown) => e)) as LaunchError;
+    const err = (await fleet({ maxThrottleRetries: 2 })
+      .launch(spec())
+      .catch((e: unknown) => e)) as LaunchError;
     expect(err).toBeInstanceOf(LaunchError);
     expect({ code: err.code, retryable: err.retryable }).toEqual({ code: "RequestLimitExceeded", retryable: true });
     expect(err.attempts).toEqual([{ instanceType: "g5.xlarge", subnet: "subnet-a", market: "spot", error: "RequestLimitExceeded" }]);

@@ -43,7 +43,7 @@ export function openGs(remote: RemoteConfig, rule: DvcRemoteRule | undefined, en
       } catch (e) {
         stream.destroy();
         if (e instanceof ObjectTooLarge) throw e;
-        const status = typeof (e as { code?: unknown }).code === "number" ? ((e as { code: number }).code) : undefined;
+        const status = typeof (e as { code?: unknown }).code === "number" ? (e as { code: number }).code : undefined;
         const message = String((e as { message?: unknown }).message ?? "");
         if (status === 404) {
           if (/specified bucket does not exist/i.test(message)) throw new StoreError(`bucket '${where.bucket}' does not exist`);
