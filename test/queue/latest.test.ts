@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LatestPerKey } from "../../src/queue/latest.js";
 
-const tick = () => new Promise((r) => setTimeout(r, 5));
-
 describe("per-PR coalescing", () => {
   it("runs the first push, skips the superseded middle one, runs the newest; stale work knows it is stale", async () => {
     const q = new LatestPerKey();
@@ -10,13 +8,15 @@ describe("per-PR coalescing", () => {
     const stale: Record<string, boolean> = {};
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const aRunning = new Promise<void>((r) => (started = r));
     const job = (v: string) => async (ctx: { isStale(): boolean }) => {
       ran.push(v);
-      if (v === "a") await gate;
+      if (v === "a") (started(), await gate);
       stale[v] = ctx.isStale();
     };
     const all = [q.submit("pr1", "a", job("a"))];
-    await tick();
+    await aRunning; // b and c arrive while a runs
     all.push(q.submit("pr1", "b", job("b")), q.submit("pr1", "c", job("c")));
     release();
     await Promise.all(all);
@@ -27,9 +27,13 @@ describe("per-PR coalescing", () => {
   it("a redelivered version (running, waiting or done) is not run again; other keys run in parallel", async () => {
     const q = new LatestPerKey();
     const ran: string[] = [];
+    // Each job holds until both keys' jobs run: were pr2 waiting behind pr1, this would never end.
+    let release!: () => void;
+    const bothRunning = new Promise<void>((r) => (release = r));
     const job = (v: string) => async () => {
       ran.push(v);
-      await tick();
+      if (ran.length === 2) release();
+      await bothRunning;
     };
     await Promise.all([q.submit("pr1", "x", job("1x")), q.submit("pr1", "x", job("1x-again")), q.submit("pr2", "x", job("2x"))]);
     await q.submit("pr1", "x", job("1x-later"));
