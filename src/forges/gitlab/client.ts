@@ -371,3 +371,15 @@ function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<vo
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/** One client per server settings object (GITLAB_URL, GITLAB_TOKEN), shared by its reviews and its runners. */
+const clients = new WeakMap<object, GitLabClient>();
+
+/** The server's GitLab client, or undefined when GitLab is not configured; its retries are said in `log`. */
+export function sharedClient(settings: { gitlab?: { url: string; token: string } | undefined }, log?: GitLabClientOptions["log"]): GitLabClient | undefined {
+  const gl = settings.gitlab;
+  if (!gl) return undefined;
+  let client = clients.get(settings);
+  if (!client) clients.set(settings, (client = new GitLabClient({ url: gl.url, token: gl.token, ...(log ? { log } : {}) })));
+  return client;
+}

@@ -1,7 +1,7 @@
 import { CONFIG_FILES } from "../../project/index.js";
 import type { AppSettings } from "../../app/settings.js";
 import type { ForgeHost, ForgeModule } from "../types.js";
-import { GitLabClient } from "./client.js";
+import { sharedClient, type GitLabClient } from "./client.js";
 import { FORGE_ID, onJobHook, onMergeRequestHook, onPipelineHook } from "./events.js";
 import { mergeRequestTaskSchema, PayloadError, type MergeRequestTaskData } from "./payloads.js";
 import { runners, runnerTaskSchema } from "./runners.js";
@@ -14,14 +14,9 @@ export const GITLAB_CONFIG_FILES = [...CONFIG_FILES, ".gitlab/mlreview.yml"] as 
 export type GitLabReviewData = MergeRequestTaskData;
 export type GitLabRunnerData = ReturnType<typeof runnerTaskSchema.parse>;
 
-/** One client per settings object (its URL and token), shared by the reviews and the runners of a server. */
-const clients = new WeakMap<AppSettings, GitLabClient>();
-
 export function gitlabClient(settings: AppSettings, log?: ForgeHost["log"]): GitLabClient {
-  const gl = settings.gitlab;
-  if (!gl) throw new Error("GitLab is not configured (GITLAB_TOKEN, GITLAB_WEBHOOK_SECRET)");
-  let client = clients.get(settings);
-  if (!client) clients.set(settings, (client = new GitLabClient({ url: gl.url, token: gl.token, ...(log ? { log } : {}) })));
+  const client = sharedClient(settings, log);
+  if (!client) throw new Error("GitLab is not configured (GITLAB_TOKEN, GITLAB_WEBHOOK_SECRET)");
   return client;
 }
 

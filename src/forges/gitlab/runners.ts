@@ -1,6 +1,6 @@
 import type { ForgeRunners, RunnerPlatform } from "../../runners/platform.js";
 import type { ForgeHost } from "../types.js";
-import { GitLabClient } from "./client.js";
+import { sharedClient, type GitLabClient } from "./client.js";
 import { jobHookSchema, parseJobHook, type JobHookPayload } from "./job-hook.js";
 import { gitlabFacts } from "./runner-facts.js";
 import { renderGitLabUserData } from "./user-data.js";
@@ -65,19 +65,8 @@ export function runnerName(profile: string, job: number): string {
   return `mlreview-${profile}-gl-${job}`.slice(0, 64);
 }
 
-/**
- * The runners' client per server's settings (GITLAB_URL, GITLAB_TOKEN), its retries said in the
- * server's log. Not index.ts's gitlabClient(): index.ts imports this file, and a cycle would leave
- * `runners` uninitialised there.
- */
-const clients = new WeakMap<object, GitLabClient>();
-function clientOf(host: ForgeHost): GitLabClient | undefined {
-  const gl = host.settings.gitlab;
-  if (!gl) return undefined;
-  let c = clients.get(host.settings);
-  if (!c) clients.set(host.settings, (c = new GitLabClient({ url: gl.url, token: gl.token, log: host.log })));
-  return c;
-}
+/** The runners use the server's one GitLab client (shared with its reviews). */
+const clientOf = (host: ForgeHost): GitLabClient | undefined => sharedClient(host.settings, host.log);
 
 /**
  * GitLab's runners, asking GitLab through `clientFor` (by default the host's GitLab settings).
