@@ -9,7 +9,7 @@ import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { example } from "../github/helpers.js";
 import { tempDir } from "../helpers/git-repo.js";
-import { freePort, startServer, stopServer, waitFor, type Started } from "../helpers/server.js";
+import { freePort, startServer, stopServer, type Started } from "../helpers/server.js";
 import { title } from "./cases.js";
 
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
@@ -79,6 +79,17 @@ function post(url: string, headers: Record<string, string>, body: string): Promi
   });
 }
 
+/** Until `url` answers 200 over a connection closed after each probe, or throws with what the server said. */
+async function up(url: string, s: Started, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (s.child.exitCode !== null) throw new Error(`server exited ${s.child.exitCode}: ${s.err()} ${s.out()}`);
+    if ((await get(url, { connection: "close" }).catch(() => undefined))?.status === 200) return;
+    if (Date.now() > end) throw new Error(`${url} never answered 200: ${s.err()} ${s.out()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 const ghHeaders = async (event: string, body: string) => ({
   "content-type": "application/json",
   "x-github-event": event,
@@ -103,7 +114,7 @@ const lines = (s: Started) =>
 
 const baseEnv = (port: number, dir: string) => ({ APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET, HOST: "127.0.0.1", PORT: String(port), NODE_ENV: "production", LOG_FORMAT: "json" as const, MLREVIEW_DATA_DIR: `${dir}/data` });
 
-describe("secrets in logs: at LOG_LEVEL=trace no configured secret and no credential header reaches stdout or stderr", () => {
+describe.concurrent("secrets in logs: at LOG_LEVEL=trace no configured secret and no credential header reaches stdout or stderr", () => {
   let s: Started;
   let url: string;
   let fake: Server;
@@ -128,7 +139,7 @@ describe("secrets in logs: at LOG_LEVEL=trace no configured secret and no creden
     const port = await freePort();
     s = startServer({ ...baseEnv(port, dir), ...SECRETS, LOG_LEVEL: "trace", GITLAB_URL: `http://${fakeUrl}`, GHE_HOST: fakeUrl, GHE_PROTOCOL: "http" }, dir);
     url = `http://127.0.0.1:${port}`;
-    await waitFor(`${url}/healthz`, 200, 20_000, s);
+    await up(`${url}/healthz`, s);
   }, 30_000);
 
   afterAll(async () => {
@@ -138,7 +149,7 @@ describe("secrets in logs: at LOG_LEVEL=trace no configured secret and no creden
 
   const requestLine = (method: string, path: string) => lines(s).find((l) => l.req?.method === method && String(l.req?.url).startsWith(path) && l.res?.statusCode);
 
-  it(title("N01"), async () => {
+  it.sequential(title("N01"), async () => {
     const hook = { object_kind: "note" };
     answers.push((await post(`${url}/gitlab/webhook`, { "content-type": "application/json", "x-gitlab-event": "Note Hook", "x-gitlab-token": SECRETS.GITLAB_WEBHOOK_SECRET }, JSON.stringify(hook))).body);
     answers.push((await post(`${url}/gitlab/webhook`, { "content-type": "application/json", "x-gitlab-event": "Note Hook", "x-gitlab-token": "a-wrong-token-guessed-by-someone" }, "{}")).body);
@@ -150,7 +161,7 @@ describe("secrets in logs: at LOG_LEVEL=trace no configured secret and no creden
     for (const secret of NEVER) expect(s.out() + s.err()).not.toContain(secret);
   });
 
-  it(title("N02"), async () => {
+  it.sequential(title("N02"), async () => {
     const ok = await get(`${url}/metrics`, { authorization: `Bearer ${SECRETS.MLREVIEW_METRICS_TOKEN}`, cookie: "session=cookie-value-1f2e3d" });
     expect(ok.status).toBe(200);
     const refused = await get(`${url}/metrics`, { authorization: "Bearer another-bearer-tried-2b4d6f" });
@@ -163,7 +174,7 @@ describe("secrets in logs: at LOG_LEVEL=trace no configured secret and no creden
     for (const v of ["another-bearer-tried-2b4d6f", "cookie-value-1f2e3d", ...NEVER]) expect(all).not.toContain(v);
   });
 
-  it(title("N03"), async () => {
+  it.sequential(title("N03"), async () => {
     const body = JSON.stringify({ zen: "Design for failure.", hook_id: 7 });
     const headers = { ...(await ghHeaders("ping", body)), "x-hub-signature": `sha1=${createHmac("sha1", WEBHOOK_SECRET).update(body).digest("hex")}` };
     const r = await post(`${url}/api/github/webhooks`, headers, body);
@@ -178,7 +189,7 @@ describe("secrets in logs: at LOG_LEVEL=trace no configured secret and no creden
     for (const v of [headers["x-hub-signature-256"], headers["x-hub-signature"], headers["x-hub-signature-256"].slice(7), ...NEVER]) expect(all).not.toContain(v);
   });
 
-  it(title("N04"), async () => {
+  it.sequential(title("N04"), async () => {
     // A GitHub pull request and a GitLab merge request whose reports fail: the forges refuse the bot
     // and echo its credentials in their error bodies, and the failures are logged with those bodies.
     const p = example<Record<string, any>>("pull_request", "opened");
@@ -200,7 +211,7 @@ describe("secrets in logs: at LOG_LEVEL=trace no configured secret and no creden
     expect(lines(s).some((l) => l.level >= 50 && /401/.test(JSON.stringify(l.err ?? {})))).toBe(true);
   });
 
-  it(title("N05"), async () => {
+  it.sequential(title("N05"), async () => {
     // Secrets in a URL: the request line keeps its path, not the value.
     for (const secret of NEVER.slice(0, Object.keys(SECRETS).length)) answers.push((await get(`${url}/healthz?k=${encodeURIComponent(secret)}`)).body, (await get(`${url}/nowhere/${encodeURIComponent(secret)}`)).body);
     await until("the URLs logged", () => lines(s).filter((l) => String(l.req?.url).startsWith("/nowhere/") && l.res?.statusCode).length === Object.keys(SECRETS).length, 5_000, s);
@@ -217,7 +228,7 @@ describe("secrets in logs: at LOG_LEVEL=trace no configured secret and no creden
   });
 });
 
-describe("bodies: GitHub's 25 MB cap as the bytes arrive, before Probot reads them", () => {
+describe.concurrent("bodies: GitHub's 25 MB cap as the bytes arrive, before Probot reads them", () => {
   let s: Started;
   let url: string;
   let port: number;
@@ -230,13 +241,13 @@ describe("bodies: GitHub's 25 MB cap as the bytes arrive, before Probot reads th
     port = await freePort();
     s = startServer({ ...baseEnv(port, dir), LOG_LEVEL: "warn", MLREVIEW_METRICS_TOKEN: SECRETS.MLREVIEW_METRICS_TOKEN }, dir);
     url = `http://127.0.0.1:${port}`;
-    await waitFor(`${url}/healthz`, 200, 20_000, s);
+    await up(`${url}/healthz`, s);
   }, 30_000);
   afterAll(() => stopServer(s));
 
   const head = (extra: string) => `POST /api/github/webhooks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-GitHub-Event: ping\r\nX-GitHub-Delivery: big\r\nX-Hub-Signature-256: sha256=${"0".repeat(64)}\r\n${extra}\r\n`;
 
-  it(
+  it.sequential(
     title("N06"),
     async () => {
       // 26 MB announced, not a byte of it sent: the answer comes anyway, and the connection closes.
@@ -248,7 +259,7 @@ describe("bodies: GitHub's 25 MB cap as the bytes arrive, before Probot reads th
     15_000,
   );
 
-  it(
+  it.sequential(
     title("N07"),
     async () => {
       const before = await rss();
@@ -274,7 +285,7 @@ describe("bodies: GitHub's 25 MB cap as the bytes arrive, before Probot reads th
     60_000,
   );
 
-  it(
+  it.sequential(
     title("N08"),
     async () => {
       expect((await get(`${url}/healthz`)).status).toBe(200);
@@ -291,7 +302,7 @@ describe("bodies: GitHub's 25 MB cap as the bytes arrive, before Probot reads th
   );
 });
 
-describe("slow clients and many: timeouts and a connection cap (short values set by env)", () => {
+describe.concurrent("slow clients and many: timeouts and a connection cap (short values set by env)", () => {
   let s: Started;
   let url: string;
   let port: number;
@@ -303,9 +314,8 @@ describe("slow clients and many: timeouts and a connection cap (short values set
     port = await freePort();
     s = startServer({ ...baseEnv(port, dir), LOG_LEVEL: "warn", ...LIMITS }, dir);
     url = `http://127.0.0.1:${port}`;
-    await waitFor(`${url}/healthz`, 200, 20_000, s);
-    // waitFor's fetch keeps its connection alive: let the server close it before the cap is counted.
-    await new Promise((r) => setTimeout(r, 1_500));
+    // A probe on a connection of its own, closed after: none is left open to count against the cap.
+    await up(`${url}/healthz`, s);
   }, 30_000);
   afterAll(() => stopServer(s));
 
@@ -356,7 +366,7 @@ describe("slow clients and many: timeouts and a connection cap (short values set
     15_000,
   );
 
-  it(
+  it.sequential(
     title("N12"),
     async () => {
       // Four slow clients take every connection; a fifth is refused while they are held.

@@ -4,6 +4,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import Bottleneck from "bottleneck";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { afterEach, describe, expect, it } from "vitest";
@@ -18,8 +19,14 @@ import { example } from "./helpers.js";
 
 const { api: API, cloneUrl } = await githubOnLoopback();
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
-/** Retries on; one "second" of retry-after or backoff is 5 ms. */
-const RetryingOctokit = ProbotOctokit.defaults((o: object) => ({ ...o, retry: { retryAfterBaseValue: 5 }, throttle: { retryAfterBaseValue: 5 } }));
+/**
+ * Retries on; one "second" of retry-after or backoff is 5 ms, and so are the seconds plugin-throttling
+ * spaces requests by: its write group (1 s between writes) and its notifications group (3 s between writes
+ * that notify, a comment among them), here the same groups, one request at a time, at 5 and 15 ms.
+ */
+const write = new Bottleneck.Group({ id: "octokit-write", maxConcurrent: 1, minTime: 5 });
+const notifications = new Bottleneck.Group({ id: "octokit-notifications", maxConcurrent: 1, minTime: 15 });
+const RetryingOctokit = ProbotOctokit.defaults((o: object) => ({ ...o, retry: { retryAfterBaseValue: 5 }, throttle: { retryAfterBaseValue: 5, write, notifications } }));
 
 describe("GitHub retries inside one task (plugin-retry, plugin-throttling)", () => {
   const unexpected = recordUnexpectedRequests();

@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { addReadinessCheck, gracefulShutdown, isDraining, onShutdown, readiness, setDraining } from "../../src/server/lifecycle.js";
 import { routes } from "../../src/server/routes.js";
 
@@ -29,8 +29,21 @@ describe("GET /healthz is a readiness check", () => {
 
       let redis = false;
       addReadinessCheck("redis", () => redis);
-      addReadinessCheck("slow", () => new Promise<boolean>(() => {}));
-      const failing = await fetch(`${url}/healthz`);
+      let asked: () => void = () => {};
+      const slowAsked = new Promise<void>((ok) => (asked = ok));
+      addReadinessCheck("slow", () => (asked(), new Promise<boolean>(() => {})));
+      // A check that never answers fails at readiness's 2 s timeout (src/server/lifecycle.ts): that clock
+      // is faked and, once the check has been asked (its timer set), moved on by those 2 s.
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+      let failing: Response;
+      try {
+        const pending = fetch(`${url}/healthz`);
+        await slowAsked;
+        await vi.advanceTimersByTimeAsync(2_000);
+        failing = await pending;
+      } finally {
+        vi.useRealTimers();
+      }
       expect(failing.status).toBe(503);
       expect(await failing.json()).toMatchObject({ status: "not ready", failing: ["redis", "slow"] });
       redis = true;

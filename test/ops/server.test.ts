@@ -12,7 +12,8 @@ const SECRET = "server-test-webhook-secret";
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
 const start = startServer;
 
-describe("node dist/server.js", () => {
+// Each case its own process, directory and port: they run at once.
+describe.concurrent("node dist/server.js", () => {
   it("serves /healthz and /metrics, counts a signed webhook, and exits 0 on SIGTERM well within the deadline", async () => {
     const dir = tempDir();
     writeFileSync(join(dir, "app.pem"), privateKey);

@@ -39,7 +39,8 @@ describe("the Redis queue across replicas (real redis-server, workers in separat
     await redis.stop();
   });
 
-  it("200 events, two workers: each pull request's newest head is built and posted once, last; each runner job launched once", async () => {
+  // The first two on queues of their own (prefixes t1, t2) at once; the restart after them, alone.
+  it.concurrent("200 events, two workers: each pull request's newest head is built and posted once, last; each runner job launched once", async () => {
     const prefix = "t1";
     const workers = await Promise.all([startWorker(redis.url, prefix, "a"), startWorker(redis.url, prefix, "b")]);
     const ingest = new RedisQueue(redis.url, { prefix }); // a replica that only takes webhooks
@@ -70,28 +71,32 @@ describe("the Redis queue across replicas (real redis-server, workers in separat
     }
   });
 
-  it("a worker killed mid-report: another replica finishes it, and it is posted once", async () => {
-    const prefix = "t2";
-    const slow = await startWorker(redis.url, prefix, "doomed", 60_000);
-    const ingest = new RedisQueue(redis.url, { prefix });
-    try {
-      await ingest.submit({ kind: "review", forge: "github", key: "acme/model#1", version: "sha1", data: {} });
-      expect(await firstOf(redis.url, `${prefix}:built`, 5)).toBe("acme/model#1@sha1@doomed");
-      slow.kill("SIGKILL"); // in the middle of building
-      await ingest.submit({ kind: "review", forge: "github", key: "acme/model#1", version: "sha1", data: {} }); // a redelivery changes nothing
-      const rescuer = await startWorker(redis.url, prefix, "rescuer", 10);
+  it.concurrent(
+    "a worker killed mid-report: another replica finishes it, and it is posted once",
+    async () => {
+      const prefix = "t2";
+      const slow = await startWorker(redis.url, prefix, "doomed", 60_000);
+      const ingest = new RedisQueue(redis.url, { prefix });
       try {
-        // The stalled job returns to the queue once its lock lapses, and this replica builds it.
-        await firstOf(redis.url, `${prefix}:posted`, 20);
+        await ingest.submit({ kind: "review", forge: "github", key: "acme/model#1", version: "sha1", data: {} });
+        expect(await firstOf(redis.url, `${prefix}:built`, 5)).toBe("acme/model#1@sha1@doomed");
+        slow.kill("SIGKILL"); // in the middle of building
+        await ingest.submit({ kind: "review", forge: "github", key: "acme/model#1", version: "sha1", data: {} }); // a redelivery changes nothing
+        const rescuer = await startWorker(redis.url, prefix, "rescuer", 10);
+        try {
+          // The stalled job returns to the queue once its lock lapses, and this replica builds it.
+          await firstOf(redis.url, `${prefix}:posted`, 20);
+        } finally {
+          rescuer.kill("SIGKILL");
+        }
+        expect(await log.lrange(`${prefix}:posted`, 0, -1)).toEqual(["acme/model#1@sha1"]);
+        expect((await log.lrange(`${prefix}:built`, 0, -1)).map((b) => b.split("@")[2])).toEqual(["doomed", "rescuer"]);
       } finally {
-        rescuer.kill("SIGKILL");
+        await ingest.close();
       }
-      expect(await log.lrange(`${prefix}:posted`, 0, -1)).toEqual(["acme/model#1@sha1"]);
-      expect((await log.lrange(`${prefix}:built`, 0, -1)).map((b) => b.split("@")[2])).toEqual(["doomed", "rescuer"]);
-    } finally {
-      await ingest.close();
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 
   it("Redis restarting: submissions after the restart are still done", async () => {
     const prefix = "t3";

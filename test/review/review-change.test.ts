@@ -9,7 +9,8 @@ const BASE = { "metrics.json": '{"acc": 0.5}' };
 const HEAD = { "metrics.json": '{"acc": 0.75}' };
 const TOKEN = "ghs_S3cretT0kenValue";
 
-describe("reviewChange: one change reviewed through a forge-neutral session", () => {
+// Two changes, each with its own served repository and directories: reviewed at once.
+describe.concurrent("reviewChange: one change reviewed through a forge-neutral session", () => {
   it("fetches both sides over HTTP with the token to the forge only, posts the report and its check", async () => {
     const served = await servedChange(BASE, HEAD);
     const session = fakeSession({ base: served.base, head: served.head, clone: () => ({ url: served.url, forgeOrigin: served.origin, token: TOKEN, username: "x-access-token" }) });
