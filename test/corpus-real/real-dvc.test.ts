@@ -11,25 +11,26 @@
  * (read from disk, as DVC does), so a DVC-cached result is an "unavailable" line and nothing leaves the machine.
  * The corpus is 60 MB of third-party files kept outside the repository: MLREVIEW_REAL_DVC_CORPUS names it.
  */
-import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, posix } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { collect, diffRevisions } from "../../src/compare/index.js";
 import { UsageError } from "../../src/errors.js";
-import { preparePlots } from "../../src/plots/index.js";
+import { closeRenderer, preparePlots } from "../../src/plots/index.js";
 import { discoverProject } from "../../src/project/index.js";
 import { openRevisionList, openRevisions } from "../../src/revisions/index.js";
-import { CLI } from "../helpers/cli.js";
-import { git, tempDir } from "../helpers/git-repo.js";
+import { mlreview } from "../helpers/cli.js";
+import { importSnapshots, tempDir } from "../helpers/git-repo.js";
 
 const CORPUS = process.env.MLREVIEW_REAL_DVC_CORPUS ?? "/work/shared/corpus/real-dvc";
 /** In-process projects at once: the work is git cat-file and parsing; 2 cores. */
 const PROJECT_CONCURRENCY = 4;
-/** CLI processes at once, and how many projects get the CLI sample (each spawn costs a Node start). */
+/** CLI runs at once (in process, they take turns: mlreview() runs one at a time), and how many projects get the CLI sample. */
 const CLI_CONCURRENCY = 2;
 const CLI_SAMPLE = 14;
+/** Repositories built at once: each is one git fast-import and one read-tree. */
+const BUILD_CONCURRENCY = 4;
 
 interface Source {
   repo: string;
@@ -60,16 +61,14 @@ const projects: Project[] = [];
 const outcomes = new Map<string, Outcome>();
 let objectCacheDir = "";
 
-/** One commit per stored revision, oldest (highest N) first, so rev-0 is HEAD; each rev-N is a full snapshot. */
-function rebuild(name: string, src: Source, dir: string, emptyRemote: string): void {
-  git(dir, "init", "-q", "-b", "main");
-  for (let i = src.revisions.length - 1; i >= 0; i--) {
-    for (const e of readdirSync(dir)) if (e !== ".git") rmSync(join(dir, e), { recursive: true, force: true });
-    cpSync(join(CORPUS, name, `rev-${i}`), dir, { recursive: true });
-    // Stored files were committed upstream even where a later .gitignore matches them.
-    git(dir, "add", "-A", "-f");
-    git(dir, "commit", "-q", "--allow-empty", "-m", `rev-${i} ${src.revisions[i]!.sha}`);
-  }
+/**
+ * One commit per stored revision, oldest (highest N) first, so rev-0 is HEAD; each rev-N is a full snapshot,
+ * every stored file committed (upstream committed them even where a later .gitignore matches), the whole
+ * history written by one `git fast-import`, rev-0 checked out.
+ */
+async function rebuild(name: string, src: Source, dir: string, emptyRemote: string): Promise<void> {
+  const snapshots = src.revisions.map((r, i) => ({ dir: join(CORPUS, name, `rev-${i}`), message: `rev-${i} ${r.sha}` })).reverse();
+  await importSnapshots(dir, snapshots);
   const remotes = new Set<string>();
   for (let i = 0; i < src.revisions.length; i++) {
     const cfg = join(CORPUS, name, `rev-${i}`, ".dvc", "config");
@@ -176,17 +175,14 @@ async function runInProcess(p: Project): Promise<Outcome> {
   return out;
 }
 
-function runCli(args: string[], cwd: string): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, MLREVIEW_DATA_DIR: objectCacheDir }, stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-    child.on("close", (code) => resolve({ code, stderr }));
-  });
+/** The CLI's run (src/cli/run.ts, what the binary runs) in this process: its exit code and stderr, as a spawned binary would give them. */
+async function runCli(args: string[], cwd: string): Promise<{ code: number | null; stderr: string }> {
+  const { code, stderr } = await mlreview(args, { cwd, env: { MLREVIEW_DATA_DIR: objectCacheDir } });
+  return { code, stderr };
 }
 
 describe.skipIf(!available)(`the real DVC corpus (${CORPUS})`, () => {
-  beforeAll(() => {
+  beforeAll(async () => {
     const root = tempDir("mlreview-real-dvc-");
     objectCacheDir = join(root, "objects");
     const emptyRemote = join(root, "empty-remote");
@@ -196,10 +192,11 @@ describe.skipIf(!available)(`the real DVC corpus (${CORPUS})`, () => {
       const src = JSON.parse(readFileSync(join(CORPUS, name, "source.json"), "utf8")) as Source;
       const dir = join(root, name);
       mkdirSync(dir);
-      rebuild(name, src, dir, emptyRemote);
       projects.push({ name, src, dir });
     }
+    await pool(projects, BUILD_CONCURRENCY, (p) => rebuild(p.name, p.src, p.dir, emptyRemote));
   }, 180_000);
+  afterAll(() => closeRenderer());
 
   it("every project and revision: no internal error, and every declared metrics file in git is found", async () => {
     await pool(projects, PROJECT_CONCURRENCY, async (p) => void outcomes.set(p.name, await runInProcess(p)));
