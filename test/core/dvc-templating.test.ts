@@ -4,9 +4,9 @@
  * top-level sections, `\${` escapes, foreach/matrix keys, vars files with selected keys, stage vars
  * relative to the wdir), and what DVC refuses mlreview refuses in one line.
  */
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { mlreview } from "../helpers/cli.js";
-import { dvc } from "../helpers/dvc.js";
+import { dvcAll } from "../helpers/dvc.js";
 import { makeRepo, type Files } from "../helpers/git-repo.js";
 
 function repo(files: Files): string {
@@ -70,26 +70,39 @@ const CASES: [string, Files][] = [
   ],
 ];
 
+const REFUSED: [string, string, string, string][] = [
+  ["a list inside a stage path", "names: [x, y]\n", "stages:\n  s:\n    cmd: c\n    metrics:\n    - m/${names}.json\n", "stages.s.metrics[0]: Cannot interpolate data of type 'list'"],
+  ["a mapping as a whole stage path", "d: {a: 1}\n", "stages:\n  s:\n    cmd: c\n    metrics:\n    - ${d}\n", "stages.s.metrics[0]: Cannot interpolate data of type 'dict'"],
+  ["foreach over a string", "one: abc\n", "stages:\n  s:\n    foreach: ${one}\n    do:\n      cmd: c\n", "stages.s.foreach: expected list/dictionary, got str"],
+  ["a key defined twice", "a: 1\n", "vars:\n- {a: 2}\nmetrics:\n- ${a}.json\n", "vars: cannot redefine 'a' from 'vars[0]' as it already exists"],
+  ["a file loaded whole (params.yaml), then in part", "a: 1\n", "vars:\n- params.yaml:a\nmetrics:\n- ${a}.json\n", "vars: cannot partially load 'params.yaml:a' as it's already loaded."],
+  ["${key} in a foreach over a list", "l: [a]\n", "stages:\n  s:\n    foreach: ${l}\n    do:\n      cmd: c\n      metrics:\n      - ${key}.json\n", "stages.s@a.metrics[0]: could not find 'key' to interpolate"],
+];
+
+/** Every case's repository, and what `dvc metrics show --json` says in it: the ten dvc commands in one process, before the tests. */
+const dirs = new Map<string, string>();
+const shown = new Map<string, Shown>();
+beforeAll(() => {
+  for (const [name, files] of CASES) dirs.set(name, repo(files));
+  for (const [name, params, yaml] of REFUSED) dirs.set(name, repo({ "params.yaml": params, "dvc.yaml": yaml }));
+  const names = [...dirs.keys()];
+  const outputs = dvcAll(names.map((name) => ({ cwd: dirs.get(name)!, args: ["metrics", "show", "--json"] })));
+  names.forEach((name, i) => shown.set(name, JSON.parse(outputs[i]!) as Shown));
+});
+
 describe("dvc.yaml templating, as dvc 3.67.1 resolves it", () => {
-  it.each(CASES)("%s: the same metrics paths as `dvc metrics show`", async (_name, files) => {
-    const dir = repo(files);
-    const theirs = JSON.parse(dvc(dir, "metrics", "show", "--json")) as Shown;
+  it.each(CASES)("%s: the same metrics paths as `dvc metrics show`", async (name) => {
+    const dir = dirs.get(name)!;
+    const theirs = shown.get(name)!;
     const ours = await mlreview(["metrics", "show", "HEAD", "--json"], { cwd: dir });
     expect(ours.stdout).not.toBe("");
     expect(names(JSON.parse(ours.stdout) as Shown, "HEAD")).toEqual(names(theirs, ""));
     expect(names(theirs, "").length).toBeGreaterThan(0);
   });
 
-  it.each([
-    ["a list inside a stage path", "names: [x, y]\n", "stages:\n  s:\n    cmd: c\n    metrics:\n    - m/${names}.json\n", "stages.s.metrics[0]: Cannot interpolate data of type 'list'"],
-    ["a mapping as a whole stage path", "d: {a: 1}\n", "stages:\n  s:\n    cmd: c\n    metrics:\n    - ${d}\n", "stages.s.metrics[0]: Cannot interpolate data of type 'dict'"],
-    ["foreach over a string", "one: abc\n", "stages:\n  s:\n    foreach: ${one}\n    do:\n      cmd: c\n", "stages.s.foreach: expected list/dictionary, got str"],
-    ["a key defined twice", "a: 1\n", "vars:\n- {a: 2}\nmetrics:\n- ${a}.json\n", "vars: cannot redefine 'a' from 'vars[0]' as it already exists"],
-    ["a file loaded whole (params.yaml), then in part", "a: 1\n", "vars:\n- params.yaml:a\nmetrics:\n- ${a}.json\n", "vars: cannot partially load 'params.yaml:a' as it's already loaded."],
-    ["${key} in a foreach over a list", "l: [a]\n", "stages:\n  s:\n    foreach: ${l}\n    do:\n      cmd: c\n      metrics:\n      - ${key}.json\n", "stages.s@a.metrics[0]: could not find 'key' to interpolate"],
-  ])("%s: DVC refuses it, mlreview says so in one line", async (_name, params, yaml, message) => {
-    const dir = repo({ "params.yaml": params, "dvc.yaml": yaml });
-    const theirs = JSON.parse(dvc(dir, "metrics", "show", "--json")) as Shown;
+  it.each(REFUSED)("%s: DVC refuses it, mlreview says so in one line", async (name, _params, _yaml, message) => {
+    const dir = dirs.get(name)!;
+    const theirs = shown.get(name)!;
     expect(theirs[""]?.error).toMatchObject({ type: "ResolveError" }); // DVC refuses the templating, not something else
     const ours = await mlreview(["metrics", "show", "HEAD", "--json"], { cwd: dir });
     expect(ours.code).toBe(0);

@@ -5,12 +5,12 @@
  * Compared with the real dvc where it runs here (metrics show, plots show ids).
  */
 import { readdirSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { preparePlots } from "../../src/plots/index.js";
 import { discoverProject } from "../../src/project/index.js";
 import { openRevisions } from "../../src/revisions/index.js";
 import { mlreview } from "../helpers/cli.js";
-import { dvc } from "../helpers/dvc.js";
+import { dvcAll } from "../helpers/dvc.js";
 import { makeRepo, tempDir, type Files } from "../helpers/git-repo.js";
 
 /** What DVCLive 3 writes: JSON via json.dump (NaN, Infinity), TSV histories with `nan`/`inf` (CRLF when logged on Windows). */
@@ -34,18 +34,37 @@ function dvcRepo(commits: Files[]): string {
   return dir;
 }
 
-describe("DVCLive layouts", () => {
-  it("3.x in the project's dvc.yaml: a directory plot is one plot per file (ids are the paths), as `dvc plots show`; NaN/inf points are left out, not the plot", async () => {
-    const dir = dvcRepo([
+const LIVE_YAML = "stages:\n  train:\n    cmd: python train.py\n    live:\n      dvclive:\n        summary: true\n";
+
+/** The three repositories dvc reads, and its answers there: the three dvc commands in one process, before the tests. */
+let dirs: { v3: string; v2: string; live: string };
+let answers: { v3: string; v2: string; live: string };
+beforeAll(() => {
+  dirs = {
+    v3: dvcRepo([
       { "dvc.yaml": DVCLIVE3_YAML, ...run("0.5") },
       { "dvc.yaml": DVCLIVE3_YAML, ...run("0.25") },
-    ]);
+    ]),
+    v2: dvcRepo([{ "dvclive/dvc.yaml": DVCLIVE2_YAML, ...run("0.5") }]),
+    live: dvcRepo([{ "dvc.yaml": LIVE_YAML, "dvclive.json": '{"acc": 0.5}\n', "dvclive/acc.tsv": "timestamp\tstep\tacc\n1\t0\t0.5\n" }]),
+  };
+  const [v3, v2, live] = dvcAll([
+    { cwd: dirs.v3, args: ["plots", "show", "--json"] },
+    { cwd: dirs.v2, args: ["metrics", "show", "--json"] },
+    { cwd: dirs.live, args: ["metrics", "show", "--json"] },
+  ]);
+  answers = { v3: v3!, v2: v2!, live: live! };
+});
+
+describe("DVCLive layouts", () => {
+  it("3.x in the project's dvc.yaml: a directory plot is one plot per file (ids are the paths), as `dvc plots show`; NaN/inf points are left out, not the plot", async () => {
+    const dir = dirs.v3;
     const revs = await openRevisions(dir, "HEAD~1", "HEAD", { objectCacheDir: tempDir() });
     try {
       const project = await discoverProject(revs.head);
       if ("error" in project) throw new Error(project.error);
       expect(project.plots.map((p) => p.id)).toEqual(PLOT_FILES);
-      const dvcIds = Object.keys((JSON.parse(dvc(dir, "plots", "show", "--json")) as { data: Record<string, unknown> }).data).sort();
+      const dvcIds = Object.keys((JSON.parse(answers.v3) as { data: Record<string, unknown> }).data).sort();
       expect(project.plots.map((p) => p.id)).toEqual(dvcIds);
 
       const prepared = [];
@@ -85,15 +104,10 @@ describe("DVCLive layouts", () => {
   });
 
   it("2.x dvclive/dvc.yaml (paths relative to dvclive/) is one more dvc.yaml: metrics show equals dvc's, NaN and Infinity as Python prints them", async () => {
-    const files = { "dvclive/dvc.yaml": DVCLIVE2_YAML, ...run("0.5") };
-    const dir = dvcRepo([files]);
+    const dir = dirs.v2;
     const ours = await mlreview(["metrics", "show", "HEAD", "--json"], { cwd: dir });
     expect(ours.stderr).toBe("");
-    const theirs = JSON.parse(
-      dvc(dir, "metrics", "show", "--json")
-        .replace(/\bNaN\b/g, '"NaN"')
-        .replace(/\bInfinity\b/g, '"Infinity"'),
-    ) as Record<string, unknown>;
+    const theirs = JSON.parse(answers.v2.replace(/\bNaN\b/g, '"NaN"').replace(/\bInfinity\b/g, '"Infinity"')) as Record<string, unknown>;
     const mine = JSON.parse(ours.stdout.replace(/\bNaN\b/g, '"NaN"').replace(/\bInfinity\b/g, '"Infinity"')) as Record<string, unknown>;
     expect(mine.HEAD).toEqual(theirs[""]);
     expect(ours.stdout).toContain('"loss": NaN, "acc": Infinity');
@@ -107,9 +121,8 @@ describe("DVCLive layouts", () => {
   });
 
   it("DVC 2's stage `live:` key: DVC 3 refuses the dvc.yaml, so does mlreview, in one line and exit 0", async () => {
-    const yaml = "stages:\n  train:\n    cmd: python train.py\n    live:\n      dvclive:\n        summary: true\n";
-    const dir = dvcRepo([{ "dvc.yaml": yaml, "dvclive.json": '{"acc": 0.5}\n', "dvclive/acc.tsv": "timestamp\tstep\tacc\n1\t0\t0.5\n" }]);
-    const theirs = JSON.parse(dvc(dir, "metrics", "show", "--json")) as Record<string, { error?: { type: string } }>;
+    const dir = dirs.live;
+    const theirs = JSON.parse(answers.live) as Record<string, { error?: { type: string } }>;
     expect(theirs[""]?.error?.type).toBe("YAMLValidationError");
     const ours = await mlreview(["metrics", "show", "HEAD", "--json"], { cwd: dir });
     expect(ours.code).toBe(0);

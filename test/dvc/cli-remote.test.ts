@@ -3,7 +3,7 @@ import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mlreviewAsync } from "../helpers/cli.js";
-import { dvc } from "../helpers/dvc.js";
+import { dvc, dvcSteps } from "../helpers/dvc.js";
 import { git, tempDir, writeFiles } from "../helpers/git-repo.js";
 import { objectServer, type ObjectServer } from "../helpers/object-server.js";
 
@@ -23,22 +23,18 @@ beforeAll(async () => {
   remote = await objectServer(pushed);
   work = tempDir();
   git(work, "init", "-q", "-b", "main");
-  dvc(work, "init", "-q");
   writeFiles(work, {
     "acc.txt": "0.6\n",
     "gen.sh": 'mkdir -p eval\nprintf \'{"acc": %s}\' "$(cat acc.txt)" > eval/metrics.json\nprintf \'{"n": 1}\' > eval/other.json\n',
     "dvc.yaml": "stages:\n  train:\n    cmd: sh gen.sh\n    deps: [acc.txt, gen.sh]\n    outs: [eval]\nmetrics: [eval/metrics.json, summary.json]\n",
     "summary.json": '{"rows": 10}',
   });
-  dvc(work, "add", "-q", "summary.json");
-  dvc(work, "remote", "add", "-d", "storage", `${remote.origin}/dvc`);
-  dvc(work, "remote", "add", "pushed", pushed);
-  dvc(work, "repro", "-q");
+  // dvc's commands in one Python process between two git commits (test/helpers/dvc.ts dvcSteps); `dvc init` before them, after the files.
+  dvcSteps(work, ["init", "-q"], ["add", "-q", "summary.json"], ["remote", "add", "-d", "storage", `${remote.origin}/dvc`], ["remote", "add", "pushed", pushed], ["repro", "-q"]);
   git(work, "add", "-A");
   commit(work, "base");
   writeFiles(work, { "acc.txt": "0.7\n", "summary.json": '{"rows": 12}' });
-  dvc(work, "add", "-q", "summary.json");
-  dvc(work, "repro", "-q");
+  dvcSteps(work, ["add", "-q", "summary.json"], ["repro", "-q"]);
   git(work, "add", "-A");
   commit(work, "better");
   // Both commits' objects: push checks out nothing, it pushes what each revision's lock names.

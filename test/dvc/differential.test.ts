@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { mlreview } from "../helpers/cli.js";
-import { cloneFresh, copyDir, dirEntryOid, dvc, dvcEnv, git, lockOid, objectKey, runDvc, startMoto, writeLegacyOuts } from "../helpers/dvc-project.js";
+import { cloneFresh, copyDir, dirEntryOid, dvc, dvcEnv, dvcSteps, git, lockOid, objectKey, runDvcAll, startMoto, writeLegacyOuts, type DvcRun } from "../helpers/dvc-project.js";
 import { tempDir, writeFiles } from "../helpers/git-repo.js";
 
 const GEN = `import json, os, sys, yaml
@@ -106,6 +106,9 @@ let moto: MotoServer | undefined;
 let A: string;
 let B: string;
 const clones: Record<string, string> = {};
+/** What the real dvc answered, per clone (its twin: dvcClones) and command line: every dvc command of the checks, run in beforeAll. */
+const answers = new Map<string, DvcRun>();
+const key = (clone: string, args: string[]) => `${clone}\0${args.join(" ")}`;
 
 function commit(rev: Rev, message: string): string {
   writeFiles(repo, {
@@ -115,8 +118,6 @@ function commit(rev: Rev, message: string): string {
     "added_dir/m.json": JSON.stringify({ rows: rev.subDepth * 100, mean: rev.subDepth / 3 }),
     "added_dir/data.bin": Buffer.alloc(2048, rev.subDepth),
   });
-  dvc(repo, "repro", "dvc.yaml");
-  dvc(repo, "add", "added.yaml", "added_dir");
   // CRLF text: its md5-dos2unix differs from its plain md5, so a reader that hashes DVC 2 objects as DVC 3 fails.
   const crlf = (s: string) => Buffer.from(s.replaceAll("\n", "\r\n"));
   const outs = writeLegacyOuts(
@@ -126,8 +127,8 @@ function commit(rev: Rev, message: string): string {
     { path: "dir", files: { "m.json": crlf(`{\n  "inner": ${rev.legacy}.5,\n  "tag": "v${rev.legacy}"\n}\n`), "blob.bin": Buffer.alloc(100, 7) } },
   );
   writeFileSync(join(repo, "legacy", "dvc.lock"), stringify({ schema: "2.0", stages: { old: { cmd: "echo made by DVC 2", outs } } }));
-  dvc(repo, "push");
-  if (moto) dvc(repo, "push", "-r", "s3");
+  // The DVC 2 stage (above) is outside the root dvc.yaml: `dvc repro dvc.yaml` and `dvc add` leave it alone, push sends it.
+  dvcSteps(repo, ["repro", "dvc.yaml"], ["add", "added.yaml", "added_dir"], ["push"], ["push", "-r", "s3"]);
   git(repo, "add", "-A");
   git(repo, "commit", "-qm", message);
   return git(repo, "rev-parse", "HEAD").trim();
@@ -137,9 +138,10 @@ beforeAll(async () => {
   const root = tempDir("mlreview-dvc-diff-");
   repo = join(root, "project");
   remote = join(root, "remote");
-  moto = await startMoto("dvc-bucket");
+  const starting = startMoto("dvc-bucket"); // boots while dvc init runs
   git(root, "init", "-q", "-b", "main", repo);
   dvc(repo, "init");
+  moto = await starting;
   writeFiles(repo, {
     ".dvc/config": `[core]\n    remote = local\n['remote "local"']\n    url = ${remote}\n['remote "s3"']\n    url = s3://dvc-bucket/store\n    endpointurl = ${moto.endpoint}\n`,
     "gen.py": GEN,
@@ -149,14 +151,29 @@ beforeAll(async () => {
   });
   A = commit(REVS[0]!, "base");
   B = commit(REVS[1]!, "head");
-  clones.local = cloneFresh(repo);
-  clones.s3 = cloneFresh(repo, "[core]\n    remote = s3\n");
   // The local remote without two of B's objects: a cached file out, and a file inside a directory out.
   const partial = join(root, "remote-partial");
   copyDir(remote, partial);
   rmSync(join(partial, objectKey(lockOid(repo, "dvc.lock", "train_metrics.json"))));
   rmSync(join(partial, objectKey(dirEntryOid(remote, lockOid(repo, "dvc.lock", "eval"), "metrics.json"))));
-  clones.partial = cloneFresh(repo, `['remote "local"']\n    url = ${partial}\n`);
+  const configs: Record<string, string | undefined> = { local: undefined, s3: "[core]\n    remote = s3\n", partial: `['remote "local"']\n    url = ${partial}\n` };
+  // Each clone twice, the same: one for mlreview, one for dvc (which keeps what it fetched from S3 in the clone's .dvc/cache).
+  // metrics show -a: every branch; `base` on A in each clone.
+  const dvcClones: Record<string, string> = {};
+  for (const [kind, config] of Object.entries(configs)) {
+    clones[kind] = cloneFresh(repo, config);
+    dvcClones[kind] = cloneFresh(repo, config);
+    for (const clone of [clones[kind], dvcClones[kind]]) git(clone, "branch", "-f", "base", A);
+  }
+  // Every dvc command of the checks below, in beforeAll: one process per clone, the three at once.
+  const checks = (kind: string, ...commands: string[][]) => commands.map((args) => ({ kind, cwd: dvcClones[kind]!, args: [...args, "--json"] }));
+  const perClone = Object.keys(configs).map((kind) =>
+    kind === "partial"
+      ? checks(kind, ["metrics", "diff", A, B], ["metrics", "show", "-a"])
+      : checks(kind, ["metrics", "diff", A, B], ["metrics", "diff", A, B, "--all"], ["params", "diff", A, B], ["params", "diff", A, B, "--all"], ["metrics", "show", "-a"]),
+  );
+  const results = await Promise.all(perClone.map((calls) => runDvcAll(calls.map(({ cwd, args }) => ({ cwd, args })))));
+  perClone.forEach((calls, i) => calls.forEach((c, j) => answers.set(key(clones[c.kind]!, c.args), results[i]![j]!)));
 }, 240_000);
 
 afterAll(async () => {
@@ -169,7 +186,8 @@ async function ours(cwd: string, args: string[]) {
 }
 
 async function both(clone: string, args: string[]): Promise<{ dvc: unknown; ours: unknown; dvcErr: string; oursErr: string }> {
-  const d = runDvc(clone, [...args, "--json"]);
+  const d = answers.get(key(clone, [...args, "--json"]));
+  if (!d) throw new Error(`dvc ${args.join(" ")} was not run in beforeAll`);
   expect(d.code, d.stderr).toBe(0);
   const o = await ours(clone, [...args, "--json"]);
   expect(o.code, o.stderr).toBe(0);
@@ -210,7 +228,6 @@ describe.each(["local", "s3"])("against the real dvc, %s remote, clone with noth
   });
 
   it("metrics show -a --json: every branch, the clean workspace hidden as DVC does (dvc has no revision arguments)", async () => {
-    git(clone(), "branch", "-f", "base", A);
     const r = await both(clone(), ["metrics", "show", "-a"]);
     expect(Object.keys(r.dvc as object).sort()).toEqual(["base", "main"]);
     expect(r.ours).toEqual(r.dvc);
@@ -229,7 +246,6 @@ describe("an object deleted from the remote", () => {
   });
 
   it("metrics show -a: the same files carry an error in both, the others their data", async () => {
-    git(clones.partial!, "branch", "-f", "base", A);
     const r = await both(clones.partial!, ["metrics", "show", "-a"]);
     type Shown = Record<string, { data?: Record<string, { data?: unknown; error?: unknown }> }>;
     const errors = (s: Shown, rev: string) =>

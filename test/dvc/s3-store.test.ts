@@ -7,7 +7,7 @@ import { openS3 } from "../../src/revisions/dvc/stores/s3.js";
 import { ObjectTooLarge, StoreError, StoreUnreachable, type RemoteConfig } from "../../src/revisions/dvc/stores/types.js";
 import type { DvcRemoteRule } from "../../src/sources/config.js";
 import { mlreview } from "../helpers/cli.js";
-import { dvc } from "../helpers/dvc.js";
+import { dvc, dvcSteps } from "../helpers/dvc.js";
 import { git, tempDir, writeFiles } from "../helpers/git-repo.js";
 import { startMoto, type MotoServer } from "../helpers/moto.js";
 
@@ -215,24 +215,27 @@ describe("the CLI on a DVC project whose outs the real dvc pushed to S3 (moto)",
   it("diffs the metrics of two revisions from the remote alone, as dvc does, with the keys in config.local", { timeout: 120_000 }, async () => {
     const work = tempDir();
     git(work, "init", "-q", "-b", "main");
-    dvc(work, "init", "-q");
     writeFiles(work, {
       "acc.txt": "0.6\n",
       "gen.sh": 'mkdir -p eval\nprintf \'{"acc": %s}\' "$(cat acc.txt)" > eval/metrics.json\n',
       "dvc.yaml": "stages:\n  train:\n    cmd: sh gen.sh\n    deps: [acc.txt, gen.sh]\n    outs: [eval]\nmetrics: [eval/metrics.json]\n",
     });
-    dvc(work, "remote", "add", "-d", "storage", "s3://dvc-bucket/e2e");
-    dvc(work, "remote", "modify", "storage", "endpointurl", moto.endpoint);
-    // Secrets where DVC users keep them: config.local, git-ignored.
-    dvc(work, "remote", "modify", "--local", "storage", "access_key_id", keyId);
-    dvc(work, "remote", "modify", "--local", "storage", "secret_access_key", secret);
-    const commit = (msg: string) => {
-      dvc(work, "repro", "-q");
+    // dvc's commands in one Python process per commit (test/helpers/dvc.ts dvcSteps); the push before `git commit`,
+    // which changes nothing dvc reads: it pushes the outs of the workspace's dvc.lock.
+    const setup = [
+      ["init", "-q"],
+      ["remote", "add", "-d", "storage", "s3://dvc-bucket/e2e"],
+      ["remote", "modify", "storage", "endpointurl", moto.endpoint],
+      // Secrets where DVC users keep them: config.local, git-ignored.
+      ["remote", "modify", "--local", "storage", "access_key_id", keyId],
+      ["remote", "modify", "--local", "storage", "secret_access_key", secret],
+    ];
+    const commit = (msg: string, first: string[][] = []) => {
+      dvcSteps(work, ...first, ["repro", "-q"], ["push", "-q"]);
       git(work, "add", "-A");
       git(work, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", msg);
-      dvc(work, "push", "-q");
     };
-    commit("base");
+    commit("base", setup);
     git(work, "checkout", "-q", "-b", "feature");
     writeFiles(work, { "acc.txt": "0.7\n" });
     commit("better");

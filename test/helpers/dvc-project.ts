@@ -5,7 +5,7 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parse } from "yaml";
 import { git, tempDir, writeFiles } from "./git-repo.js";
-import { venvBin, VENV_DIR } from "./python.js";
+import { checkBatch, dvcBatch, dvcBatchSync, venvBin, VENV_DIR, type DvcCall } from "./python.js";
 
 /**
  * Real DVC projects for the differential tests: built with the pinned `dvc` (dvc repro, dvc add, dvc push)
@@ -52,6 +52,17 @@ export function dvc(cwd: string, ...args: string[]): string {
   const r = runDvc(cwd, args);
   if (r.code !== 0) throw new Error(`dvc ${args.join(" ")} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
+}
+
+/** The real dvc in `cwd` once per argument list, one after the other in one Python process (python.ts dvcBatch); a failure throws with its output. */
+export function dvcSteps(cwd: string, ...commands: string[][]): string[] {
+  const calls = commands.map((args) => ({ cwd, args }));
+  return checkBatch(calls, dvcBatchSync(calls, dvcEnv(), true));
+}
+
+/** runDvc for each call, in one Python process and without blocking this one; never throws for a command's exit code. */
+export function runDvcAll(calls: DvcCall[]): Promise<DvcRun[]> {
+  return dvcBatch(calls, dvcEnv());
 }
 
 export const md5 = (data: Buffer | string) => createHash("md5").update(data).digest("hex");
