@@ -9,7 +9,7 @@ import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp, type MlreviewApp } from "../../src/app/index.js";
 import { MARKER } from "../../src/report/index.js";
-import { example, mockGitHubReport } from "../github/helpers.js";
+import { example, mockGitHubReport } from "../forges/github/helpers.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
 import { gitHttpServer } from "../helpers/git-http.js";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";

@@ -17,7 +17,7 @@ import { RedisQueue } from "../../src/queue/redis.js";
 import { startRedis } from "../helpers/redis.js";
 import type { AppSettings } from "../../src/app/settings.js";
 import { MARKER, PublishRefused } from "../../src/report/index.js";
-import { example, testOctokit } from "../github/helpers.js";
+import { example, testOctokit } from "../forges/github/helpers.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
 import { githubOnLoopback } from "../helpers/git-http.js";
 import { git, makeRepo, tempDir, writeFiles, type Files } from "../helpers/git-repo.js";

@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createApp, type MlreviewApp } from "../../src/app/index.js";
 import { MemoryQueue } from "../../src/queue/memory.js";
 import { GitLabClient } from "../../src/forges/gitlab/client.js";
-import { example } from "../github/helpers.js";
+import { example } from "../forges/github/helpers.js";
 import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
 import { gitHttpServer } from "../helpers/git-http.js";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";

@@ -21,7 +21,7 @@ import { gitHttpServer, type GitHttpServer } from "../helpers/git-http.js";
 import { renderGfm, tagsOf, textOf } from "../helpers/gfm.js";
 import { mlreview, mlreviewBinary } from "../helpers/cli.js";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
-import { example } from "../github/helpers.js";
+import { example } from "../forges/github/helpers.js";
 import { memTree } from "../plots/helpers.js";
 import { title } from "./cases.js";
 import { mlreviewBig } from "./helpers.js";

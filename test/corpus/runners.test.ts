@@ -21,7 +21,7 @@ import { renderGitLabUserData } from "../../src/forges/gitlab/user-data.js";
 import { Ec2Fleet } from "../../src/runners/ec2/fleet.js";
 import { RunnerScheduler, MAX_REMEMBERED_ENDED } from "../../src/runners/scheduler.js";
 import { RunnerService, type RunnerLog } from "../../src/runners/service.js";
-import { example } from "../github/helpers.js";
+import { example } from "../forges/github/helpers.js";
 import { tempDir } from "../helpers/git-repo.js";
 import { startRedis, type RedisServer } from "../helpers/redis.js";
 import { bootstrapSandbox, type BootstrapSandbox } from "../runners/bootstrap-sandbox.js";

@@ -7,7 +7,7 @@ import { connect, type AddressInfo, type Socket } from "node:net";
 import { sign } from "@octokit/webhooks-methods";
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { example } from "../github/helpers.js";
+import { example } from "../forges/github/helpers.js";
 import { tempDir } from "../helpers/git-repo.js";
 import { freePort, startServer, stopServer, type Started } from "../helpers/server.js";
 import { title } from "./cases.js";

@@ -5,7 +5,7 @@ import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app/index.js";
-import { example } from "../github/helpers.js";
+import { example } from "../forges/github/helpers.js";
 import { tempDir } from "../helpers/git-repo.js";
 import { Ec2Mock, describeImagesXml, describeInstancesXml, runInstancesXml, terminateXml, useTestAwsEnv, launchEssentials } from "./ec2-mock.js";
 

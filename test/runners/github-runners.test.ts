@@ -6,7 +6,7 @@ import type { WorkflowJobPayload } from "../../src/forges/github/runners.js";
 import { parseRunnersConfig } from "../../src/runners/config.js";
 import { Ec2Fleet } from "../../src/runners/ec2/fleet.js";
 import { RunnerService, type RunnerLog } from "../../src/runners/service.js";
-import { example } from "../github/helpers.js";
+import { example } from "../forges/github/helpers.js";
 import { Ec2Mock, describeImagesXml, runInstancesXml, useTestAwsEnv } from "./ec2-mock.js";
 import { FORGES, GITHUB, signal, testHost } from "./host.js";
 
