@@ -8,30 +8,17 @@ import { Probot, ProbotOctokit } from "probot";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../../src/app/index.js";
 import { MemoryQueue } from "../../../src/queue/memory.js";
-import { bareRemote, recordUnexpectedRequests } from "../../helpers/forge.js";
+import { recordUnexpectedRequests } from "../../helpers/forge.js";
 import { githubOnLoopback } from "../../helpers/git-http.js";
-import { git, makeRepo, tempDir, writeFiles } from "../../helpers/git-repo.js";
-import { example } from "./helpers.js";
+import { tempDir } from "../../helpers/git-repo.js";
+import { accPullRequest } from "./helpers.js";
 
 const { forge, api: API, cloneUrl } = await githubOnLoopback();
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
 const TOKEN = "ghs_echoedInstallationToken0123456789";
 const BASIC = Buffer.from(`x-access-token:${TOKEN}`).toString("base64");
 
-function pullRequest(url: (bare: string) => string) {
-  const work = makeRepo({ commits: [{ "metrics.json": '{"acc": 0.5}' }] });
-  const base = git(work, "rev-parse", "HEAD").trim();
-  git(work, "checkout", "-q", "-b", "feature");
-  writeFiles(work, { "metrics.json": '{"acc": 0.6}' });
-  git(work, "commit", "-qam", "better");
-  const head = git(work, "rev-parse", "HEAD").trim();
-  const p = example<Record<string, any>>("pull_request", "opened");
-  p.installation ??= { id: 1 };
-  p.repository.clone_url = url(bareRemote(work));
-  Object.assign(p.pull_request.head, { sha: head, ref: "feature" });
-  Object.assign(p.pull_request.base, { sha: base, ref: "main" });
-  return { p, base, head, repo: `/repos/${p.repository.full_name}` };
-}
+const pullRequest = accPullRequest;
 
 /** The app with a queue whose failures are logged as the server logs them (pino, `err`), without the production log redactor. */
 async function load() {

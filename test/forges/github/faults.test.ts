@@ -5,10 +5,10 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../../../src/app/index.js";
 import { MemoryQueue } from "../../../src/queue/memory.js";
 import { MARKER } from "../../../src/report/index.js";
-import { bareRemote, recordUnexpectedRequests } from "../../helpers/forge.js";
+import { recordUnexpectedRequests } from "../../helpers/forge.js";
 import { githubOnLoopback } from "../../helpers/git-http.js";
-import { git, makeRepo, tempDir, writeFiles } from "../../helpers/git-repo.js";
-import { example } from "./helpers.js";
+import { tempDir } from "../../helpers/git-repo.js";
+import { accPullRequest } from "./helpers.js";
 
 const { api: API, cloneUrl } = await githubOnLoopback();
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
@@ -17,18 +17,7 @@ describe("faults: GitHub 5xx and secondary rate limits", () => {
   const unexpected = recordUnexpectedRequests();
 
   it("a 502 on the comment and a secondary rate limit on the check run: retried, completed, one comment, nothing twice", async () => {
-    const work = makeRepo({ commits: [{ "metrics.json": '{"acc": 0.5}' }] });
-    const base = git(work, "rev-parse", "HEAD").trim();
-    git(work, "checkout", "-q", "-b", "feature");
-    writeFiles(work, { "metrics.json": '{"acc": 0.6}' });
-    git(work, "commit", "-qam", "better");
-    const head = git(work, "rev-parse", "HEAD").trim();
-    const p = example<Record<string, any>>("pull_request", "opened");
-    p.installation ??= { id: 1 };
-    p.repository.clone_url = cloneUrl(bareRemote(work));
-    Object.assign(p.pull_request.head, { sha: head, ref: "feature" });
-    Object.assign(p.pull_request.base, { sha: base, ref: "main" });
-    const repo = `/repos/${p.repository.full_name}`;
+    const { p, base, head, repo } = accPullRequest(cloneUrl);
     const comments: { id: number; body: string }[] = [];
     const checks: string[] = [];
     const scope = nock(API)

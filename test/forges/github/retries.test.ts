@@ -12,10 +12,10 @@ import { createApp } from "../../../src/app/index.js";
 import { withDeadline } from "../../../src/forges/github/request-deadline.js";
 import { MemoryQueue } from "../../../src/queue/memory.js";
 import { MARKER } from "../../../src/report/index.js";
-import { bareRemote, recordUnexpectedRequests } from "../../helpers/forge.js";
+import { recordUnexpectedRequests } from "../../helpers/forge.js";
 import { githubOnLoopback } from "../../helpers/git-http.js";
-import { git, makeRepo, tempDir, writeFiles } from "../../helpers/git-repo.js";
-import { example } from "./helpers.js";
+import { tempDir } from "../../helpers/git-repo.js";
+import { accPullRequest } from "./helpers.js";
 
 const { api: API, cloneUrl } = await githubOnLoopback();
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
@@ -32,18 +32,7 @@ describe("GitHub retries inside one task (plugin-retry, plugin-throttling)", () 
   const unexpected = recordUnexpectedRequests();
 
   it("a 502 on the comment and a secondary rate limit (403, retry-after) on the check run: each retried by Octokit, the task never fails", async () => {
-    const work = makeRepo({ commits: [{ "metrics.json": '{"acc": 0.5}' }] });
-    const base = git(work, "rev-parse", "HEAD").trim();
-    git(work, "checkout", "-q", "-b", "feature");
-    writeFiles(work, { "metrics.json": '{"acc": 0.6}' });
-    git(work, "commit", "-qam", "better");
-    const head = git(work, "rev-parse", "HEAD").trim();
-    const p = example<Record<string, any>>("pull_request", "opened");
-    p.installation ??= { id: 1 };
-    p.repository.clone_url = cloneUrl(bareRemote(work));
-    Object.assign(p.pull_request.head, { sha: head, ref: "feature" });
-    Object.assign(p.pull_request.base, { sha: base, ref: "main" });
-    const repo = `/repos/${p.repository.full_name}`;
+    const { p, base, head, repo } = accPullRequest(cloneUrl);
     const comments: string[] = [];
     let checks = 0;
     // Strictly once each, in order: a second compare or comment list would mean the task was retried.
