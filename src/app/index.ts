@@ -1,8 +1,7 @@
 import type { ApplicationFunction, Probot } from "probot";
 import { ImageStore } from "../forges/image-store.js";
-import { redactError } from "../forges/redact.js";
 import { forgeById, FORGES } from "../forges/registry.js";
-import type { ForgeHost, ReviewSession } from "../forges/types.js";
+import type { ForgeHost } from "../forges/types.js";
 import { MemoryQueue } from "../queue/memory.js";
 import { RedisQueue } from "../queue/redis.js";
 import { DEFAULT_CONCURRENCY, InvalidTaskError, zodLine, type Task, type TaskContext, type TaskQueue } from "../queue/task.js";
@@ -73,35 +72,12 @@ export function createApp(settings: AppSettings = settingsFromEnv(), deps: AppDe
       if (!data.success) return probot.log.warn({ kind, key, forge: forge.id }, `mlreview: ${forge.id} ${kind} task dropped: ${zodLine(data.error)}`);
       const { signal } = ctx;
       if (kind === "runner") return runners?.service.handle(forge, data.data, signal);
-      const secrets: string[] = [];
-      try {
-        const session = watchCredentials(await forge.review(data.data, host, signal), secrets);
-        await reviewChange(session, { configFiles: forge.configFiles, dvc: dvcSources(settings), reposDir: reposDir(settings), ctx, signal });
-      } catch (e) {
-        // A git or forge error may carry the token it was sent with: never into a log line or a retry's record.
-        throw redactError(e, secrets);
-      }
+      const session = await forge.review(data.data, host, signal);
+      await reviewChange(session, { configFiles: forge.configFiles, dvc: dvcSources(settings), reposDir: reposDir(settings), ctx, signal });
     };
     queue.work(runTask);
   };
   return { app, queue, idle: async () => (await queue.idle(), await runners?.idle()), runners: () => runners };
-}
-
-/** The session as given, noting each clone token so that an error from anywhere in the review can be redacted of it. */
-function watchCredentials(session: ReviewSession, secrets: string[]): ReviewSession {
-  const clone: ReviewSession["clone"] = async (signal) => {
-    const access = await session.clone(signal);
-    // As git sends it, too: HTTP basic of user and token (a server can echo the header back).
-    secrets.push(access.token, Buffer.from(`${access.username}:${access.token}`).toString("base64"));
-    return access;
-  };
-  return new Proxy(session, {
-    get(target, name) {
-      if (name === "clone") return clone;
-      const value: unknown = Reflect.get(target, name, target);
-      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
 }
 
 /** For `probot run`: the app is created when Probot loads it, not when this module is imported. */

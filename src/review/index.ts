@@ -1,5 +1,6 @@
 import { metrics } from "../server/metrics.js";
 import type { CloneAccess, ReviewSession } from "../forges/types.js";
+import { redactError } from "../forges/redact.js";
 import { DEFAULT_LIMITS } from "../formats/limits.js";
 import { untilAborted, type TaskContext } from "../queue/task.js";
 import { openRemoteRevisions } from "../revisions/remote.js";
@@ -35,21 +36,14 @@ export interface ReviewOptions {
 export async function reviewChange(session: ReviewSession, o: ReviewOptions): Promise<void> {
   const secrets: string[] = [];
   try {
-    await runReview(session, o, secrets);
-  } catch (e) {
-    await postFailure(session, e, o.ctx, secrets);
-    throw e;
-  }
-}
-
-/** The review without the failure check (the deprecated report-job callers, until they use sessions). */
-export async function runReview(session: ReviewSession, o: ReviewOptions, secrets: string[] = []): Promise<void> {
-  try {
     // Whatever does not honour the signal, the review still ends at the deadline (and cannot post after it).
     await untilAborted(review(session, o, secrets), o.signal);
   } catch (e) {
     metrics.report("failed");
-    throw e;
+    // A git or forge error may carry the token it was sent with: never into the check, a log line or a retry's record.
+    const clean = redactError(e, secrets);
+    await postFailure(session, clean, o.ctx, secrets);
+    throw clean;
   }
 }
 
@@ -57,7 +51,8 @@ async function review(session: ReviewSession, o: ReviewOptions, secrets: string[
   const { signal } = o;
   const base = await session.mergeBase(signal);
   const clone: CloneAccess = await session.clone(signal);
-  if (clone.token) secrets.push(clone.token);
+  // As git sends it, too: HTTP basic of user and token (a server can echo the header back).
+  if (clone.token) secrets.push(clone.token, Buffer.from(`${clone.username}:${clone.token}`).toString("base64"));
   const revs = await openRemoteRevisions({ url: clone.url, forgeOrigin: clone.forgeOrigin, token: clone.token, username: clone.username, cacheDir: o.reposDir, signal }, [
     { sha: base, label: session.labels.base },
     { sha: session.cr.headSha, label: session.labels.head },
