@@ -25,7 +25,7 @@ interface RequestOptions {
  * an attempt that timed out is a 5xx to it and is retried; once the deadline has fired, fetch fails
  * with an AbortError, which neither plugin retries.
  */
-export function withDeadline(octokit: Octokit, deadline: AbortSignal, o: { attemptMs?: number; credentials?: Set<string> } = {}): Octokit {
+export function withDeadline(octokit: Octokit, deadline: AbortSignal, o: { attemptMs?: number; credentials?: Set<string>; onInstallationToken?: (token: string) => void } = {}): Octokit {
   const attemptMs = o.attemptMs ?? GITHUB_REQUEST_TIMEOUT_MS;
   octokit.hook.wrap("request", (request, options) => {
     const given = options.request as RequestOptions | undefined;
@@ -39,6 +39,8 @@ export function withDeadline(octokit: Octokit, deadline: AbortSignal, o: { attem
       fetch: ((input, init) => {
         const auth = new Headers(init?.headers).get("authorization");
         if (auth) o.credentials?.add(auth.replace(/^(token|bearer|basic)\s+/i, ""));
+        // auth-app sends an installation token as `token <t>` (the app's JWT as `bearer`).
+        if (auth && /^token\s+/i.test(auth)) o.onInstallationToken?.(auth.replace(/^token\s+/i, ""));
         return inner(input, streamed ? init : { ...init, signal: attemptSignal(signal, attemptMs) });
       }) as Fetch,
     };

@@ -20,7 +20,8 @@ import type { GitHubReviewData } from "./schemas.js";
 export async function reviewSession(data: GitHubReviewData, host: ForgeHost, deadline: AbortSignal): Promise<ReviewSession> {
   // Whatever a request authenticated with (installation token, app JWT) is kept out of every error.
   const credentials = new Set<string>();
-  const octokit = withDeadline(await host.probot.auth(data.installation), deadline, { credentials });
+  let used: string | undefined;
+  const octokit = withDeadline(await host.probot.auth(data.installation), deadline, { credentials, onInstallationToken: (t) => (used = t) });
   const { repository, pr } = data;
   const [owner, repo] = [repository.owner.login, repository.name];
   const settings = host.settings;
@@ -48,10 +49,10 @@ export async function reviewSession(data: GitHubReviewData, host: ForgeHost, dea
       const { data: compared } = await octokit.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead: `${pr.base.sha}...${pr.head.sha}`, per_page: 1, request: { signal } });
       return compared.merge_base_commit.sha;
     }),
-    // After the compare call: the installation token is then already minted through the request hook,
-    // which honours GHE_HOST; asking octokit.auth() first mints it against api.github.com instead.
+    // The token the compare call was sent with (minted through the request hook, which honours GHE_HOST):
+    // octokit.auth() on a cache miss mints against api.github.com instead, whatever the app's host.
     clone: guarded(async (): Promise<CloneAccess> => {
-      token ??= ((await octokit.auth({ type: "installation" })) as { token: string }).token;
+      token ??= used ?? ((await octokit.auth({ type: "installation" })) as { token: string }).token;
       return { url: repository.clone_url, forgeOrigin: gitOrigin(octokit), token, username: "x-access-token" };
     }),
     // GitHub serves LFS at the clone URL's own `/info/lfs` (git-lfs's default for an https remote).
