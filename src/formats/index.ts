@@ -2,6 +2,7 @@ import { decodeText } from "./decode.js";
 import { FormatError } from "./errors.js";
 import { parseJson } from "./json.js";
 import { DEFAULT_LIMITS, formatBytes, type Limits } from "./limits.js";
+import { cachedParse } from "./parse-cache.js";
 import { parseToml } from "./toml.js";
 import { parseYaml } from "./yaml.js";
 import type { Value } from "./value.js";
@@ -24,12 +25,17 @@ export function formatOf(path: string): StructuredFormat {
 
 /** Parse a JSON/YAML/TOML file. Never throws: a bad file is a one-line error without the path. */
 export function parseStructured(path: string, data: Buffer, limits: Limits = DEFAULT_LIMITS): ParseResult {
+  if (data.length > limits.maxFileBytes) {
+    return { ok: false, error: `file is ${formatBytes(data.length)}, over the ${formatBytes(limits.maxFileBytes)} limit` };
+  }
+  const format = formatOf(path);
+  return cachedParse(format, data, limits, () => parse(format, data, limits));
+}
+
+function parse(format: StructuredFormat, data: Buffer, limits: Limits): ParseResult {
   try {
-    if (data.length > limits.maxFileBytes) {
-      return { ok: false, error: `file is ${formatBytes(data.length)}, over the ${formatBytes(limits.maxFileBytes)} limit` };
-    }
     const text = decodeText(data);
-    switch (formatOf(path)) {
+    switch (format) {
       case "json":
         return { ok: true, value: parseJson(text, limits.maxDepth) };
       case "toml":

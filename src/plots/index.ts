@@ -36,8 +36,14 @@ export interface RenderedImage {
   sides: ImageSide[];
 }
 
-let pool: RenderPool | undefined;
-const renderer = (): RenderPool => (pool ??= new RenderPool());
+/**
+ * One pool per process, not per instance of this module: a process that loads the module again (the
+ * tests forget every module after each file; a host may bundle it twice) reuses the warm processes
+ * instead of starting new ones, each about half a CPU-second of loading Vega and sharp.
+ */
+const POOL = Symbol.for("mlreview.renderPool");
+const shared = globalThis as { [POOL]?: RenderPool };
+const renderer = (): RenderPool => (shared[POOL] ??= new RenderPool());
 
 /** Paths of plots that are images: DVC shows them as images, so they belong to collectImages. */
 export function imagePlotPaths(defs: readonly PlotDefinition[]): string[] {
@@ -142,9 +148,12 @@ export function warmRenderer(): void {
     .catch(() => {});
 }
 
-/** Stop the render processes so that the CLI can exit. */
+/**
+ * Stop the render processes (a server shutting down). Nothing else needs to: idle processes hold no
+ * reference on the event loop, so a CLI exits without this, and they leave with it.
+ */
 export async function closeRenderer(): Promise<void> {
-  const p = pool;
-  pool = undefined;
+  const p = shared[POOL];
+  delete shared[POOL];
   await p?.close();
 }

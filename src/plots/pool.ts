@@ -1,7 +1,7 @@
 /**
  * A small pool of warm render processes (render-worker.ts). Each render has a deadline and each
  * process a capped V8 heap; a process that overruns either is killed and replaced, and only that
- * one render fails. Idle processes are unref'd so that a CLI which forgets `close()` still exits.
+ * one render fails. Idle processes do not hold the event loop, so a CLI exits without closing the pool.
  * Waiting renders take turns by tenant (one report), not first come first served.
  */
 import { fork, type ChildProcess } from "node:child_process";
@@ -180,8 +180,7 @@ export class RenderPool {
 
   private dispatch(slot: Slot, job: Job): void {
     slot.job = job;
-    slot.child.ref();
-    (slot.child.channel as { ref?: () => void } | null | undefined)?.ref?.();
+    setRef(slot.child, true);
     slot.timer = setTimeout(() => {
       this.kill(slot, new RenderError(`render took longer than ${job.timeoutMs / 1000} s and was stopped`));
     }, job.timeoutMs);
@@ -297,9 +296,17 @@ export class RenderPool {
   }
 
   private idle(slot: Slot): void {
-    slot.child.unref();
-    (slot.child.channel as { unref?: () => void } | null | undefined)?.unref?.();
+    setRef(slot.child, false);
   }
+}
+
+/**
+ * Whether `child` keeps this process alive: the process, its IPC channel and its stderr pipe each hold
+ * the event loop (with the pipe left ref'd, a CLI whose last render failed never exited).
+ */
+function setRef(child: ChildProcess, on: boolean): void {
+  const handles = [child, child.channel as { ref?: () => void; unref?: () => void } | null | undefined, child.stderr as { ref?: () => void; unref?: () => void } | null];
+  for (const h of handles) (on ? h?.ref : h?.unref)?.call(h);
 }
 
 function waitReady(child: ChildProcess): Promise<void> {

@@ -13,11 +13,11 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, posix } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { collect, diffRevisions } from "../../src/compare/index.js";
 import { UsageError } from "../../src/errors.js";
-import { closeRenderer, preparePlots } from "../../src/plots/index.js";
+import { preparePlots } from "../../src/plots/index.js";
 import { discoverProject } from "../../src/project/index.js";
 import { openRevisionList, openRevisions } from "../../src/revisions/index.js";
 import { mlreview } from "../helpers/cli.js";
@@ -196,7 +196,6 @@ describe.skipIf(!available)(`the real DVC corpus (${CORPUS})`, () => {
     }
     await pool(projects, BUILD_CONCURRENCY, (p) => rebuild(p.name, p.src, p.dir, emptyRemote));
   }, 180_000);
-  afterAll(() => closeRenderer());
 
   it("every project and revision: no internal error, and every declared metrics file in git is found", async () => {
     await pool(projects, PROJECT_CONCURRENCY, async (p) => void outcomes.set(p.name, await runInProcess(p)));

@@ -3,7 +3,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeRenderer } from "../../src/plots/index.js";
 import type { Report } from "../../src/report/index.js";
 import type { FileTree } from "../../src/revisions/types.js";
 import { buildReview, type BuildReviewOptions } from "../../src/review/build.js";
@@ -72,7 +71,6 @@ describe("hostile templates and CSV: one line per bad plot, the rest of the repo
 
   afterAll(async () => {
     await new Promise((ok) => server.close(ok));
-    await closeRenderer();
   });
 
   it("bounded time; the metrics are reported; no request reached the canary server", () => {

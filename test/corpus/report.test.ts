@@ -9,7 +9,6 @@ import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app/index.js";
-import { closeRenderer } from "../../src/plots/index.js";
 import type { FileTree } from "../../src/revisions/types.js";
 import { buildReview, type BuildReviewOptions } from "../../src/review/build.js";
 
@@ -215,7 +214,6 @@ const publish = async (name: string) => `./${name}`;
 describe("many and slow plots: a cap per report, a render budget per report, turns between reports", () => {
   afterAll(async () => {
     setTelemetrySink({});
-    await closeRenderer();
   });
 
   it(

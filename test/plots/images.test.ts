@@ -1,9 +1,7 @@
 import sharp from "sharp";
-import { afterAll, describe, expect, it } from "vitest";
-import { closeRenderer, collectImages, imagePlotPaths, renderPlots } from "../../src/plots/index.js";
+import { describe, expect, it } from "vitest";
+import { collectImages, imagePlotPaths, renderPlots } from "../../src/plots/index.js";
 import { memTree, pixels } from "./helpers.js";
-
-afterAll(closeRenderer);
 
 const png = (hex: string) =>
   sharp({ create: { width: 4, height: 3, channels: 3, background: hex } })

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { textWidthFunction } from "../../src/plots/font-metrics.js";
 import { bundledFontDir } from "../../src/plots/fonts.js";
-import { closeRenderer, preparePlots, renderPlots, type PlotRevision } from "../../src/plots/index.js";
+import { preparePlots, renderPlots, type PlotRevision } from "../../src/plots/index.js";
 import { RenderPool } from "../../src/plots/pool.js";
 import { BUILTIN_TEMPLATES } from "../../src/plots/templates.js";
 import type { PlotDefinition } from "../../src/project/types.js";
@@ -32,7 +32,6 @@ const revisions = (base: Record<string, string>, head: Record<string, string>): 
 
 const pools: RenderPool[] = [];
 afterAll(async () => {
-  await closeRenderer();
   await Promise.all(pools.map((p) => p.close()));
 });
 

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeRenderer, renderPlots } from "../../src/plots/index.js";
+import { renderPlots } from "../../src/plots/index.js";
 import { RenderPool } from "../../src/plots/pool.js";
 import { checkTemplate } from "../../src/plots/templates.js";
 import type { PlotDefinition } from "../../src/project/types.js";
@@ -32,7 +32,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await new Promise((r) => server.close(r));
   await pool.close();
-  await closeRenderer();
 });
 
 const textOf = (data: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({

@@ -1,8 +1,8 @@
 // Every plots vector of shared/fixtures/dvc-vectors.json (copied to fixtures/), with DVC's expected values.
 import { readFileSync } from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { convert, flatDatapoints, sourceFromContent, type DvcPlotProperties } from "../../src/plots/datapoints.js";
-import { closeRenderer, preparePlots, renderPlots } from "../../src/plots/index.js";
+import { preparePlots, renderPlots } from "../../src/plots/index.js";
 import type { PlotDefinition } from "../../src/project/types.js";
 import { countColour, memTree, pixels } from "./helpers.js";
 
@@ -17,8 +17,6 @@ interface Vector {
 }
 
 const { vectors } = JSON.parse(readFileSync(new URL("./fixtures/dvc-plots-vectors.json", import.meta.url), "utf8")) as { vectors: Vector[] };
-
-afterAll(closeRenderer);
 
 describe("DVC plots_convert vectors", () => {
   const cases = vectors.filter((v) => v.kind === "plots_convert");

@@ -1,7 +1,6 @@
 // The renderer stops for an aborted task: renders waiting or running for it are cancelled, the review
 // ends with the deadline's reason, and the pool serves the next report (the render budget still holds).
-import { afterAll, describe, expect, it } from "vitest";
-import { closeRenderer } from "../../src/plots/index.js";
+import { describe, expect, it } from "vitest";
 import { DeadlineError } from "../../src/queue/task.js";
 import { buildReview } from "../../src/review/build.js";
 import type { FileTree } from "../../src/revisions/types.js";
@@ -41,8 +40,6 @@ function onFirstRead(tree: FileTree, path: string, onRead: () => void): FileTree
 }
 
 describe("buildReview and the task's signal", () => {
-  afterAll(() => closeRenderer());
-
   it("aborted while its plots render: the renders stop, the review rejects with the reason, the next report draws", async () => {
     const task = new AbortController();
     const { base, head } = trees(8, true);

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
-import { closeRenderer, collectImages, imagePlotPaths, RenderBudget, renderPlots, warmRenderer, type PlotRevision } from "../../plots/index.js";
+import { collectImages, imagePlotPaths, RenderBudget, renderPlots, warmRenderer, type PlotRevision } from "../../plots/index.js";
 import { discoverProject } from "../../project/index.js";
 import { openRevisions, WORKSPACE } from "../../revisions/index.js";
 import { uniqueFileNames } from "../file-names.js";
@@ -65,7 +65,6 @@ export function registerPlotsCommand(plots: Command, io: CliIo): void {
         }
       } finally {
         await revs.close();
-        await closeRenderer();
       }
     });
 }

@@ -1,7 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { Command } from "commander";
-import { closeRenderer } from "../../plots/index.js";
 import type { Publish } from "../../report/index.js";
 import type { RevisionProblem } from "../../compare/index.js";
 import { pyJsonDumps } from "../../python/json.js";
@@ -67,7 +66,6 @@ export function addReportCommand(program: Command, io: CliIo): void {
         }
       } finally {
         await revs.close();
-        await closeRenderer();
       }
     });
 }
