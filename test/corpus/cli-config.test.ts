@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { mlreview } from "../helpers/cli.js";
 import { git, makeRepo, writeFiles, type Files } from "../helpers/git-repo.js";
 import { title } from "./cases.js";
-import { corpusDir, linesFor, timed } from "./helpers.js";
+import { corpusDir, linesFor } from "./helpers.js";
 
 let deepParams = "x: 1\n";
 for (let i = 0; i < 300; i++) deepParams = `a:\n${deepParams.replace(/^/gm, "  ")}b: {a: {x: 1}}\n`;
@@ -63,9 +63,8 @@ describe("hostile configs: one line naming the file and field, for that revision
   for (const c of CASES) {
     it(title(c.id), async () => {
       const branch = c.id.toLowerCase();
-      const { value: r, ms } = await timed(() => mlreview([c.kind ?? "metrics", "diff", "main", branch, "--md"], { cwd: dir }));
+      const r = await mlreview([c.kind ?? "metrics", "diff", "main", branch, "--md"], { cwd: dir });
       expect(r.code).toBe(0);
-      expect(ms).toBeLessThan(10_000);
       const lines = linesFor(r.stderr, branch, c.file);
       expect(lines, r.stderr).toHaveLength(1);
       expect(lines[0]!.slice(`mlreview: ${branch}: ${c.file}: `.length)).toMatch(c.line);
@@ -83,10 +82,10 @@ describe("C17: thousands of globs, read from the workspace", () => {
     const tree: Files = { ".mlreview.yml": config, "good.json": '{"acc": 0.5}' };
     for (let i = 0; i < 50; i++) tree[`d${i}/e/f/g.json`] = "{}";
     const dir = makeRepo({ commits: [tree], workspace: { ...tree, "good.json": '{"acc": 0.75}' } });
-    const { value: r, ms } = await timed(() => mlreview(["metrics", "diff", "--md"], { cwd: dir }));
+    // Its time (was 10 s: one walk of the disk per glob) is measured by `npm run bench` (bench/diff.mjs).
+    const r = await mlreview(["metrics", "diff", "--md"], { cwd: dir });
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("");
     expect(r.stdout).toMatch(/^\| good\.json +\| acc +\| 0\.5 +\| 0\.75 +\| 0\.25 +\|$/m);
-    expect(ms).toBeLessThan(5_000); // was 10 s: one walk of the disk per glob
   });
 });

@@ -78,8 +78,11 @@ describe("bootstrap.sh, run", () => {
   let dir: string;
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** `runBody` runs inside the fake run.sh; the idle watchdog's 15 minutes last `idleDelay` seconds here. */
-  function sandbox(runExit: number, o: { runBody?: string; idleDelay?: number; pgrepFinds?: boolean } = {}) {
+  /**
+   * `runBody` runs inside the fake run.sh; the idle watchdog's 15 minutes last until `idleUntil` (a shell
+   * condition) holds here, so that events, not delays, order the watchdog and the job.
+   */
+  function sandbox(runExit: number, o: { runBody?: (dir: string, log: string) => string; idleUntil?: (dir: string) => string; pgrepFinds?: boolean } = {}) {
     dir = mkdtempSync(join(tmpdir(), "mlreview-boot-"));
     const bin = join(dir, "bin");
     const runner = join(dir, "actions-runner");
@@ -91,7 +94,7 @@ describe("bootstrap.sh, run", () => {
       chmodSync(join(bin, name), 0o755);
     };
     for (const cmd of ["shutdown", "poweroff", "chown", "useradd"]) stub(cmd, `echo "${cmd} $*" >> "${log}"`);
-    stub("sleep", `echo "sleep $*" >> "${log}"; if [ "$1" = "${15 * 60}" ]; then exec /bin/sleep ${o.idleDelay ?? 0}; fi`);
+    stub("sleep", `echo "sleep $*" >> "${log}"; if [ "$1" = "${15 * 60}" ]; then until ${o.idleUntil?.(dir) ?? "true"}; do /bin/sleep 0.02; done; touch "${dir}/idle-over"; fi`);
     stub("pgrep", `echo "pgrep $*" >> "${log}"; exit ${o.pgrepFinds === false ? 1 : 0}`);
     stub("id", 'if [ "$1" = "-u" ]; then echo 1000; fi');
     // The IMDS block for the job's user (imds.sh): recorded, as every machine command here.
@@ -99,7 +102,7 @@ describe("bootstrap.sh, run", () => {
     stub("getent", 'echo "runner:x:1000:1000::/home/runner:/bin/bash"');
     // runuser -u USER -- cmd...: record the user, then run the command as we are.
     stub("runuser", `echo "runuser $1 $2" >> "${log}"; while [ "$1" != "--" ]; do shift; done; shift; exec "$@"`);
-    writeFileSync(join(runner, "run.sh"), `#!/bin/bash\nprintf '%s\\n' "$@" > "${dir}/run-args"\nenv > "${dir}/run-env"\n${o.runBody ?? ""}\nexit ${runExit}\n`);
+    writeFileSync(join(runner, "run.sh"), `#!/bin/bash\nprintf '%s\\n' "$@" > "${dir}/run-args"\nenv > "${dir}/run-env"\n${o.runBody?.(dir, log) ?? ""}\nexit ${runExit}\n`);
     chmodSync(join(runner, "run.sh"), 0o755);
     const script = renderUserData(base).replaceAll("/opt/actions-runner", runner);
     writeFileSync(join(dir, "user-data.sh"), script);
@@ -145,7 +148,8 @@ describe("bootstrap.sh, run", () => {
   });
 
   it("idle: powers off when no job has started within the idle time", async () => {
-    const { bin, log } = sandbox(0, { runBody: "/bin/sleep 1", idleDelay: 0.2, pgrepFinds: false });
+    // The runner waits (10 s at most) for the watchdog's power-off: with no job, it must come.
+    const { bin, log } = sandbox(0, { runBody: (_, log) => `for i in $(seq 500); do grep -q "mlreview: idle" "${log}" && break; /bin/sleep 0.02; done`, pgrepFinds: false });
     await new Promise<void>((resolve) => execFile("bash", [join(dir, "user-data.sh")], { env: { PATH: `${bin}:/usr/bin:/bin` } }, () => resolve()));
     const calls = await waitFor(log, /status 0/);
     expect(calls).toContain("shutdown -h now mlreview: idle");
@@ -153,7 +157,12 @@ describe("bootstrap.sh, run", () => {
   });
 
   it("idle: stays up once the runner has started a worker for the job", async () => {
-    const { bin, log } = sandbox(0, { runBody: "mkdir -p _diag && touch _diag/Worker_20260102-030405-utc.log && /bin/sleep 1", idleDelay: 0.3, pgrepFinds: false });
+    // The idle time ends once the worker's log is there; run.sh ends once the watchdog has looked.
+    const { bin, log } = sandbox(0, {
+      runBody: (d) => `mkdir -p _diag && touch _diag/Worker_20260102-030405-utc.log "${d}/worker-started" && for i in $(seq 500); do [ -e "${d}/idle-over" ] && break; /bin/sleep 0.02; done`,
+      idleUntil: (d) => `[ -e "${d}/worker-started" ]`,
+      pgrepFinds: false,
+    });
     await new Promise<void>((resolve) => execFile("bash", [join(dir, "user-data.sh")], { env: { PATH: `${bin}:/usr/bin:/bin` } }, () => resolve()));
     const calls = await waitFor(log, /status 0/);
     expect(calls).not.toContain("mlreview: idle");
