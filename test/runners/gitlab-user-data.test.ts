@@ -75,7 +75,11 @@ describe("bootstrap-gitlab.sh, run", () => {
   let dir: string;
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  function sandbox(runnerExit: number, o: { runnerBody?: string; idleDelay?: number } = {}) {
+  /**
+   * `runnerBody` runs inside the fake gitlab-runner; the idle watchdog's 15 minutes last until `idleUntil`
+   * (a shell condition) holds here, so that events, not delays, order the watchdog and the job.
+   */
+  function sandbox(runnerExit: number, o: { runnerBody?: (dir: string, log: string) => string; idleUntil?: (dir: string) => string } = {}) {
     dir = mkdtempSync(join(tmpdir(), "mlreview-glboot-"));
     const bin = join(dir, "bin");
     const work = join(dir, "work");
@@ -86,14 +90,14 @@ describe("bootstrap-gitlab.sh, run", () => {
       chmodSync(join(bin, name), 0o755);
     };
     for (const cmd of ["shutdown", "poweroff", "chown", "useradd"]) stub(cmd, `echo "${cmd} $*" >> "${log}"`);
-    stub("sleep", `echo "sleep $*" >> "${log}"; if [ "$1" = "${15 * 60}" ]; then exec /bin/sleep ${o.idleDelay ?? 0}; fi`);
+    stub("sleep", `echo "sleep $*" >> "${log}"; if [ "$1" = "${15 * 60}" ]; then until ${o.idleUntil?.(dir) ?? "true"}; do /bin/sleep 0.02; done; touch "${dir}/idle-over"; fi`);
     stub("id", 'if [ "$1" = "-u" ]; then echo 1000; fi');
     // The IMDS block for the job's user (imds.sh): recorded, as every machine command here.
     stub("iptables", `echo "iptables $*" >> "${log}"`);
     stub("getent", `echo "gitlab-runner:x:999:999::${dir}/home:/bin/bash"`);
     // runuser -u USER -- cmd...: record the user, then run the command as we are.
     stub("runuser", `echo "runuser $1 $2" >> "${log}"; while [ "$1" != "--" ]; do shift; done; shift; exec "$@"`);
-    stub("gitlab-runner", `printf '%s\\n' "$@" > "${dir}/runner-args"\nenv > "${dir}/runner-env"\n${o.runnerBody ?? ""}\nexit ${runnerExit}`);
+    stub("gitlab-runner", `printf '%s\\n' "$@" > "${dir}/runner-args"\nenv > "${dir}/runner-env"\n${o.runnerBody?.(dir, log) ?? ""}\nexit ${runnerExit}`);
     const script = renderGitLabUserData(base).replaceAll("/var/lib/mlreview-runner", work).replace("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", `PATH=${bin}:/usr/bin:/bin`);
     writeFileSync(join(dir, "user-data.sh"), script);
     return { bin, log, work };
@@ -142,7 +146,8 @@ describe("bootstrap-gitlab.sh, run", () => {
   });
 
   it("idle: powers off when no job has started within the idle time", async () => {
-    const { bin, log } = sandbox(0, { runnerBody: "/bin/sleep 1", idleDelay: 0.2 });
+    // The runner waits (10 s at most) for the watchdog's power-off: with no job, it must come.
+    const { bin, log } = sandbox(0, { runnerBody: (_, log) => `for i in $(seq 500); do grep -q "mlreview: idle" "${log}" && break; /bin/sleep 0.02; done` });
     await run(bin);
     const calls = await waitFor(log, /status 0/);
     expect(calls).toContain("shutdown -h now mlreview: idle");
@@ -150,7 +155,11 @@ describe("bootstrap-gitlab.sh, run", () => {
   });
 
   it("idle: stays up once the shell executor has a build directory for the job", async () => {
-    const { bin, log } = sandbox(0, { runnerBody: 'mkdir -p "$RUNNER_BUILDS_DIR/t3_abc/0/gitlab-org/gitlab-test" && /bin/sleep 1', idleDelay: 0.3 });
+    // The idle time ends once the build directory is there; the runner ends once the idle time is over.
+    const { bin, log } = sandbox(0, {
+      runnerBody: (d) => `mkdir -p "$RUNNER_BUILDS_DIR/t3_abc/0/gitlab-org/gitlab-test" && touch "${d}/job-started" && for i in $(seq 500); do [ -e "${d}/idle-over" ] && break; /bin/sleep 0.02; done`,
+      idleUntil: (d) => `[ -e "${d}/job-started" ]`,
+    });
     await run(bin);
     const calls = await waitFor(log, /status 0/);
     expect(calls).not.toContain("mlreview: idle");
