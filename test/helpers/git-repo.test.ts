@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { git, makeRepo, type RepoSpec } from "./git-repo.js";
+
+/** Each commit's tree and the HEAD checkout, oldest first, as git sees them. */
+function recorded(dir: string) {
+  const trees = git(dir, "log", "--reverse", "--format=%T %s").trim().split("\n");
+  const status = git(dir, "status", "--porcelain", "--untracked-files=all");
+  const files = git(dir, "ls-files", "-s", "-z");
+  return { trees, status, files, branch: git(dir, "symbolic-ref", "HEAD").trim() };
+}
+
+describe("makeRepo", () => {
+  it("records by one fast-import the trees git add -A and git commit record", () => {
+    const shared = Buffer.from([0, 1, 2, 255]);
+    const spec: RepoSpec = {
+      branch: "trunk",
+      commits: [
+        { "a.json": '{"acc": 0.5}', "d/e/f.bin": shared, "link.json": { symlink: "a.json" }, "dir link": { symlink: "d/e" }, 'sp ace/"q".txt': "x\n" },
+        {},
+        { "a.json": '{"acc": 0.6}', "d/e/f.bin": shared, "d/g.bin": shared, "é/ü.yaml": "lr: 1\n", "link.json": { symlink: "../outside" } },
+        { "a.json": '{"acc": 0.6}' },
+      ],
+      workspace: { "a.json": '{"acc": 0.7}', "new.txt": "n" },
+    };
+    const imported = recorded(makeRepo(spec));
+    expect(imported).toEqual(recorded(makeRepo({ ...spec, byAdding: true })));
+    expect(imported.trees).toHaveLength(4);
+    expect(imported.trees[1]).toBe("4b825dc642cb6eb9a060e54bf8d69288fbee4904 commit");
+    expect(imported.branch).toBe("refs/heads/trunk");
+    expect(imported.status).toBe(" M a.json\n?? new.txt\n");
+  });
+
+  it("leaves what a .gitignore in the tree ignores out of the commit", () => {
+    const dir = makeRepo({ commits: [{ ".gitignore": "/cache\n", "cache/x": "1", "m.json": "{}" }] });
+    expect(git(dir, "ls-files").split("\n").filter(Boolean)).toEqual([".gitignore", "m.json"]);
+  });
+});
