@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { git, makeRepo, type RepoSpec } from "./git-repo.js";
+import { bareRemote, forgeChange } from "./forge.js";
+import { git, makeChange, makeRepo, writeFiles, type RepoSpec } from "./git-repo.js";
 
 /** Each commit's tree and the HEAD checkout, oldest first, as git sees them. */
 function recorded(dir: string) {
@@ -33,5 +34,37 @@ describe("makeRepo", () => {
   it("leaves what a .gitignore in the tree ignores out of the commit", () => {
     const dir = makeRepo({ commits: [{ ".gitignore": "/cache\n", "cache/x": "1", "m.json": "{}" }] });
     expect(git(dir, "ls-files").split("\n").filter(Boolean)).toEqual([".gitignore", "m.json"]);
+  });
+});
+
+describe("makeChange and forgeChange", () => {
+  const spec = { base: { "metrics.json": '{"acc": 0.5}', "params.yaml": "lr: 1\n" }, head: { "metrics.json": '{"acc": 0.6}', "params.yaml": "lr: 1\n", "new.json": "{}" } };
+  /** The same change the way the tests built it before: makeRepo, checkout -b, add, commit, bare clone. */
+  function byHand() {
+    const dir = makeRepo({ commits: [spec.base], byAdding: true });
+    git(dir, "checkout", "-q", "-b", "feature");
+    writeFiles(dir, spec.head);
+    git(dir, "add", "-A");
+    git(dir, "commit", "-qm", "commit");
+    return { dir, bare: bareRemote(dir) };
+  }
+  const shape = (dir: string) => ({
+    commits: git(dir, "rev-list", "--count", "main", "feature"),
+    featureOnMain: git(dir, "rev-parse", "feature^") === git(dir, "rev-parse", "main"),
+    head: git(dir, "symbolic-ref", "HEAD").trim(),
+    trees: git(dir, "rev-parse", "main^{tree}", "feature^{tree}", "feature^^{tree}"),
+  });
+
+  it("record the trees, branches and HEAD that checkout, add, commit and clone --bare did", () => {
+    const old = byHand();
+    const made = makeChange(spec);
+    const forged = forgeChange(spec);
+    expect(shape(made.dir)).toEqual(shape(old.dir));
+    expect(shape(forged.bare)).toEqual(shape(old.bare));
+    expect(git(made.dir, "rev-parse", "main", "feature")).toBe(`${made.base}\n${made.head}\n`);
+    expect(git(forged.bare, "rev-parse", "main", "feature")).toBe(`${forged.base}\n${forged.head}\n`);
+    expect(git(made.dir, "status", "--porcelain", "--untracked-files=all")).toBe("");
+    for (const key of ["uploadpack.allowFilter", "uploadpack.allowAnySHA1InWant"]) expect(git(forged.bare, "config", key)).toBe(git(old.bare, "config", key));
+    expect(git(forged.bare, "config", "core.bare")).toBe("true\n");
   });
 });

@@ -102,12 +102,20 @@ function commitByImport(dir: string, commits: Files[], branch: string): string[]
     git(dir, "init", "-q", "--template=", "-b", branch);
     return [];
   }
-  gitScript(dir, 'git init -q --template= -b "$1"\ngit fast-import --quiet --done\ngit read-tree --reset -u HEAD', [branch], Buffer.concat(importCommands(commits, branch)));
+  gitScript(dir, 'git init -q --template= -b "$1"\ngit fast-import --quiet --done\ngit read-tree --reset -u HEAD', [branch], importCommands(commits.map((files) => ({ branch, files }))));
   return Object.keys(commits.at(-1)!);
 }
 
-/** `commits` (oldest first, each on top of the one before) as a fast-import stream onto `branch`. */
-export function importCommands(commits: Files[], branch: string, message = "commit"): Buffer[] {
+/** One commit for importCommands: its complete tree on `branch`, on top of the branch's tip so far or of `from` (a branch of the stream). */
+export interface ImportCommit {
+  branch: string;
+  files: Files;
+  message?: string;
+  from?: string;
+}
+
+/** `commits` (in order) as one fast-import stream; each distinct content (a string, or a Buffer object) is written once. */
+export function importCommands(commits: ImportCommit[]): Buffer {
   const out: Buffer[] = [];
   const marks = new Map<string | Buffer, number>();
   const mark = (data: string | Buffer): number => {
@@ -119,18 +127,20 @@ export function importCommands(commits: Files[], branch: string, message = "comm
     }
     return m;
   };
+  // As `git commit` stamps them: now, in the local zone.
   const now = new Date();
   const offset = -now.getTimezoneOffset();
   const tz = `${offset < 0 ? "-" : "+"}${String(Math.floor(Math.abs(offset) / 60)).padStart(2, "0")}${String(Math.abs(offset) % 60).padStart(2, "0")}`;
-  const msg = Buffer.from(`${message}\n`);
-  for (const files of commits) {
-    const entries = Object.entries(files).map(([path, content]) =>
+  for (const c of commits) {
+    const entries = Object.entries(c.files).map(([path, content]) =>
       typeof content === "object" && !Buffer.isBuffer(content) ? `M 120000 :${mark(content.symlink)} ${importPath(path)}\n` : `M 100644 :${mark(content)} ${importPath(path)}\n`,
     );
-    out.push(Buffer.from(`commit refs/heads/${branch}\ncommitter t <t@t> ${Math.floor(now.getTime() / 1000)} ${tz}\ndata ${msg.length}\n`), msg, Buffer.from(`deleteall\n${entries.join("")}\n`));
+    const msg = Buffer.from(`${c.message ?? "commit"}\n`);
+    const from = c.from === undefined ? "" : `from refs/heads/${c.from}\n`;
+    out.push(Buffer.from(`commit refs/heads/${c.branch}\ncommitter t <t@t> ${Math.floor(now.getTime() / 1000)} ${tz}\ndata ${msg.length}\n`), msg, Buffer.from(`${from}deleteall\n${entries.join("")}\n`));
   }
   out.push(Buffer.from("done\n"));
-  return out;
+  return Buffer.concat(out);
 }
 
 function gitAsync(dir: string, ...args: string[]): Promise<string> {
@@ -183,4 +193,46 @@ export async function importSnapshots(dir: string, snapshots: { dir: string; mes
     child.stdin.end("done\n");
   });
   if (snapshots.length > 0) await gitAsync(dir, "read-tree", "--reset", "-u", "HEAD");
+}
+
+export interface ChangeSpec {
+  /** The complete tree of `branch`'s one commit. */
+  base: Files;
+  /** The complete tree of `feature`'s commit on top of it. */
+  head: Files;
+  branch?: string;
+  feature?: string;
+  message?: string;
+}
+
+/** The fast-import stream of a ChangeSpec, or undefined when its trees need git add (a .gitignore or .gitattributes). */
+export function changeCommands(spec: ChangeSpec): Buffer | undefined {
+  if ([spec.base, spec.head].some((files) => Object.keys(files).some(needsGitAdd))) return undefined;
+  const branch = spec.branch ?? "main";
+  return importCommands([
+    { branch, files: spec.base },
+    { branch: spec.feature ?? "feature", files: spec.head, message: spec.message, from: branch },
+  ]);
+}
+
+/**
+ * A repository with a change under review: `branch` (main) at `base`, `feature` one commit on top at
+ * `head`, checked out. One process where checkout, add and commit on a makeRepo took six.
+ */
+export function makeChange(spec: ChangeSpec): { dir: string; base: string; head: string } {
+  const [branch, feature] = [spec.branch ?? "main", spec.feature ?? "feature"];
+  const input = changeCommands(spec);
+  if (!input) {
+    const dir = makeRepo({ commits: [spec.base], branch });
+    git(dir, "checkout", "-q", "-b", feature);
+    clearWorktree(dir);
+    writeFiles(dir, spec.head);
+    git(dir, "add", "-A");
+    git(dir, "commit", "-q", "--allow-empty", "-m", spec.message ?? "commit");
+    const [base, head] = git(dir, "rev-parse", branch, feature).trim().split("\n");
+    return { dir, base: base!, head: head! };
+  }
+  const dir = tempDir();
+  const [base, head] = gitScript(dir, 'git init -q --template= -b "$2"\ngit fast-import --quiet --done\ngit read-tree --reset -u HEAD\ngit rev-parse "refs/heads/$1" "refs/heads/$2"', [branch, feature], input).split("\n");
+  return { dir, base: base!, head: head! };
 }
