@@ -4,10 +4,13 @@ import { git, makeChange, makeRepo, writeFiles, type RepoSpec } from "./git-repo
 
 /** Each commit's tree and the HEAD checkout, oldest first, as git sees them. */
 function recorded(dir: string) {
-  const trees = git(dir, "log", "--reverse", "--format=%T %s").trim().split("\n");
+  const trees = git(dir, "log", "--reverse", "--format=%T %s", "HEAD").trim().split("\n");
+  const branches = git(dir, "for-each-ref", "--format=%(refname) %(tree) %(contents:subject)");
+  // Shas differ with the second they were made in; what is compared is that the branches start at HEAD.
+  const parents = git(dir, "for-each-ref", "--format=%(parent)", "refs/heads/exp*").replaceAll(git(dir, "rev-parse", "HEAD").trim(), "HEAD");
   const status = git(dir, "status", "--porcelain", "--untracked-files=all");
   const files = git(dir, "ls-files", "-s", "-z");
-  return { trees, status, files, branch: git(dir, "symbolic-ref", "HEAD").trim() };
+  return { trees, branches, parents, status, files, branch: git(dir, "symbolic-ref", "HEAD").trim() };
 }
 
 describe("makeRepo", () => {
@@ -22,6 +25,7 @@ describe("makeRepo", () => {
         { "a.json": '{"acc": 0.6}' },
       ],
       workspace: { "a.json": '{"acc": 0.7}', "new.txt": "n" },
+      branches: { exp: { "b.json": "{}", "link.json": { symlink: "b.json" } }, "exp-2": {} },
     };
     const imported = recorded(makeRepo(spec));
     expect(imported).toEqual(recorded(makeRepo({ ...spec, byAdding: true })));

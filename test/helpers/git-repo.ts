@@ -61,6 +61,8 @@ export interface RepoSpec {
   /** The files on disk after the last commit (complete set); omit to keep the last commit's. */
   workspace?: Files;
   branch?: string;
+  /** Branches off the last commit, one commit each (its complete tree, its name the message); `branch` stays checked out. */
+  branches?: Record<string, Files>;
   /** Build by `git add -A` and `git commit` per commit, as makeRepo does when a tree has a .gitignore or .gitattributes (git-repo.test.ts: both ways agree). */
   byAdding?: boolean;
 }
@@ -70,7 +72,9 @@ export function makeRepo(spec: RepoSpec): string {
   const dir = tempDir();
   const branch = spec.branch ?? "main";
   // git add honours .gitignore and .gitattributes in the tree; fast-import records every file as given.
-  const tracked = spec.byAdding || spec.commits.some((files) => Object.keys(files).some(needsGitAdd)) ? commitByAdding(dir, spec.commits, branch) : commitByImport(dir, spec.commits, branch);
+  const branches = Object.entries(spec.branches ?? {});
+  const trees = [...spec.commits, ...branches.map(([, files]) => files)];
+  const tracked = spec.byAdding || trees.some((files) => Object.keys(files).some(needsGitAdd)) ? commitByAdding(dir, spec.commits, branch, branches) : commitByImport(dir, spec.commits, branch, branches);
   if (spec.workspace) {
     for (const path of tracked) rmSync(join(dir, path), { force: true });
     writeFiles(dir, spec.workspace);
@@ -81,13 +85,19 @@ export function makeRepo(spec: RepoSpec): string {
 const needsGitAdd = (path: string): boolean => /(^|\/)\.git(ignore|attributes)$/.test(path);
 
 /** The old way, one add and one commit per commit; returns the tracked paths. */
-function commitByAdding(dir: string, commits: Files[], branch: string): string[] {
+function commitByAdding(dir: string, commits: Files[], branch: string, branches: [string, Files][]): string[] {
   git(dir, "init", "-q", "--template=", "-b", branch);
-  for (const files of commits) {
+  const commit = (files: Files, message: string) => {
     clearWorktree(dir);
     writeFiles(dir, files);
     git(dir, "add", "-A");
-    git(dir, "commit", "-q", "--allow-empty", "-m", "commit");
+    git(dir, "commit", "-q", "--allow-empty", "-m", message);
+  };
+  for (const files of commits) commit(files, "commit");
+  for (const [name, files] of branches) {
+    git(dir, "checkout", "-q", "-b", name, branch);
+    commit(files, name);
+    git(dir, "checkout", "-q", branch);
   }
   return git(dir, "ls-files", "-z").split("\0").filter(Boolean);
 }
@@ -97,12 +107,17 @@ function commitByAdding(dir: string, commits: Files[], branch: string): string[]
  * what `git add -A` and `git commit` per commit record (files 100644, symlinks 120000, an empty commit
  * as an empty tree). Returns the tracked paths.
  */
-function commitByImport(dir: string, commits: Files[], branch: string): string[] {
+function commitByImport(dir: string, commits: Files[], branch: string, branches: [string, Files][]): string[] {
   if (commits.length === 0) {
     git(dir, "init", "-q", "--template=", "-b", branch);
     return [];
   }
-  gitScript(dir, 'git init -q --template= -b "$1"\ngit fast-import --quiet --done\ngit read-tree --reset -u HEAD', [branch], importCommands(commits.map((files) => ({ branch, files }))));
+  gitScript(
+    dir,
+    'git init -q --template= -b "$1"\ngit fast-import --quiet --done\ngit read-tree --reset -u HEAD',
+    [branch],
+    importCommands([...commits.map((files) => ({ branch, files })), ...branches.map(([name, files]) => ({ branch: name, files, message: name, from: branch }))]),
+  );
   return Object.keys(commits.at(-1)!);
 }
 
