@@ -10,9 +10,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { zip } from "../helpers/zip.js";
 import { createApp } from "../../src/app/index.js";
 import { readArtifact } from "../../src/revisions/artifact.js";
-import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
+import { forgeChange, recordUnexpectedRequests } from "../helpers/forge.js";
 import { gitHttpServer } from "../helpers/git-http.js";
-import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
+import { tempDir } from "../helpers/git-repo.js";
 import { title } from "./cases.js";
 import { timed } from "./helpers.js";
 
@@ -102,13 +102,7 @@ describe("a zip bomb through a GitLab Pipeline Hook", () => {
 
   it("Z01 end to end: the refusal is a line of the note, the git-side metrics are still reported", async () => {
     const files = (acc: string) => ({ ".gitlab/mlreview.yml": "metrics: [metrics.json, out/metrics.json]\nartifacts: {name: mlreview}\n", "metrics.json": `{"acc": ${acc}}` });
-    const work = makeRepo({ commits: [files("0.8")], branch: "master" });
-    const base = git(work, "rev-parse", "HEAD").trim();
-    git(work, "checkout", "-q", "-b", "feature");
-    writeFiles(work, files("0.9"));
-    git(work, "commit", "-qam", "better");
-    const head = git(work, "rev-parse", "HEAD").trim();
-    const bare = bareRemote(work);
+    const { bare, base, head } = forgeChange({ base: files("0.8"), head: files("0.9"), branch: "master", message: "better" });
     const hook = JSON.parse(readFileSync(new URL("../fixtures/gitlab/pipeline-hook.json", import.meta.url), "utf8")) as Record<string, any>;
     const project = hook.project.id as number;
     hook.object_attributes.sha = head;

@@ -2,7 +2,7 @@
 // branch's config error is one line naming the file and the field, and main's values are still shown.
 import { beforeAll, describe, expect, it } from "vitest";
 import { mlreview } from "../helpers/cli.js";
-import { git, makeRepo, writeFiles, type Files } from "../helpers/git-repo.js";
+import { makeRepo, type Files } from "../helpers/git-repo.js";
 import { title } from "./cases.js";
 import { corpusDir, linesFor } from "./helpers.js";
 
@@ -50,14 +50,8 @@ const CASES: { id: string; files: () => Files; file: string; line: RegExp; kind?
 describe("hostile configs: one line naming the file and field, for that revision only", () => {
   let dir: string;
   beforeAll(() => {
-    dir = makeRepo({ commits: [{ "dvc.yaml": "metrics: [good.json]\n", "good.json": '{"acc": 0.5}', "params.yaml": "lr: 0.1\n" }] });
-    for (const c of CASES) {
-      git(dir, "checkout", "-q", "-b", c.id.toLowerCase(), "main");
-      writeFiles(dir, { "good.json": '{"acc": 0.75}', ...c.files() });
-      git(dir, "add", "-A");
-      git(dir, "commit", "-qm", c.id);
-    }
-    git(dir, "checkout", "-q", "main");
+    const base = { "dvc.yaml": "metrics: [good.json]\n", "good.json": '{"acc": 0.5}', "params.yaml": "lr: 0.1\n" };
+    dir = makeRepo({ commits: [base], branches: Object.fromEntries(CASES.map((c) => [c.id.toLowerCase(), { ...base, "good.json": '{"acc": 0.75}', ...c.files() }])) });
   });
 
   for (const c of CASES) {

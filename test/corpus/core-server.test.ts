@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp, type MlreviewApp } from "../../src/app/index.js";
 import { MARKER } from "../../src/report/index.js";
 import { example, mockGitHubReport } from "../forges/github/helpers.js";
-import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
+import { forgeChange, recordUnexpectedRequests } from "../helpers/forge.js";
 import { gitHttpServer } from "../helpers/git-http.js";
-import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
+import { tempDir } from "../helpers/git-repo.js";
 import { title } from "./cases.js";
 
 const SECRET = "github-webhook-secret";
@@ -42,16 +42,18 @@ describe("C1 on the server", () => {
   it(
     title("R10"),
     async () => {
-      const work = makeRepo({ commits: [{ "metrics.json": JSON.stringify({ [A40]: 1, acc: 0.8 }) }] });
-      const baseSha = git(work, "rev-parse", "HEAD").trim();
-      git(work, "checkout", "-q", "-b", "feature");
-      writeFiles(work, { ".mlreview.yml": 'direction: {"(a+)+b": higher}\n', "metrics.json": JSON.stringify({ [A40]: 2, acc: 0.9 }) });
-      git(work, "add", "-A");
-      git(work, "commit", "-qm", "attack");
-      const headSha = git(work, "rev-parse", "HEAD").trim();
+      const {
+        bare,
+        base: baseSha,
+        head: headSha,
+      } = forgeChange({
+        base: { "metrics.json": JSON.stringify({ [A40]: 1, acc: 0.8 }) },
+        head: { ".mlreview.yml": 'direction: {"(a+)+b": higher}\n', "metrics.json": JSON.stringify({ [A40]: 2, acc: 0.9 }) },
+        message: "attack",
+      });
       const p = example<Record<string, any>>("pull_request", "opened");
       p.installation ??= { id: 1 };
-      p.repository.clone_url = forge.serve("acme/r10.git", bareRemote(work));
+      p.repository.clone_url = forge.serve("acme/r10.git", bare);
       Object.assign(p.pull_request.head, { sha: headSha, ref: "feature" });
       Object.assign(p.pull_request.base, { sha: baseSha, ref: "main" });
       const { scope, comment: posted } = mockGitHubReport(API, p, baseSha, headSha);

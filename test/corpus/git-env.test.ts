@@ -13,9 +13,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app/index.js";
 // End to end on purpose: what a real process environment holds must not reach git.
 import { mlreviewBinary as mlreview } from "../helpers/cli.js";
-import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
+import { forgeChange, recordUnexpectedRequests } from "../helpers/forge.js";
 import { gitHttpServer } from "../helpers/git-http.js";
-import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
+import { makeRepo, tempDir } from "../helpers/git-repo.js";
 import { title } from "./cases.js";
 
 const forge = await gitHttpServer();
@@ -63,13 +63,8 @@ describe("secrets and git children", () => {
   const unexpected = recordUnexpectedRequests();
 
   it(title("L09"), async () => {
-    const work = makeRepo({ commits: [{ "metrics.json": '{"acc": 0.8}' }], branch: "master" });
-    const base = git(work, "rev-parse", "HEAD").trim();
-    git(work, "checkout", "-q", "-b", "feature");
-    writeFiles(work, { "metrics.json": '{"acc": 0.9}' });
-    git(work, "commit", "-qam", "better");
-    const head = git(work, "rev-parse", "HEAD").trim();
-    const url = forge.serve("gitlab/group/secrets.git", bareRemote(work));
+    const { bare, base, head } = forgeChange({ base: { "metrics.json": '{"acc": 0.8}' }, head: { "metrics.json": '{"acc": 0.9}' }, branch: "master", message: "better" });
+    const url = forge.serve("gitlab/group/secrets.git", bare);
     const hook = JSON.parse(readFileSync(new URL("../fixtures/gitlab/merge-request-hook.json", import.meta.url), "utf8")) as Record<string, any>;
     hook.object_attributes.last_commit.id = head;
     const project = hook.project.id as number;

@@ -18,9 +18,9 @@ import { startRedis } from "../helpers/redis.js";
 import type { AppSettings } from "../../src/app/settings.js";
 import { MARKER, PublishRefused } from "../../src/report/index.js";
 import { example, testOctokit } from "../forges/github/helpers.js";
-import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
+import { forgeChange, recordUnexpectedRequests } from "../helpers/forge.js";
 import { githubOnLoopback } from "../helpers/git-http.js";
-import { git, makeRepo, tempDir, writeFiles, type Files } from "../helpers/git-repo.js";
+import { tempDir, type Files } from "../helpers/git-repo.js";
 import { zip } from "../helpers/zip.js";
 import { title } from "./cases.js";
 
@@ -32,13 +32,7 @@ const token = () => ({ token: "ghs_x", expires_at: new Date(Date.now() + 3600_00
 
 /** A forge-side repository: `base` files on main, `head` files on a feature branch. */
 function forgeRepo(base: Files, head: Files) {
-  const work = makeRepo({ commits: [base] });
-  const baseSha = git(work, "rev-parse", "HEAD").trim();
-  git(work, "checkout", "-q", "-b", "feature");
-  writeFiles(work, head);
-  git(work, "add", "-A");
-  git(work, "commit", "-qm", "change");
-  return { bare: bareRemote(work), base: baseSha, head: git(work, "rev-parse", "HEAD").trim() };
+  return forgeChange({ base, head: { ...base, ...head }, message: "change" });
 }
 
 async function load(settings: Partial<AppSettings> = {}) {

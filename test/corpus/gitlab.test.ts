@@ -15,9 +15,9 @@ import { createApp, type MlreviewApp } from "../../src/app/index.js";
 import { MemoryQueue } from "../../src/queue/memory.js";
 import { GitLabClient } from "../../src/forges/gitlab/client.js";
 import { example } from "../forges/github/helpers.js";
-import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
+import { forgeChange, recordUnexpectedRequests } from "../helpers/forge.js";
 import { gitHttpServer } from "../helpers/git-http.js";
-import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
+import { tempDir } from "../helpers/git-repo.js";
 import { zip } from "../helpers/zip.js";
 import { title } from "./cases.js";
 
@@ -35,14 +35,9 @@ let served = 0;
 /** master with metrics.json 0.8, feature with 0.9; served by the forge (and, for the attacks, by the evil host too). */
 function repo(extra: Record<string, string> = {}) {
   const files = (acc: string) => ({ "metrics.json": `{"acc": ${acc}}`, ...extra });
-  const work = makeRepo({ commits: [files("0.8")], branch: "master" });
-  const base = git(work, "rev-parse", "HEAD").trim();
-  git(work, "checkout", "-q", "-b", "feature");
-  writeFiles(work, files("0.9"));
-  git(work, "commit", "-qam", "better");
-  const bare = bareRemote(work);
+  const { bare, base, head } = forgeChange({ base: files("0.8"), head: files("0.9"), branch: "master", message: "better" });
   const path = `gitlab/group/repo-${++served}.git`;
-  return { bare, base, head: git(work, "rev-parse", "HEAD").trim(), url: forge.serve(path, bare), evilUrl: evil.serve(path, bare) };
+  return { bare, base, head, url: forge.serve(path, bare), evilUrl: evil.serve(path, bare) };
 }
 
 /** A fresh server with a GitLab endpoint; its log lines; `deliver` posts one hook and waits for all it set off. */

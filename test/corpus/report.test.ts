@@ -15,7 +15,7 @@ import { buildReview, type BuildReviewOptions } from "../../src/review/build.js"
 /** Two trees already open, as the CLI's report builds them. */
 const runReport = (base: FileTree, head: FileTree, o: Omit<BuildReviewOptions, "base" | "head">) => buildReview({ base, head, ...o });
 import { setTelemetrySink } from "../../src/telemetry.js";
-import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
+import { forgeChange, recordUnexpectedRequests } from "../helpers/forge.js";
 import { gitHttpServer, type GitHttpServer } from "../helpers/git-http.js";
 import { renderGfm, tagsOf, textOf } from "../helpers/gfm.js";
 import { mlreview, mlreviewBinary } from "../helpers/cli.js";
@@ -101,13 +101,11 @@ describe("the check run on GitHub is as inert as the comment", () => {
       const evil = "![x](https://evil/p.png) <img src=x> [link](https://evil) @acme/admins www.evil.example #7";
       const cfg = ".mlreview.yml";
       const thresholds = "metrics: [metrics.json]\nthresholds:\n  - metric: acc\n    max_drop: 0.01\n";
-      const work = makeRepo({ commits: [{ [cfg]: thresholds, "metrics.json": JSON.stringify({ [evil]: { acc: 0.9 } }) }] });
-      const base = git(work, "rev-parse", "HEAD").trim();
-      git(work, "checkout", "-q", "-b", "feature");
-      writeFiles(work, { "metrics.json": JSON.stringify({ [evil]: { acc: 0.5 } }) });
-      git(work, "commit", "-qam", "worse");
-      const head = git(work, "rev-parse", "HEAD").trim();
-      const bare = bareRemote(work);
+      const { bare, base, head } = forgeChange({
+        base: { [cfg]: thresholds, "metrics.json": JSON.stringify({ [evil]: { acc: 0.9 } }) },
+        head: { [cfg]: thresholds, "metrics.json": JSON.stringify({ [evil]: { acc: 0.5 } }) },
+        message: "worse",
+      });
       const p = example<{
         installation?: { id: number };
         repository: { full_name: string; clone_url: string };

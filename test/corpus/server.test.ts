@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp, type MlreviewApp } from "../../src/app/index.js";
 import { MARKER } from "../../src/report/index.js";
 import { example, mockGitHubReport } from "../forges/github/helpers.js";
-import { bareRemote, recordUnexpectedRequests } from "../helpers/forge.js";
+import { forgeChange, recordUnexpectedRequests } from "../helpers/forge.js";
 import { gitHttpServer } from "../helpers/git-http.js";
-import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
+import { tempDir } from "../helpers/git-repo.js";
 import { title } from "./cases.js";
 
 // GitHub's API (mocked with nock) and its git over HTTP (git http-backend) on one loopback origin, as
@@ -133,14 +133,9 @@ describe("hostile webhook deliveries: a 4xx or a harmless answer, and the server
   it(title("W20"), async () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     // A good signed delivery is still processed end to end.
-    const work = makeRepo({ commits: [{ "metrics.json": '{"acc": 0.8}' }] });
-    const baseSha = git(work, "rev-parse", "HEAD").trim();
-    git(work, "checkout", "-q", "-b", "feature");
-    writeFiles(work, { "metrics.json": '{"acc": 0.9}' });
-    git(work, "commit", "-qam", "better");
-    const headSha = git(work, "rev-parse", "HEAD").trim();
+    const { bare, base: baseSha, head: headSha } = forgeChange({ base: { "metrics.json": '{"acc": 0.8}' }, head: { "metrics.json": '{"acc": 0.9}' }, message: "better" });
     const p = pr();
-    p.repository.clone_url = cloneUrl(bareRemote(work));
+    p.repository.clone_url = cloneUrl(bare);
     Object.assign(p.pull_request.head, { sha: headSha, ref: "feature" });
     Object.assign(p.pull_request.base, { sha: baseSha, ref: "main" });
     const { scope, comment: posted } = mockGitHubReport(API, p, baseSha, headSha);

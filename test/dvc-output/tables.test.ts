@@ -72,13 +72,11 @@ describe("DVC metrics show vector", () => {
   const v = vectors(["metrics_show_table"])[0]?.plain;
   const metrics = (v!.input as { metrics: Record<string, { data?: Record<string, { data: unknown }> }> }).metrics;
   const files = (rev: string) => ({ "dvc.yaml": "metrics: [metrics.json]\n", "metrics.json": JSON.stringify(metrics[rev]!.data!["metrics.json"]!.data) });
-  const dir = makeRepo({ commits: [files("branch_1")], branch: "branch_1" });
-  for (const [branch, content] of [
-    ["branch_2", files("branch_2")],
-    ["branch_3", { "dvc.yaml": "metrics: [metrics.json\n", "metrics.json": "{}" }],
-  ] as const) {
-    makeBranch(dir, branch, content);
-  }
+  const dir = makeRepo({
+    commits: [files("branch_1")],
+    branch: "branch_1",
+    branches: { branch_2: files("branch_2"), branch_3: { "dvc.yaml": "metrics: [metrics.json\n", "metrics.json": "{}" } },
+  });
 
   it("prints one row per revision and file, and none for a revision whose dvc.yaml is broken", async () => {
     const r = await mlreview(["metrics", "show", "branch_1", "branch_2", "branch_3", "--md"], { cwd: dir });
@@ -92,16 +90,6 @@ describe("DVC metrics show vector", () => {
     expect(r.stdout).toBe("Path          b.ad    b.bc    c\nmetrics.json  1       2       4\n");
   });
 });
-
-import { git, writeFiles, clearWorktree } from "../helpers/git-repo.js";
-function makeBranch(dir: string, branch: string, files: Record<string, string>): void {
-  git(dir, "checkout", "-q", "-b", branch);
-  clearWorktree(dir);
-  writeFiles(dir, files);
-  git(dir, "add", "-A");
-  git(dir, "commit", "-q", "-m", branch);
-  git(dir, "checkout", "-q", "branch_1");
-}
 
 describe.each(((typedFixture("dvc-edge-cases.json") as Obj).cases as Obj[]).map((c) => ({ name: c.name as string, c })))("edge case $name", ({ c }) => {
   const files = (side: Value) => ({ ...(side as Record<string, string>), "dvc.yaml": `metrics: [${Object.keys(side as Obj)[0]}]\n` });

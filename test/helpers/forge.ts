@@ -2,15 +2,33 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import nock from "nock";
 import { afterEach, beforeEach } from "vitest";
-import { git, tempDir } from "./git-repo.js";
+import { changeCommands, gitEnv, gitScript, makeChange, tempDir, type ChangeSpec } from "./git-repo.js";
 
-/** A bare copy of `work`, as a forge serves it: partial fetches (blob:none, blobs by id) allowed. */
+/** What a forge allows: partial fetches (blob:none, blobs by id). */
+const FORGE_CONFIG = ["uploadpack.allowFilter=true", "uploadpack.allowAnySHA1InWant=true"];
+
+/** A bare copy of `work`, as a forge serves it (FORGE_CONFIG). */
 export function bareRemote(work: string): string {
   const bare = join(tempDir(), "remote.git");
-  execFileSync("git", ["clone", "-q", "--bare", work, bare]);
-  git(bare, "config", "uploadpack.allowFilter", "true");
-  git(bare, "config", "uploadpack.allowAnySHA1InWant", "true");
+  execFileSync("git", ["clone", "-q", "--bare", ...FORGE_CONFIG.flatMap((c) => ["-c", c]), work, bare], { env: gitEnv() });
   return bare;
+}
+
+/**
+ * A change under review as the forge holds it (makeChange's branches, FORGE_CONFIG), written straight
+ * into the bare repository: one process where a work repository and its bare clone took a dozen.
+ */
+export function forgeChange(spec: ChangeSpec): { bare: string; base: string; head: string } {
+  const input = changeCommands(spec);
+  if (!input) {
+    const { dir, base, head } = makeChange(spec);
+    return { bare: bareRemote(dir), base, head };
+  }
+  const root = tempDir();
+  const bare = join(root, "remote.git");
+  const script = `git init -q --bare --template= -b "$2" "$3"\ncd "$3"\n${FORGE_CONFIG.map((c) => `git config ${c.replace("=", " ")}`).join("\n")}\ngit fast-import --quiet --done\ngit rev-parse "refs/heads/$1" "refs/heads/$2"`;
+  const [base, head] = gitScript(root, script, [spec.branch ?? "main", spec.feature ?? "feature", bare], input).split("\n");
+  return { bare, base: base!, head: head! };
 }
 
 type NockRequest = { method?: string; path?: string; hostname?: string; options?: { path?: string; hostname?: string } };

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { git, tempDir, writeFiles, type Files } from "./git-repo.js";
+import { gitScript, tempDir, writeFiles, type Files } from "./git-repo.js";
 
 /** Debian's git-lfs; installed here when missing (tests run as root on the CI machine), as redis-server is. */
 export function ensureGitLfs(): void {
@@ -24,15 +24,12 @@ export const sha256 = (b: string | Buffer) => createHash("sha256").update(b).dig
 export function lfsRepo(patterns: string[], commits: Files[]): { dir: string; shas: string[] } {
   ensureGitLfs();
   const dir = tempDir();
-  git(dir, "init", "-q", "-b", "main");
-  git(dir, "lfs", "install", "--local");
-  git(dir, "lfs", "track", ...patterns);
+  // One sh -c for the set-up and one a commit, where each git command was a fork of this process.
+  gitScript(dir, 'git init -q -b main\ngit lfs install --local > /dev/null\ngit lfs track "$@" > /dev/null', patterns);
   const shas: string[] = [];
   for (const files of commits) {
     writeFiles(dir, files);
-    git(dir, "add", "-A");
-    git(dir, "commit", "-q", "-m", "commit");
-    shas.push(git(dir, "rev-parse", "HEAD").trim());
+    shas.push(gitScript(dir, "git add -A\ngit commit -q -m commit\ngit rev-parse HEAD").trim());
   }
   return { dir, shas };
 }

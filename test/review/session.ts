@@ -3,9 +3,9 @@ import type { AddressInfo } from "node:net";
 import { afterAll } from "vitest";
 import type { CheckResult, CloneAccess, ReviewSession } from "../../src/forges/types.js";
 import type { TaskContext } from "../../src/queue/task.js";
-import { bareRemote } from "../helpers/forge.js";
+import { forgeChange } from "../helpers/forge.js";
 import { gitHttpServer } from "../helpers/git-http.js";
-import { git, makeRepo, tempDir, writeFiles, type Files } from "../helpers/git-repo.js";
+import { type Files, tempDir } from "../helpers/git-repo.js";
 
 /** What the fake forge was asked to do, in order. */
 export interface Recorded {
@@ -58,16 +58,10 @@ export function directContext(signal: AbortSignal, stale = false): TaskContext {
 
 /** A base and a head commit of a real repository, served over smart HTTP on loopback. */
 export async function servedChange(base: Files, head: Files): Promise<{ url: string; origin: string; base: string; head: string; requests: { authorization: string | undefined }[] }> {
-  const work = makeRepo({ commits: [base] });
-  const baseSha = git(work, "rev-parse", "HEAD").trim();
-  git(work, "checkout", "-q", "-b", "feature");
-  writeFiles(work, head);
-  git(work, "add", "-A");
-  git(work, "commit", "-qm", "head");
-  const headSha = git(work, "rev-parse", "HEAD").trim();
+  const { bare, base: baseSha, head: headSha } = forgeChange({ base, head: { ...base, ...head }, message: "head" });
   const server = await gitHttpServer();
   afterAll(() => server.close());
-  const url = server.serve("acme/model.git", bareRemote(work));
+  const url = server.serve("acme/model.git", bare);
   return { url, origin: server.origin, base: baseSha, head: headSha, requests: server.requests };
 }
 

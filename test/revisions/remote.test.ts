@@ -6,11 +6,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import { diffRevisions } from "../../src/compare/index.js";
 import { openRemoteRevisions } from "../../src/revisions/remote.js";
 import { gitHttpServer } from "../helpers/git-http.js";
-import { git, makeRepo, tempDir, writeFiles } from "../helpers/git-repo.js";
+import { bareRemote } from "../helpers/forge.js";
+import { git, makeRepo, tempDir, type Files } from "../helpers/git-repo.js";
 
 const forge = await gitHttpServer();
 afterAll(() => forge.close());
-let served = 0;
 
 function du(dir: string): number {
   let n = 0;
@@ -18,19 +18,18 @@ function du(dir: string): number {
   return n;
 }
 
-/** A bare "forge" repository with 40 commits, each adding a 100 KB binary, that allows partial fetches. */
+/**
+ * A bare "forge" repository with 40 commits, each adding a 100 KB binary, that allows partial fetches:
+ * built once for the file (the tests only read it, each with its own cache).
+ */
+let built: { url: string; bare: string; base: string; head: string } | undefined;
 function remoteWithHistory(): { url: string; bare: string; base: string; head: string } {
-  const work = makeRepo({ commits: [{ "metrics.json": '{"acc": 0.5}', "params.yaml": "lr: 1\n" }] });
-  for (let i = 0; i < 40; i++) {
-    writeFiles(work, { [`data/blob${i}.bin`]: randomBytes(100_000), "metrics.json": `{"acc": 0.5, "step": ${i}}` });
-    git(work, "add", "-A");
-    git(work, "commit", "-qm", `c${i}`);
-  }
-  const bare = join(tempDir(), "remote.git");
-  execFileSync("git", ["clone", "-q", "--bare", work, bare]);
-  git(bare, "config", "uploadpack.allowFilter", "true");
-  git(bare, "config", "uploadpack.allowAnySHA1InWant", "true");
-  return { url: forge.serve(`acme/repo${served++}.git`, bare), bare, base: git(work, "rev-parse", "HEAD~10").trim(), head: git(work, "rev-parse", "HEAD").trim() };
+  if (built) return built;
+  const commits: Files[] = [{ "metrics.json": '{"acc": 0.5}', "params.yaml": "lr: 1\n" }];
+  for (let i = 0; i < 40; i++) commits.push({ ...commits.at(-1), [`data/blob${i}.bin`]: randomBytes(100_000), "metrics.json": `{"acc": 0.5, "step": ${i}}` });
+  const bare = bareRemote(makeRepo({ commits }));
+  const [base, head] = git(bare, "rev-parse", "main~10", "main").trim().split("\n");
+  return (built = { url: forge.serve("acme/repo.git", bare), bare, base: base!, head: head! });
 }
 
 describe("remote revisions: a blob-less fetch of two commits", () => {

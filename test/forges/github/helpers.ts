@@ -1,8 +1,7 @@
 import examples from "@octokit/webhooks-examples/api.github.com/index.json" with { type: "json" };
 import nock from "nock";
 import { ProbotOctokit } from "probot";
-import { bareRemote } from "../../helpers/forge.js";
-import { git, makeRepo, writeFiles } from "../../helpers/git-repo.js";
+import { forgeChange } from "../../helpers/forge.js";
 
 /** A real webhook payload from @octokit/webhooks-examples (GitHub's own documentation examples). */
 export function example<T = Record<string, unknown>>(event: string, action?: string): T {
@@ -53,15 +52,10 @@ export function mockGitHubReport(api: string, payload: object, base: string, hea
  * served at `url(bare)`, and an `opened` payload pointing at both commits.
  */
 export function accPullRequest(url: (bare: string) => string) {
-  const work = makeRepo({ commits: [{ "metrics.json": '{"acc": 0.5}' }] });
-  const base = git(work, "rev-parse", "HEAD").trim();
-  git(work, "checkout", "-q", "-b", "feature");
-  writeFiles(work, { "metrics.json": '{"acc": 0.6}' });
-  git(work, "commit", "-qam", "better");
-  const head = git(work, "rev-parse", "HEAD").trim();
+  const { bare, base, head } = forgeChange({ base: { "metrics.json": '{"acc": 0.5}' }, head: { "metrics.json": '{"acc": 0.6}' }, message: "better" });
   const p = example<Record<string, any>>("pull_request", "opened");
   p.installation ??= { id: 1 };
-  p.repository.clone_url = url(bareRemote(work));
+  p.repository.clone_url = url(bare);
   Object.assign(p.pull_request.head, { sha: head, ref: "feature" });
   Object.assign(p.pull_request.base, { sha: base, ref: "main" });
   return { p, base, head, repo: `/repos/${p.repository.full_name}` };

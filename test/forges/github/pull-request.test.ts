@@ -1,8 +1,6 @@
-import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import { Writable } from "node:stream";
 import { sign } from "@octokit/webhooks-methods";
 import nock from "nock";
@@ -11,9 +9,9 @@ import { createNodeMiddleware, createProbot, Probot, ProbotOctokit } from "probo
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../../src/app/index.js";
 import { MARKER } from "../../../src/report/index.js";
-import { bareRemote, recordUnexpectedRequests } from "../../helpers/forge.js";
+import { forgeChange, recordUnexpectedRequests } from "../../helpers/forge.js";
 import { gitHttpServer, githubOnLoopback } from "../../helpers/git-http.js";
-import { git, makeRepo, tempDir, writeFiles } from "../../helpers/git-repo.js";
+import { gitScript, tempDir } from "../../helpers/git-repo.js";
 import { example } from "./helpers.js";
 
 const { api: API, cloneUrl } = await githubOnLoopback();
@@ -23,14 +21,11 @@ const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, private
 
 /** A forge-side bare repository with main and a feature branch that changes metrics and params. */
 function forgeRepo() {
-  const work = makeRepo({ commits: [{ "metrics.json": '{"eval": {"accuracy": 0.8, "loss": 0.5}}', "params.yaml": "lr: 0.01\n" }] });
-  const base = git(work, "rev-parse", "HEAD").trim();
-  git(work, "checkout", "-q", "-b", "feature");
-  writeFiles(work, { "metrics.json": '{"eval": {"accuracy": 0.85, "loss": 0.4}}', "params.yaml": "lr: 0.02\n" });
-  git(work, "commit", "-qam", "tune");
-  const head = git(work, "rev-parse", "HEAD").trim();
-  const bare = bareRemote(work);
-  return { bare, base, head };
+  return forgeChange({
+    base: { "metrics.json": '{"eval": {"accuracy": 0.8, "loss": 0.5}}', "params.yaml": "lr: 0.01\n" },
+    head: { "metrics.json": '{"eval": {"accuracy": 0.85, "loss": 0.4}}', "params.yaml": "lr: 0.02\n" },
+    message: "tune",
+  });
 }
 
 interface Payload {
@@ -147,13 +142,8 @@ describe("the GitHub app: newest head only, and GitHub Enterprise Server", () =>
   it("two pushes a second apart: the older report is dropped, only the newest head is posted and checked", async () => {
     const r = forgeRepo();
     // A second push on top of the first.
-    const work = join(tempDir(), "w");
-    execFileSync("git", ["clone", "-q", r.bare, work]);
-    git(work, "checkout", "-q", "feature");
-    writeFiles(work, { "metrics.json": '{"eval": {"accuracy": 0.9, "loss": 0.3}}' });
-    git(work, "commit", "-qam", "second push");
-    git(work, "push", "-q", "origin", "feature");
-    const newer = git(work, "rev-parse", "HEAD").trim();
+    const push = 'git clone -q -b feature "$1" w\ncd w\ncat > metrics.json\ngit commit -qam "second push"\ngit push -q origin feature\ngit rev-parse HEAD';
+    const newer = gitScript(tempDir(), push, [r.bare], '{"eval": {"accuracy": 0.9, "loss": 0.3}}').trim();
     const first = payloadFor(r);
     const second = payloadFor({ ...r, head: newer });
     (second as unknown as { action: string }).action = "synchronize";
@@ -228,13 +218,8 @@ describe("the GitHub app: images and size", () => {
   const unexpected = recordUnexpectedRequests();
 
   it("plots are served by the bot under MLREVIEW_PUBLIC_URL at unguessable content-addressed paths", async () => {
-    const work = makeRepo({ commits: [{ "dvc.yaml": "plots:\n  - loss.csv:\n      y: loss\n      title: Loss\n", "loss.csv": "step,loss\n0,1\n1,0.5\n" }] });
-    const base = git(work, "rev-parse", "HEAD").trim();
-    git(work, "checkout", "-q", "-b", "feature");
-    writeFiles(work, { "loss.csv": "step,loss\n0,0.9\n1,0.3\n" });
-    git(work, "commit", "-qam", "better");
-    const bare = bareRemote(work);
-    const r = { bare, base, head: git(work, "rev-parse", "HEAD").trim() };
+    const dvcYaml = "plots:\n  - loss.csv:\n      y: loss\n      title: Loss\n";
+    const r = forgeChange({ base: { "dvc.yaml": dvcYaml, "loss.csv": "step,loss\n0,1\n1,0.5\n" }, head: { "dvc.yaml": dvcYaml, "loss.csv": "step,loss\n0,0.9\n1,0.3\n" }, message: "better" });
     const p = payloadFor(r);
     const mlreview = createApp({ appId: 123, publicUrl: "https://bot.example.com/mlreview", dataDir: tempDir(), imageKey: "secret-key" });
     const probot = new Probot({ baseUrl: API, appId: 123, privateKey, secret: SECRET, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })) });
@@ -267,13 +252,7 @@ describe("the GitHub app: images and size", () => {
 
   it("posts a report for 20,000 changed metrics within GitHub's 65,536 characters", async () => {
     const many = (shift: number) => JSON.stringify(Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`m${i}`, i + shift])));
-    const work = makeRepo({ commits: [{ "metrics.json": many(0) }] });
-    const base = git(work, "rev-parse", "HEAD").trim();
-    git(work, "checkout", "-q", "-b", "feature");
-    writeFiles(work, { "metrics.json": many(1) });
-    git(work, "commit", "-qam", "more");
-    const bare = bareRemote(work);
-    const r = { bare, base, head: git(work, "rev-parse", "HEAD").trim() };
+    const r = forgeChange({ base: { "metrics.json": many(0) }, head: { "metrics.json": many(1) }, message: "more" });
     const p = payloadFor(r);
     const { probot, mlreview } = setup();
     await probot.load(mlreview.app, { cwd: process.cwd(), addHandler: () => {} });

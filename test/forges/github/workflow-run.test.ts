@@ -6,9 +6,9 @@ import { Probot, ProbotOctokit } from "probot";
 import { describe, expect, it } from "vitest";
 import { zip } from "../../helpers/zip.js";
 import { createApp } from "../../../src/app/index.js";
-import { bareRemote, recordUnexpectedRequests } from "../../helpers/forge.js";
+import { forgeChange, recordUnexpectedRequests } from "../../helpers/forge.js";
 import { githubOnLoopback } from "../../helpers/git-http.js";
-import { git, makeRepo, tempDir, writeFiles } from "../../helpers/git-repo.js";
+import { tempDir } from "../../helpers/git-repo.js";
 import { example } from "./helpers.js";
 
 const { forge, api: API, cloneUrl } = await githubOnLoopback();
@@ -19,14 +19,7 @@ const cfg = "metrics: [results/metrics.json]\nartifacts: {name: mlreview, workfl
 
 /** Results are produced by CI, not committed: the repository only holds the config and the code. */
 function forgeRepo() {
-  const work = makeRepo({ commits: [{ [CONFIG]: cfg, "train.py": "print(1)\n" }] });
-  const base = git(work, "rev-parse", "HEAD").trim();
-  git(work, "checkout", "-q", "-b", "feature");
-  writeFiles(work, { "train.py": "print(2)\n" });
-  git(work, "commit", "-qam", "new model");
-  const head = git(work, "rev-parse", "HEAD").trim();
-  const bare = bareRemote(work);
-  return { bare, base, head };
+  return forgeChange({ base: { [CONFIG]: cfg, "train.py": "print(1)\n" }, head: { [CONFIG]: cfg, "train.py": "print(2)\n" }, message: "new model" });
 }
 
 interface RunPayload {

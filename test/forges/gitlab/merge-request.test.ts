@@ -8,9 +8,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { zip as makeZip } from "../../helpers/zip.js";
 import { createApp, type MlreviewApp } from "../../../src/app/index.js";
 import { MARKER } from "../../../src/report/index.js";
-import { bareRemote, recordUnexpectedRequests } from "../../helpers/forge.js";
+import { forgeChange, recordUnexpectedRequests } from "../../helpers/forge.js";
 import { gitHttpServer } from "../../helpers/git-http.js";
-import { git, makeRepo, tempDir, writeFiles } from "../../helpers/git-repo.js";
+import { tempDir } from "../../helpers/git-repo.js";
 
 // Self-managed, behind a sub-path: git over HTTP on loopback, the API (same origin) mocked with nock.
 const forge = await gitHttpServer();
@@ -31,13 +31,8 @@ function repo(both: Record<string, string> = {}) {
     "loss.csv": `step,loss\n0,1\n1,${loss}\n`,
     ...both,
   });
-  const work = makeRepo({ commits: [files("0.8", "0.5")], branch: "master" });
-  const base = git(work, "rev-parse", "HEAD").trim();
-  git(work, "checkout", "-q", "-b", "ms-viewport");
-  writeFiles(work, files("0.9", "0.3"));
-  git(work, "commit", "-qam", "better");
-  const bare = bareRemote(work);
-  return { bare, url: forge.serve(`gitlab/gitlabhq/gitlab-test-${++served}.git`, bare), base, head: git(work, "rev-parse", "HEAD").trim() };
+  const { bare, base, head } = forgeChange({ base: files("0.8", "0.5"), head: files("0.9", "0.3"), branch: "master", feature: "ms-viewport", message: "better" });
+  return { bare, url: forge.serve(`gitlab/gitlabhq/gitlab-test-${++served}.git`, bare), base, head };
 }
 let served = 0;
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { mlreviewAsync as mlreview } from "../../helpers/cli.js";
-import { git, tempDir, writeFiles } from "../../helpers/git-repo.js";
+import { git, gitEnv, gitScript, tempDir, writeFiles } from "../../helpers/git-repo.js";
 import { lfsRepo, lfsServer, sha256, type LfsServer } from "../../helpers/git-lfs.js";
 
 /**
@@ -49,9 +49,7 @@ beforeAll(async () => {
   });
   // A clone that has nothing of LFS but the pointers, whose origin is the loopback LFS server.
   clone = join(tempDir(), "clone");
-  execFileSync("git", ["clone", "-q", repo.dir, clone], { env: { ...process.env, GIT_LFS_SKIP_SMUDGE: "1" } });
-  git(clone, "remote", "set-url", "origin", `${server.origin}/acme/models.git`);
-  git(clone, "checkout", "-q", "-b", "feature", repo.shas[1]!);
+  gitScript(tempDir(), 'GIT_LFS_SKIP_SMUDGE=1 git clone -q "$1" "$2"\ncd "$2"\ngit remote set-url origin "$3"\ngit checkout -q -b feature "$4"', [repo.dir, clone, `${server.origin}/acme/models.git`, repo.shas[1]!]);
 }, 60_000);
 afterAll(() => server.close());
 beforeEach(() => {
@@ -155,8 +153,7 @@ describe("Git-LFS pointers are read as their content", () => {
 
   it("an LFS server that cannot be reached: one line per file, the exit code stays 0", async () => {
     const dead = join(tempDir(), "dead");
-    execFileSync("git", ["clone", "-q", clone, dead], { env: { ...process.env, GIT_LFS_SKIP_SMUDGE: "1" } });
-    git(dead, "config", "lfs.url", `http://127.0.0.1:${closedPort}/lfs`);
+    execFileSync("git", ["clone", "-q", "-c", `lfs.url=http://127.0.0.1:${closedPort}/lfs`, clone, dead], { env: { ...gitEnv(), GIT_LFS_SKIP_SMUDGE: "1" } });
     const r = await diff(dead, repo.shas[0]!, repo.shas[1]!);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("Git-LFS object");
@@ -165,8 +162,7 @@ describe("Git-LFS pointers are read as their content", () => {
 
   it("lfs.url in .lfsconfig names the server (the CLI uses the user's own configuration)", async () => {
     const other = join(tempDir(), "other");
-    execFileSync("git", ["clone", "-q", clone, other], { env: { ...process.env, GIT_LFS_SKIP_SMUDGE: "1" } });
-    git(other, "checkout", "-q", repo.shas[1]!);
+    gitScript(tempDir(), 'GIT_LFS_SKIP_SMUDGE=1 git clone -q "$1" "$2"\ncd "$2"\ngit checkout -q "$3"', [clone, other, repo.shas[1]!]);
     writeFiles(other, { ".lfsconfig": `[lfs]\n\turl = ${server.origin}/custom/lfs\n` });
     const r = await diff(other, repo.shas[0]!, repo.shas[1]!);
     expect(r.stderr).toBe("");
@@ -180,9 +176,8 @@ describe("Git-LFS pointers are read as their content", () => {
       const store = join(tempDir(), "creds");
       writeFiles(store, { store: `${server.origin.replace("http://", "http://alice:s3cret@")}\n` });
       const dir = join(tempDir(), "authed");
-      execFileSync("git", ["clone", "-q", clone, dir], { env: { ...process.env, GIT_LFS_SKIP_SMUDGE: "1" } });
-      git(dir, "remote", "set-url", "origin", `${server.origin}/acme/models.git`);
-      git(dir, "config", "credential.helper", `store --file=${join(store, "store")}`);
+      const setUp = 'GIT_LFS_SKIP_SMUDGE=1 git clone -q -c credential.helper="$4" "$1" "$2"\ngit -C "$2" remote set-url origin "$3"';
+      gitScript(tempDir(), setUp, [clone, dir, `${server.origin}/acme/models.git`, `store --file=${join(store, "store")}`]);
       const r = await diff(dir, repo.shas[0]!, repo.shas[1]!);
       expect(r.stderr).toBe("");
       expect(JSON.parse(r.stdout)["metrics.json"].acc.new).toBe(0.7);
