@@ -30,10 +30,11 @@ export interface DvcCallResult {
  *   environment), its endpoint's connections and listings cached, so they are forgotten before each request.
  *   (dvc's own caches are of pure functions: the config schema, the parser, .dvcignore matches per instance.)
  * Requests and answers are JSON lines on file descriptors 3 and 4, where no command's output goes.
- * A request that raises (a missing cwd) is answered with the traceback; the session goes on.
+ * A request that raises (a missing cwd) is answered with the traceback; the session goes on. At fd 3's end
+ * of file (the worker gone, even by a signal, which runs no exit handler) it removes its directory and ends.
  */
 const SESSION = `
-import json, os, sys, traceback
+import json, os, shutil, sys, traceback
 work = sys.argv[1]
 requests = os.fdopen(3, "rb")
 answers = os.fdopen(4, "wb")
@@ -94,6 +95,7 @@ for line in requests:
         os.environ.update(saved)
     answers.write(json.dumps(answer).encode() + b"\\n")
     answers.flush()
+shutil.rmtree(work, ignore_errors=True)
 `;
 
 interface Pending {
@@ -155,7 +157,7 @@ function start(): Session {
     rmSync(dir, { recursive: true, force: true });
     p?.reject(new Error(`the dvc session died (${signal ?? code}) on ${p.what}:\n${stderr}\n${own}`));
   });
-  // Never what keeps the worker alive; killed with it. (Should it be killed first, fd 3's end of file ends the loop.)
+  // Never what keeps the worker alive; killed with it.
   idle(session);
   process.once("exit", () => {
     proc.kill("SIGKILL");
