@@ -9,6 +9,8 @@ import { venvBin } from "./python.js";
 export interface DvcCall {
   cwd: string;
   args: string[];
+  /** Instead of dvc, this script, as `python -c` runs it, `args` its arguments (runPython). */
+  python?: string;
 }
 
 export interface DvcCallResult {
@@ -54,6 +56,20 @@ def forget_filesystems():
         classes.extend(cls.__subclasses__())
         cls.clear_instance_cache()
 
+def python(script, args):
+    saved = sys.argv
+    sys.argv = ["-c", *args]
+    try:
+        exec(compile(script, "<string>", "exec"), {"__name__": "__main__"})
+        return 0
+    except SystemExit:
+        raise
+    except BaseException:
+        traceback.print_exc()
+        return 1
+    finally:
+        sys.argv = saved
+
 def run(calls, stop_on_error):
     results = []
     for call in calls:
@@ -63,7 +79,7 @@ def run(calls, stop_on_error):
         sys.stdout.flush(); sys.stderr.flush()
         os.dup2(files[0].fileno(), 1); os.dup2(files[1].fileno(), 2)
         try:
-            code = main(call["args"])
+            code = python(call["python"], call["args"]) if "python" in call else main(call["args"])
         except SystemExit as e:
             code = e.code if isinstance(e.code, int) else 1
         finally:
@@ -211,4 +227,11 @@ export function checkBatch(calls: DvcCall[], results: DvcCallResult[]): string[]
   });
   if (results.length !== calls.length) throw new Error(`the dvc batch ran ${results.length} of ${calls.length} commands`);
   return results.map((r) => r.stdout);
+}
+
+/** A Python script in the worker's session (the venv's packages, already imported ones for free): its stdout; a failure throws with its stderr. */
+export async function runPython(cwd: string, script: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const [r] = await dvcBatch([{ cwd, args, python: script }], env);
+  if (r!.code !== 0) throw new Error(`python -c … ${args.join(" ")} failed (${r!.code}):\n${r!.stdout}\n${r!.stderr}`);
+  return r!.stdout;
 }
