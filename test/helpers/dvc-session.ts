@@ -36,7 +36,7 @@ export interface DvcCallResult {
  * of file (the worker gone, even by a signal, which runs no exit handler) it removes its directory and ends.
  */
 const SESSION = `
-import json, os, shutil, sys, traceback
+import gc, json, os, shutil, sys, traceback
 work = sys.argv[1]
 requests = os.fdopen(3, "rb")
 answers = os.fdopen(4, "wb")
@@ -55,6 +55,8 @@ def forget_filesystems():
         cls = classes.pop()
         classes.extend(cls.__subclasses__())
         cls.clear_instance_cache()
+    # Their sessions' "unclosed" warnings, if any, now, on the session's stderr, not in a later command's.
+    gc.collect()
 
 def python(script, args):
     saved = sys.argv
