@@ -1,11 +1,12 @@
 import { startMoto as startMotoServer, type MotoServer } from "./moto.js";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parse } from "yaml";
 import { git, tempDir, writeFiles } from "./git-repo.js";
-import { checkBatch, dvcBatch, dvcBatchSync, venvBin, VENV_DIR, type DvcCall } from "./python.js";
+import { checkBatch, dvcBatch, type DvcCall } from "./dvc-session.js";
+import { VENV_DIR } from "./python.js";
 
 /**
  * Real DVC projects for the differential tests: built with the pinned `dvc` (dvc repro, dvc add, dvc push)
@@ -41,26 +42,18 @@ export interface DvcRun {
   code: number | null;
 }
 
-/** The real dvc; never throws, the caller looks at the exit code. */
-export function runDvc(cwd: string, args: string[]): DvcRun {
-  const r = spawnSync(venvBin("dvc"), args, { cwd, encoding: "utf8", env: dvcEnv(), timeout: 120_000 });
-  return { stdout: r.stdout, stderr: r.stderr, code: r.status };
+/** The real dvc, in this worker's dvc session (test/helpers/dvc-session.ts), for building: a failure throws with dvc's output. */
+export async function dvc(cwd: string, ...args: string[]): Promise<string> {
+  return (await dvcSteps(cwd, args))[0]!;
 }
 
-/** The real dvc, for building: a failure throws with dvc's output. */
-export function dvc(cwd: string, ...args: string[]): string {
-  const r = runDvc(cwd, args);
-  if (r.code !== 0) throw new Error(`dvc ${args.join(" ")} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
-
-/** The real dvc in `cwd` once per argument list, one after the other in one Python process (python.ts dvcBatch); a failure throws with its output. */
-export function dvcSteps(cwd: string, ...commands: string[][]): string[] {
+/** The real dvc in `cwd` once per argument list, one after the other; a failure throws with its output and runs nothing after it. */
+export async function dvcSteps(cwd: string, ...commands: string[][]): Promise<string[]> {
   const calls = commands.map((args) => ({ cwd, args }));
-  return checkBatch(calls, dvcBatchSync(calls, dvcEnv(), true));
+  return checkBatch(calls, await dvcBatch(calls, dvcEnv(), true));
 }
 
-/** runDvc for each call, in one Python process and without blocking this one; never throws for a command's exit code. */
+/** The real dvc for each call, one after the other; never throws for a command's exit code, the caller looks at it. */
 export function runDvcAll(calls: DvcCall[]): Promise<DvcRun[]> {
   return dvcBatch(calls, dvcEnv());
 }

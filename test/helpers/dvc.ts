@@ -1,10 +1,9 @@
-import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { checkBatch, dvcBatch, type DvcCall } from "./dvc-session.js";
 import { tempDir } from "./git-repo.js";
-import { checkBatch, dvcBatchSync, venvBin, type DvcCall } from "./python.js";
 
-export type { DvcCall } from "./python.js";
+export type { DvcCall } from "./dvc-session.js";
 
 const home = tempDir("mlreview-dvc-home-");
 mkdirSync(join(home, ".config"), { recursive: true });
@@ -21,20 +20,20 @@ const ENV = {
   GIT_COMMITTER_EMAIL: "t@example.com",
 };
 
-/** The real dvc (pinned, test/helpers/python.ts), with a throw-away HOME: no user or site config, no analytics. */
-export function dvc(cwd: string, ...args: string[]): string {
-  return execFileSync(venvBin("dvc"), args, { cwd, encoding: "utf8", env: ENV, stdio: ["ignore", "pipe", "pipe"] });
+/** The real dvc (pinned, test/helpers/python.ts), with a throw-away HOME: no user or site config, no analytics. Its stdout; a failure throws with its output. */
+export async function dvc(cwd: string, ...args: string[]): Promise<string> {
+  return (await dvcAll([{ cwd, args }]))[0]!;
 }
 
 /**
- * The same dvc commands, one after the other in one Python process (test/helpers/python.ts dvcBatch):
+ * The same dvc commands, one after the other in this worker's dvc session (test/helpers/dvc-session.ts):
  * their stdouts, in order; a failure throws with its output and runs nothing after it.
  */
-export function dvcAll(calls: DvcCall[]): string[] {
-  return checkBatch(calls, dvcBatchSync(calls, ENV, true));
+export async function dvcAll(calls: DvcCall[]): Promise<string[]> {
+  return checkBatch(calls, await dvcBatch(calls, ENV, true));
 }
 
-/** dvc in `cwd` once per argument list, in one process. */
-export function dvcSteps(cwd: string, ...commands: string[][]): string[] {
+/** dvc in `cwd` once per argument list. */
+export function dvcSteps(cwd: string, ...commands: string[][]): Promise<string[]> {
   return dvcAll(commands.map((args) => ({ cwd, args })));
 }

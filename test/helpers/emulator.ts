@@ -2,6 +2,12 @@ import { spawn, type SpawnOptions } from "node:child_process";
 
 export interface Emulator {
   stop(): Promise<void>;
+  /**
+   * From now on it keeps nothing of this process alive (its pipes, its exit), and is killed when this
+   * process exits. (A kill by a signal runs no exit handler: an emulator started with `stdin: "pipe"` that
+   * exits at its stdin's end of file goes then too.)
+   */
+  detach(): void;
 }
 
 /**
@@ -9,8 +15,9 @@ export interface Emulator {
  * (no emulator announces that it listens, so it is polled, bounded) and rejected with its last output
  * if it exits first or never answers.
  */
-export async function startEmulator(name: string, bin: string, args: readonly string[], o: { env?: SpawnOptions["env"]; ready: () => Promise<boolean> }): Promise<Emulator> {
-  const proc = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"], ...(o.env ? { env: o.env } : {}) });
+export async function startEmulator(name: string, bin: string, args: readonly string[], o: { env?: SpawnOptions["env"]; stdin?: "pipe"; ready: () => Promise<boolean> }): Promise<Emulator> {
+  const env = o.env ? { env: o.env } : {};
+  const proc = o.stdin ? spawn(bin, args, { stdio: ["pipe", "pipe", "pipe"], ...env }) : spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"], ...env });
   let output = "";
   const collect = (d: Buffer) => (output = (output + d.toString()).slice(-4000));
   proc.stdout.on("data", collect);
@@ -30,6 +37,11 @@ export async function startEmulator(name: string, bin: string, args: readonly st
   await Promise.race([ready, exited]);
   proc.removeAllListeners("exit");
   return {
+    detach: () => {
+      proc.unref();
+      for (const stream of [proc.stdin, proc.stdout, proc.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
+      process.once("exit", () => proc.kill("SIGKILL"));
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         if (proc.exitCode !== null) return resolve();

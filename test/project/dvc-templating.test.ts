@@ -79,14 +79,14 @@ const REFUSED: [string, string, string, string][] = [
   ["${key} in a foreach over a list", "l: [a]\n", "stages:\n  s:\n    foreach: ${l}\n    do:\n      cmd: c\n      metrics:\n      - ${key}.json\n", "stages.s@a.metrics[0]: could not find 'key' to interpolate"],
 ];
 
-/** Every case's repository, and what `dvc metrics show --json` says in it: the ten dvc commands in one process, before the tests. */
+/** Every case's repository, and what `dvc metrics show --json` says in it: the ten dvc commands in one request, before the tests. */
 const dirs = new Map<string, string>();
 const shown = new Map<string, Shown>();
-beforeAll(() => {
+beforeAll(async () => {
   for (const [name, files] of CASES) dirs.set(name, repo(files));
   for (const [name, params, yaml] of REFUSED) dirs.set(name, repo({ "params.yaml": params, "dvc.yaml": yaml }));
   const names = [...dirs.keys()];
-  const outputs = dvcAll(names.map((name) => ({ cwd: dirs.get(name)!, args: ["metrics", "show", "--json"] })));
+  const outputs = await dvcAll(names.map((name) => ({ cwd: dirs.get(name)!, args: ["metrics", "show", "--json"] })));
   names.forEach((name, i) => shown.set(name, JSON.parse(outputs[i]!) as Shown));
 });
 

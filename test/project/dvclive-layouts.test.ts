@@ -36,10 +36,10 @@ function dvcRepo(commits: Files[]): string {
 
 const LIVE_YAML = "stages:\n  train:\n    cmd: python train.py\n    live:\n      dvclive:\n        summary: true\n";
 
-/** The three repositories dvc reads, and its answers there: the three dvc commands in one process, before the tests. */
+/** The three repositories dvc reads, and its answers there: the three dvc commands in one request, before the tests. */
 let dirs: { v3: string; v2: string; live: string };
 let answers: { v3: string; v2: string; live: string };
-beforeAll(() => {
+beforeAll(async () => {
   dirs = {
     v3: dvcRepo([
       { "dvc.yaml": DVCLIVE3_YAML, ...run("0.5") },
@@ -48,7 +48,7 @@ beforeAll(() => {
     v2: dvcRepo([{ "dvclive/dvc.yaml": DVCLIVE2_YAML, ...run("0.5") }]),
     live: dvcRepo([{ "dvc.yaml": LIVE_YAML, "dvclive.json": '{"acc": 0.5}\n', "dvclive/acc.tsv": "timestamp\tstep\tacc\n1\t0\t0.5\n" }]),
   };
-  const [v3, v2, live] = dvcAll([
+  const [v3, v2, live] = await dvcAll([
     { cwd: dirs.v3, args: ["plots", "show", "--json"] },
     { cwd: dirs.v2, args: ["metrics", "show", "--json"] },
     { cwd: dirs.live, args: ["metrics", "show", "--json"] },

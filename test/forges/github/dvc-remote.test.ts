@@ -34,7 +34,7 @@ beforeAll(() => {
   return (async () => {
     remote = await objectServer(pushed);
     redirector = await objectServer(pushed, { redirect: "http://127.0.0.1:9" });
-    project = makeProject(`${remote.origin}/dvc`);
+    project = await makeProject(`${remote.origin}/dvc`);
   })();
 }, 120_000);
 afterAll(async () => {
@@ -42,7 +42,7 @@ afterAll(async () => {
   await redirector.close();
 });
 
-function makeProject(url: string) {
+async function makeProject(url: string) {
   const work = tempDir();
   git(work, "init", "-q", "-b", "main");
   writeFiles(work, {
@@ -50,15 +50,15 @@ function makeProject(url: string) {
     "gen.sh": 'mkdir -p eval\nprintf \'{"acc": %s}\' "$(cat acc.txt)" > eval/metrics.json\nprintf \'[{"fpr": 0, "tpr": %s}]\' "$(cat acc.txt)" > eval/roc.json\nhead -c 2097152 /dev/urandom > model.bin\n',
     "dvc.yaml": "stages:\n  train:\n    cmd: sh gen.sh\n    deps: [acc.txt, gen.sh]\n    outs: [eval, model.bin]\nmetrics: [eval/metrics.json]\nplots:\n  - eval/roc.json: {x: fpr, y: tpr}\n",
   });
-  // dvc's commands in one Python process per commit (test/helpers/dvc.ts dvcSteps), `dvc init` after the files; the push
+  // dvc's commands per commit (test/helpers/dvc.ts dvcSteps), `dvc init` after the files; the push
   // before `git commit`, which changes nothing dvc reads: it pushes the outs of the workspace's dvc.lock.
-  dvcSteps(work, ["init", "-q"], ["remote", "add", "-d", "storage", url], ["remote", "add", "pushed", pushed], ["repro", "-q"], ["push", "-q", "-r", "pushed"]);
+  await dvcSteps(work, ["init", "-q"], ["remote", "add", "-d", "storage", url], ["remote", "add", "pushed", pushed], ["repro", "-q"], ["push", "-q", "-r", "pushed"]);
   git(work, "add", "-A");
   git(work, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "base");
   const base = git(work, "rev-parse", "HEAD").trim();
   git(work, "checkout", "-q", "-b", "feature");
   writeFiles(work, { "acc.txt": "0.7\n" });
-  dvcSteps(work, ["repro", "-q"], ["push", "-q", "-r", "pushed"]);
+  await dvcSteps(work, ["repro", "-q"], ["push", "-q", "-r", "pushed"]);
   git(work, "add", "-A");
   git(work, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "better");
   const head = git(work, "rev-parse", "HEAD").trim();

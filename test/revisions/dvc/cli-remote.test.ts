@@ -29,16 +29,16 @@ beforeAll(async () => {
     "dvc.yaml": "stages:\n  train:\n    cmd: sh gen.sh\n    deps: [acc.txt, gen.sh]\n    outs: [eval]\nmetrics: [eval/metrics.json, summary.json]\n",
     "summary.json": '{"rows": 10}',
   });
-  // dvc's commands in one Python process between two git commits (test/helpers/dvc.ts dvcSteps); `dvc init` before them, after the files.
-  dvcSteps(work, ["init", "-q"], ["add", "-q", "summary.json"], ["remote", "add", "-d", "storage", `${remote.origin}/dvc`], ["remote", "add", "pushed", pushed], ["repro", "-q"]);
+  // dvc's commands between two git commits (test/helpers/dvc.ts dvcSteps); `dvc init` before them, after the files.
+  await dvcSteps(work, ["init", "-q"], ["add", "-q", "summary.json"], ["remote", "add", "-d", "storage", `${remote.origin}/dvc`], ["remote", "add", "pushed", pushed], ["repro", "-q"]);
   git(work, "add", "-A");
   commit(work, "base");
   writeFiles(work, { "acc.txt": "0.7\n", "summary.json": '{"rows": 12}' });
-  dvcSteps(work, ["add", "-q", "summary.json"], ["repro", "-q"]);
+  await dvcSteps(work, ["add", "-q", "summary.json"], ["repro", "-q"]);
   git(work, "add", "-A");
   commit(work, "better");
   // Both commits' objects: push checks out nothing, it pushes what each revision's lock names.
-  dvc(work, "push", "-q", "-r", "pushed", "--all-commits");
+  await dvc(work, "push", "-q", "-r", "pushed", "--all-commits");
 }, 120_000);
 afterAll(() => remote.close());
 
@@ -73,7 +73,7 @@ describe("mlreview reads DVC-tracked results without dvc pull", () => {
     const r = await mlreviewAsync(["metrics", "show", "--json"], { cwd: work, env: { MLREVIEW_DATA_DIR: tempDir() } });
     expect(JSON.parse(r.stdout)).toMatchObject({ workspace: { data: { "eval/metrics.json": { data: { acc: 0.7 } } } } });
     expect(remote.requests).toEqual([]);
-    dvc(work, "checkout", "-q");
+    await dvc(work, "checkout", "-q");
   });
 
   it("a remote copy that does not match its hash is an error line for that file, never its values", async () => {

@@ -110,7 +110,7 @@ const clones: Record<string, string> = {};
 const answers = new Map<string, DvcRun>();
 const key = (clone: string, args: string[]) => `${clone}\0${args.join(" ")}`;
 
-function commit(rev: Rev, message: string): string {
+async function commit(rev: Rev, message: string): Promise<string> {
   writeFiles(repo, {
     "params.yaml": stringify(rev.params),
     "sub/params.yaml": stringify({ depth: rev.subDepth }),
@@ -128,7 +128,7 @@ function commit(rev: Rev, message: string): string {
   );
   writeFileSync(join(repo, "legacy", "dvc.lock"), stringify({ schema: "2.0", stages: { old: { cmd: "echo made by DVC 2", outs } } }));
   // The DVC 2 stage (above) is outside the root dvc.yaml: `dvc repro dvc.yaml` and `dvc add` leave it alone, push sends it.
-  dvcSteps(repo, ["repro", "dvc.yaml"], ["add", "added.yaml", "added_dir"], ["push"], ["push", "-r", "s3"]);
+  await dvcSteps(repo, ["repro", "dvc.yaml"], ["add", "added.yaml", "added_dir"], ["push"], ["push", "-r", "s3"]);
   git(repo, "add", "-A");
   git(repo, "commit", "-qm", message);
   return git(repo, "rev-parse", "HEAD").trim();
@@ -140,7 +140,7 @@ beforeAll(async () => {
   remote = join(root, "remote");
   const starting = startMoto("dvc-bucket"); // boots while dvc init runs
   git(root, "init", "-q", "-b", "main", repo);
-  dvc(repo, "init");
+  await dvc(repo, "init");
   moto = await starting;
   writeFiles(repo, {
     ".dvc/config": `[core]\n    remote = local\n['remote "local"']\n    url = ${remote}\n['remote "s3"']\n    url = s3://dvc-bucket/store\n    endpointurl = ${moto.endpoint}\n`,
@@ -149,8 +149,8 @@ beforeAll(async () => {
     "legacy/dvc.yaml": LEGACY_YAML,
     "legacy/.gitignore": "/dir\n/metrics.yaml\n",
   });
-  A = commit(REVS[0]!, "base");
-  B = commit(REVS[1]!, "head");
+  A = await commit(REVS[0]!, "base");
+  B = await commit(REVS[1]!, "head");
   // The local remote without two of B's objects: a cached file out, and a file inside a directory out.
   const partial = join(root, "remote-partial");
   copyDir(remote, partial);
@@ -165,7 +165,7 @@ beforeAll(async () => {
     dvcClones[kind] = cloneFresh(repo, config);
     for (const clone of [clones[kind], dvcClones[kind]]) git(clone, "branch", "-f", "base", A);
   }
-  // Every dvc command of the checks below, in beforeAll: one process per clone, the three at once.
+  // Every dvc command of the checks below, in beforeAll: one request per clone (the worker's dvc session runs them in turn).
   const checks = (kind: string, ...commands: string[][]) => commands.map((args) => ({ kind, cwd: dvcClones[kind]!, args: [...args, "--json"] }));
   const perClone = Object.keys(configs).map((kind) =>
     kind === "partial"

@@ -1,11 +1,10 @@
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { dvcMd5 } from "../../../src/revisions/dvc/objects.js";
 import { tempDir } from "../../helpers/git-repo.js";
-import { venvBin } from "../../helpers/python.js";
+import { runPython } from "../../helpers/dvc-session.js";
 
 const MiB = 1024 * 1024;
 
@@ -32,7 +31,7 @@ function samples(): Record<string, Buffer> {
 }
 
 describe("object hashes equal DVC's own (dvc-data's file_md5)", () => {
-  it("md5 (DVC 3) and md5-dos2unix (DVC 2), file by file", () => {
+  it("md5 (DVC 3) and md5-dos2unix (DVC 2), file by file", async () => {
     const dir = tempDir();
     const files = samples();
     for (const [name, data] of Object.entries(files)) writeFileSync(join(dir, name), data);
@@ -42,7 +41,7 @@ describe("object hashes equal DVC's own (dvc-data's file_md5)", () => {
       "d = sys.argv[1]",
       "print(json.dumps({n: [file_md5(os.path.join(d, n), name='md5'), file_md5(os.path.join(d, n), name='md5-dos2unix')] for n in sorted(os.listdir(d))}))",
     ].join("\n");
-    const theirs = JSON.parse(execFileSync(venvBin("python"), ["-c", script, dir], { encoding: "utf8" })) as Record<string, [string, string]>;
+    const theirs = JSON.parse(await runPython(dir, script, [dir], { PATH: process.env.PATH ?? "" })) as Record<string, [string, string]>;
     const ours = Object.fromEntries(Object.entries(files).map(([n, data]) => [n, [dvcMd5(data, false), dvcMd5(data, true)]]));
     expect(ours).toEqual(theirs);
     // The two functions differ exactly where a text chunk holds a CRLF: the samples do exercise both.

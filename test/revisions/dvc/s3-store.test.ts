@@ -220,7 +220,7 @@ describe("the CLI on a DVC project whose outs the real dvc pushed to S3 (moto)",
       "gen.sh": 'mkdir -p eval\nprintf \'{"acc": %s}\' "$(cat acc.txt)" > eval/metrics.json\n',
       "dvc.yaml": "stages:\n  train:\n    cmd: sh gen.sh\n    deps: [acc.txt, gen.sh]\n    outs: [eval]\nmetrics: [eval/metrics.json]\n",
     });
-    // dvc's commands in one Python process per commit (test/helpers/dvc.ts dvcSteps); the push before `git commit`,
+    // dvc's commands per commit (test/helpers/dvc.ts dvcSteps); the push before `git commit`,
     // which changes nothing dvc reads: it pushes the outs of the workspace's dvc.lock.
     const setup = [
       ["init", "-q"],
@@ -230,15 +230,15 @@ describe("the CLI on a DVC project whose outs the real dvc pushed to S3 (moto)",
       ["remote", "modify", "--local", "storage", "access_key_id", keyId],
       ["remote", "modify", "--local", "storage", "secret_access_key", secret],
     ];
-    const commit = (msg: string, first: string[][] = []) => {
-      dvcSteps(work, ...first, ["repro", "-q"], ["push", "-q"]);
+    const commit = async (msg: string, first: string[][] = []) => {
+      await dvcSteps(work, ...first, ["repro", "-q"], ["push", "-q"]);
       git(work, "add", "-A");
       git(work, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", msg);
     };
-    commit("base", setup);
+    await commit("base", setup);
     git(work, "checkout", "-q", "-b", "feature");
     writeFiles(work, { "acc.txt": "0.7\n" });
-    commit("better");
+    await commit("better");
     rmSync(join(work, ".dvc", "cache"), { recursive: true, force: true });
     rmSync(join(work, "eval"), { recursive: true, force: true });
 
@@ -247,7 +247,7 @@ describe("the CLI on a DVC project whose outs the real dvc pushed to S3 (moto)",
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const ours = JSON.parse(r.stdout);
-    const theirs = JSON.parse(dvc(work, "metrics", "diff", "main", "feature", "--json"));
+    const theirs = JSON.parse(await dvc(work, "metrics", "diff", "main", "feature", "--json"));
     expect(theirs).toEqual({ "eval/metrics.json": { acc: { old: 0.6, new: 0.7, diff: expect.closeTo(0.1, 10) } } });
     expect(ours).toEqual(theirs);
   });
