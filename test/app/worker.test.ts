@@ -1,6 +1,5 @@
 // The queue's worker (src/app/index.ts): a task went through Redis, so its envelope and its data are
 // validated before anything runs; an invalid one is one warn line and dropped, never retried.
-import { generateKeyPairSync } from "node:crypto";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { Probot, ProbotOctokit } from "probot";
@@ -8,8 +7,9 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app/index.js";
 import type { Task } from "../../src/queue/task.js";
 import { tempDir } from "../helpers/git-repo.js";
+import { testPrivateKey } from "../helpers/keys.js";
 
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const privateKey = testPrivateKey("pkcs8");
 const SHA = "a".repeat(40);
 const good = {
   installation: 1,

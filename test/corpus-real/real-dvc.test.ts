@@ -64,11 +64,12 @@ let objectCacheDir = "";
 /**
  * One commit per stored revision, oldest (highest N) first, so rev-0 is HEAD; each rev-N is a full snapshot,
  * every stored file committed (upstream committed them even where a later .gitignore matches), the whole
- * history written by one `git fast-import`, rev-0 checked out.
+ * history written by one `git fast-import`. Nothing is checked out: every run below names both its
+ * revisions, so no work tree is read (only `.dvc/config.local`, written here).
  */
 async function rebuild(name: string, src: Source, dir: string, emptyRemote: string): Promise<void> {
   const snapshots = src.revisions.map((r, i) => ({ dir: join(CORPUS, name, `rev-${i}`), message: `rev-${i} ${r.sha}` })).reverse();
-  await importSnapshots(dir, snapshots);
+  await importSnapshots(dir, snapshots, "main", false);
   const remotes = new Set<string>();
   for (let i = 0; i < src.revisions.length; i++) {
     const cfg = join(CORPUS, name, `rev-${i}`, ".dvc", "config");

@@ -1,6 +1,5 @@
 // Hostile CI artifact zips: each refused with a line naming the problem (readArtifact), and a bomb
 // through a GitLab Pipeline Hook: the report is still posted, from the git files, with the refusal in it.
-import { generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -15,6 +14,7 @@ import { gitHttpServer } from "../helpers/git-http.js";
 import { tempDir } from "../helpers/git-repo.js";
 import { title } from "./cases.js";
 import { timed } from "./helpers.js";
+import { testPrivateKey } from "../helpers/keys.js";
 
 /** Rename an entry everywhere it is stored, keeping its length (yazl refuses hostile names itself). */
 const rename = (buf: Buffer, from: string, to: string) => Buffer.from(buf.toString("latin1").split(from).join(to), "latin1");
@@ -98,7 +98,7 @@ describe("a zip bomb through a GitLab Pipeline Hook", () => {
   const GITLAB = forge.origin;
   const API = `${GITLAB}/api/v4`;
   const SECRET = "hook-secret";
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+  const privateKey = testPrivateKey("pkcs8");
 
   it("Z01 end to end: the refusal is a line of the note, the git-side metrics are still reported", async () => {
     const files = (acc: string) => ({ ".gitlab/mlreview.yml": "metrics: [metrics.json, out/metrics.json]\nartifacts: {name: mlreview}\n", "metrics.json": `{"acc": ${acc}}` });

@@ -1,7 +1,6 @@
 // C1 on the server: a pull request whose .mlreview.yml holds a backtracking pattern and whose metrics
 // have a 40-`a` key. The report is built in the server's own event loop: /healthz must keep answering,
 // and the comment says which pattern was refused.
-import { generateKeyPairSync } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { sign } from "@octokit/webhooks-methods";
@@ -14,9 +13,10 @@ import { forgeChange, recordUnexpectedRequests } from "../helpers/forge.js";
 import { gitHttpServer } from "../helpers/git-http.js";
 import { tempDir } from "../helpers/git-repo.js";
 import { title } from "./cases.js";
+import { testPrivateKey } from "../helpers/keys.js";
 
 const SECRET = "github-webhook-secret";
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const privateKey = testPrivateKey("pkcs8");
 const A40 = "a".repeat(40);
 // GitHub's API (nock) and its git over HTTP on one loopback origin: the token goes only to the configured host.
 const forge = await gitHttpServer();

@@ -6,7 +6,6 @@ import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { generateKeyPairSync } from "node:crypto";
 import nock from "nock";
 import { createNodeMiddleware, Probot } from "probot";
 import { afterAll, describe, expect, it } from "vitest";
@@ -17,11 +16,12 @@ import { forgeChange, recordUnexpectedRequests } from "../helpers/forge.js";
 import { gitHttpServer } from "../helpers/git-http.js";
 import { makeRepo, tempDir } from "../helpers/git-repo.js";
 import { title } from "./cases.js";
+import { testPrivateKey } from "../helpers/keys.js";
 
 const forge = await gitHttpServer();
 afterAll(() => forge.close());
 const GITLAB = `${forge.origin}/gitlab`;
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const privateKey = testPrivateKey("pkcs8");
 
 /** The secrets of a bot's (or a CI job's) environment, each a distinctive value. */
 const SECRETS = {

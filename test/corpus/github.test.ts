@@ -1,7 +1,7 @@
 // The GitHub edge against other tenants and forged neighbours (issue 10: H5, L3, M9, M10): a fork's run
 // posing as the base branch's, another bot's comment carrying our marker, a report that would fill the
 // image store, one installation's burst of pull requests. Strict nock: every unmatched request fails.
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -23,11 +23,12 @@ import { githubOnLoopback } from "../helpers/git-http.js";
 import { tempDir, type Files } from "../helpers/git-repo.js";
 import { zip } from "../helpers/zip.js";
 import { title } from "./cases.js";
+import { testPrivateKey } from "../helpers/keys.js";
 
 const { api: API, cloneUrl } = await githubOnLoopback();
 const BLOBS = "https://pipelines.actions.githubusercontent.example";
 const APP_ID = 123;
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const privateKey = testPrivateKey("pkcs8");
 const token = () => ({ token: "ghs_x", expires_at: new Date(Date.now() + 3600_000).toISOString() });
 
 /** A forge-side repository: `base` files on main, `head` files on a feature branch. */

@@ -6,7 +6,6 @@ import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { generateKeyPairSync } from "node:crypto";
 import nock from "nock";
 import { pino } from "pino";
 import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
@@ -20,6 +19,7 @@ import { gitHttpServer } from "../helpers/git-http.js";
 import { tempDir } from "../helpers/git-repo.js";
 import { zip } from "../helpers/zip.js";
 import { title } from "./cases.js";
+import { testPrivateKey } from "../helpers/keys.js";
 
 const forge = await gitHttpServer();
 const evil = await gitHttpServer();
@@ -28,7 +28,7 @@ const GITLAB = `${forge.origin}/gitlab`;
 const API = `${GITLAB}/api/v4`;
 const SECRET = "gitlab-hook-secret";
 const TOKEN = "glpat-corpus-token-0123456789";
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const privateKey = testPrivateKey("pkcs8");
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/gitlab/${name}`, import.meta.url), "utf8")) as Record<string, any>;
 
 let served = 0;

@@ -1,7 +1,6 @@
 // The report's own attacks (issue 10, area "report"): what GitHub's renderer makes of repository text in
 // the comment and the check run, what a huge report does to the comment's budget, and what many or slow
 // plots do to the render time of one report and of the others.
-import { generateKeyPairSync } from "node:crypto";
 import { lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
@@ -24,6 +23,7 @@ import { example } from "../forges/github/helpers.js";
 import { memTree } from "../plots/helpers.js";
 import { title } from "./cases.js";
 import { mlreviewBig } from "./helpers.js";
+import { testPrivateKey } from "../helpers/keys.js";
 
 const MAX = 65_536;
 const PNG = Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010806000000" + "1f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4f00000000049454e44ae426082", "hex");
@@ -93,7 +93,7 @@ describe("the check run on GitHub is as inert as the comment", () => {
   afterAll(() => forge.close());
   const api = () => `${forge.origin}/api/v3`;
   const SECRET = "webhook-secret";
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+  const privateKey = testPrivateKey("pkcs8");
 
   it(
     title("B04"),

@@ -2,7 +2,6 @@
 // Probot app, the queue's tasks, the reaper's pass), EC2 and the forges as strict HTTP fakes, and the
 // rendered bootstrap run as a script.
 import { execFileSync } from "node:child_process";
-import { generateKeyPairSync } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -28,11 +27,12 @@ import { bootstrapSandbox, type BootstrapSandbox } from "../runners/bootstrap-sa
 import { Ec2Mock, Ec2World, describeImagesXml, describeInstancesXml, runInstancesXml, useTestAwsEnv } from "../runners/ec2-mock.js";
 import { FORGES, GITLAB, signal, testHost } from "../runners/host.js";
 import { title } from "./cases.js";
+import { testPrivateKey } from "../helpers/keys.js";
 
 const API = "https://api.github.com";
 const AMI = "ami-0123456789abcdef0";
 const JIT = Buffer.from('{"runner":"jit-config-for-test"}').toString("base64");
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const privateKey = testPrivateKey("pkcs8");
 const REPO = example<WorkflowJobPayload>("workflow_job", "queued").repository.full_name;
 
 function runnersYaml(maxInstances: number): string {

@@ -1,7 +1,6 @@
 // The HTTP edge of the real server (node dist/server.js on a loopback port): what it logs (no
 // credential, at any level), how much of a body it reads (GitHub's 25 MB, as the bytes arrive), and
 // how long and how many clients may hold it (timeouts, connection cap).
-import { generateKeyPairSync } from "node:crypto";
 import { createServer, request, type Server } from "node:http";
 import { connect, type AddressInfo, type Socket } from "node:net";
 import { sign } from "@octokit/webhooks-methods";
@@ -11,8 +10,9 @@ import { example } from "../forges/github/helpers.js";
 import { tempDir } from "../helpers/git-repo.js";
 import { freePort, startServer, stopServer, type Started } from "../helpers/server.js";
 import { title } from "./cases.js";
+import { testPrivateKey } from "../helpers/keys.js";
 
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const privateKey = testPrivateKey("pkcs1");
 const WEBHOOK_SECRET = "gh-hook-secret-5b1d7e9a";
 // None of these has a well-known token shape: only their configured values can redact them.
 const SECRETS = {

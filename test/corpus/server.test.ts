@@ -1,7 +1,7 @@
 // Forged, malformed and oversized webhook deliveries against the real server on a loopback port (GitHub
 // and GitLab endpoints of one app): each is a 4xx or is answered and handled without harm; afterwards
 // the server still serves /healthz and still posts the report of a good signed delivery.
-import { generateKeyPairSync, createHmac } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { sign } from "@octokit/webhooks-methods";
@@ -14,6 +14,7 @@ import { forgeChange, recordUnexpectedRequests } from "../helpers/forge.js";
 import { gitHttpServer } from "../helpers/git-http.js";
 import { tempDir } from "../helpers/git-repo.js";
 import { title } from "./cases.js";
+import { testPrivateKey } from "../helpers/keys.js";
 
 // GitHub's API (mocked with nock) and its git over HTTP (git http-backend) on one loopback origin, as
 // the bot only sends its token to the configured GitHub host (Probot's baseUrl, GHE_HOST).
@@ -25,7 +26,7 @@ const API = `${forge.origin}/api/v3`;
 
 const SECRET = "github-webhook-secret";
 const GL_SECRET = "gitlab-hook-secret";
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const privateKey = testPrivateKey("pkcs8");
 
 let server: Server;
 let base: string;

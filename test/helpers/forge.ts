@@ -26,7 +26,7 @@ export function forgeChange(spec: ChangeSpec): { bare: string; base: string; hea
   }
   const root = tempDir();
   const bare = join(root, "remote.git");
-  const script = `git init -q --bare --template= -b "$2" "$3"\ncd "$3"\n${FORGE_CONFIG.map((c) => `git config ${c.replace("=", " ")}`).join("\n")}\ngit fast-import --quiet --done\ngit rev-parse "refs/heads/$1" "refs/heads/$2"`;
+  const script = `git init -q --bare --template= -b "$2" "$3"\ncd "$3"\n${FORGE_CONFIG.map((c) => `git config ${c.replace("=", " ")}`).join("\n")}\ngit -c fastimport.unpackLimit=0 fast-import --quiet --done\ngit rev-parse "refs/heads/$1" "refs/heads/$2"`;
   const [base, head] = gitScript(root, script, [spec.branch ?? "main", spec.feature ?? "feature", bare], input).split("\n");
   return { bare, base: base!, head: head! };
 }

@@ -114,7 +114,7 @@ function commitByImport(dir: string, commits: Files[], branch: string, branches:
   }
   gitScript(
     dir,
-    'git init -q --template= -b "$1"\ngit fast-import --quiet --done\ngit read-tree --reset -u HEAD',
+    'git init -q --template= -b "$1"\ngit -c fastimport.unpackLimit=0 fast-import --quiet --done\ngit read-tree --reset -u HEAD',
     [branch],
     importCommands([...commits.map((files) => ({ branch, files })), ...branches.map(([name, files]) => ({ branch: name, files, message: name, from: branch }))]),
   );
@@ -188,17 +188,18 @@ function snapshotCommands(root: string): Buffer[] {
  * A real git repository at `dir` with one commit per snapshot directory (oldest first), each commit the
  * complete content of its directory (as `git add -A -f` of a copy of it would record), written by one
  * `git fast-import` instead of an add and a commit per revision; the last commit is checked out (index
- * and work tree), as after committing it. Same trees as makeRepo-style building, far fewer processes.
+ * and work tree), as after committing it, unless `checkout` is false (a caller that only reads commits).
+ * Same trees as makeRepo-style building, far fewer processes.
  */
-export async function importSnapshots(dir: string, snapshots: { dir: string; message: string }[], branch = "main"): Promise<void> {
-  await gitAsync(dir, "init", "-q", "-b", branch);
+export async function importSnapshots(dir: string, snapshots: { dir: string; message: string }[], branch = "main", checkout = true): Promise<void> {
+  await gitAsync(dir, "init", "-q", "--template=", "-b", branch);
   const chunks: Buffer[] = [];
   snapshots.forEach((s, i) => {
     const message = Buffer.from(`${s.message}\n`);
     chunks.push(Buffer.from(`commit refs/heads/${branch}\ncommitter t <t@t> ${1_700_000_000 + i} +0000\ndata ${message.length}\n`), message, Buffer.from("deleteall\n"), ...snapshotCommands(s.dir), Buffer.from("\n"));
   });
   await new Promise<void>((resolve, reject) => {
-    const child = spawn("git", ["fast-import", "--quiet", "--done"], { cwd: dir, env: gitEnv(), stdio: ["pipe", "ignore", "pipe"] });
+    const child = spawn("git", ["-c", "fastimport.unpackLimit=0", "fast-import", "--quiet", "--done"], { cwd: dir, env: gitEnv(), stdio: ["pipe", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
     child.on("error", reject);
@@ -207,7 +208,7 @@ export async function importSnapshots(dir: string, snapshots: { dir: string; mes
     for (const c of chunks) child.stdin.write(c);
     child.stdin.end("done\n");
   });
-  if (snapshots.length > 0) await gitAsync(dir, "read-tree", "--reset", "-u", "HEAD");
+  if (checkout && snapshots.length > 0) await gitAsync(dir, "read-tree", "--reset", "-u", "HEAD");
 }
 
 export interface ChangeSpec {
@@ -248,6 +249,6 @@ export function makeChange(spec: ChangeSpec): { dir: string; base: string; head:
     return { dir, base: base!, head: head! };
   }
   const dir = tempDir();
-  const [base, head] = gitScript(dir, 'git init -q --template= -b "$2"\ngit fast-import --quiet --done\ngit read-tree --reset -u HEAD\ngit rev-parse "refs/heads/$1" "refs/heads/$2"', [branch, feature], input).split("\n");
+  const [base, head] = gitScript(dir, 'git init -q --template= -b "$2"\ngit -c fastimport.unpackLimit=0 fast-import --quiet --done\ngit read-tree --reset -u HEAD\ngit rev-parse "refs/heads/$1" "refs/heads/$2"', [branch, feature], input).split("\n");
   return { dir, base: base!, head: head! };
 }

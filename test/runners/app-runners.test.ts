@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import nock from "nock";
@@ -8,10 +7,11 @@ import { createApp } from "../../src/app/index.js";
 import { example } from "../forges/github/helpers.js";
 import { tempDir } from "../helpers/git-repo.js";
 import { Ec2Mock, describeImagesXml, describeInstancesXml, runInstancesXml, terminateXml, useTestAwsEnv, launchEssentials } from "./ec2-mock.js";
+import { testPrivateKey } from "../helpers/keys.js";
 
 const API = "https://api.github.com";
 const AMI = "ami-0123456789abcdef0";
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const privateKey = testPrivateKey("pkcs8");
 const JIT = Buffer.from('{"runner":"jit-config-for-test"}').toString("base64");
 
 function runnersFile(extra = ""): string {

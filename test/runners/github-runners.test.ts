@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from "node:crypto";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -9,11 +8,12 @@ import { RunnerService, type RunnerLog } from "../../src/runners/service.js";
 import { example } from "../forges/github/helpers.js";
 import { Ec2Mock, describeImagesXml, runInstancesXml, useTestAwsEnv } from "./ec2-mock.js";
 import { FORGES, GITHUB, signal, testHost } from "./host.js";
+import { testPrivateKey } from "../helpers/keys.js";
 
 const API = "https://api.github.com";
 const AMI = "ami-0123456789abcdef0";
 const JIT = Buffer.from('{"runner":"jit-config-for-test"}').toString("base64");
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const privateKey = testPrivateKey("pkcs8");
 const config = parseRunnersConfig(`
 region: us-east-1
 max_instances: 8

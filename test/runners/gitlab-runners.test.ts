@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import nock from "nock";
@@ -12,6 +11,7 @@ import { RunnerService, type RunnerLog } from "../../src/runners/service.js";
 import { tempDir } from "../helpers/git-repo.js";
 import { Ec2Mock, describeImagesXml, describeInstancesXml, ec2Error, runInstancesXml, terminateXml, useTestAwsEnv, launchEssentials } from "./ec2-mock.js";
 import { FORGES, GITLAB, signal, testHost } from "./host.js";
+import { testPrivateKey } from "../helpers/keys.js";
 
 /**
  * Job Hook payloads: GitLab's documented example (doc/user/project/integrations/webhook_events.md,
@@ -457,7 +457,7 @@ describe("wireRunners(…).service.handle: what the worker calls for a Job Hook 
       .reply(204);
     const file = join(tempDir(), "runners.yml");
     writeFileSync(file, RUNNERS_YML);
-    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+    const privateKey = testPrivateKey("pkcs8");
     const probot = new Probot({ appId: 123, privateKey, logLevel: "fatal" });
     // As the app does it: wired while Probot loads the app function.
     let wiring!: RunnersWiring;

@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from "node:crypto";
 import { copyFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseEnv } from "node:util";
@@ -7,9 +6,10 @@ import { describe, expect, it } from "vitest";
 import { normalizeEnv, validateEnv } from "../../src/app/validate.js";
 import { tempDir } from "../helpers/git-repo.js";
 import { freePort, ROOT, startServer, waitFor } from "../helpers/server.js";
+import { testPrivateKey } from "../helpers/keys.js";
 
 const SECRET = "server-test-webhook-secret";
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const privateKey = testPrivateKey("pkcs1");
 const start = startServer;
 
 // Each case its own process, directory and port: they run at once.

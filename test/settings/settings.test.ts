@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -6,8 +5,9 @@ import { SettingsError, settingsFromEnv, settingsSecrets, type EnvInput } from "
 import { DEFAULT_HTTP_LIMITS } from "../../src/server/http-limits.js";
 import { VARIABLE_ORDER } from "../../src/settings/env.js";
 import { tempDir } from "../helpers/git-repo.js";
+import { testPrivateKey } from "../helpers/keys.js";
 
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const privateKey = testPrivateKey("pkcs1");
 
 function good(): EnvInput {
   return { APP_ID: "12345", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: "s3cret-webhook", NODE_ENV: "production" };

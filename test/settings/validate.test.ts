@@ -1,11 +1,11 @@
-import { generateKeyPairSync } from "node:crypto";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isSetupMode, normalizeEnv, validateEnv, type EnvInput } from "../../src/app/validate.js";
 import { tempDir } from "../helpers/git-repo.js";
+import { testPrivateKey } from "../helpers/keys.js";
 
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const privateKey = testPrivateKey("pkcs1");
 
 const RUNNERS = `region: us-east-1
 allow: [acme/*]
@@ -50,7 +50,7 @@ describe("validateEnv: one line per problem, never a value", () => {
     const dir = tempDir();
     expect(validateEnv({ ...good(), PRIVATE_KEY: privateKey.replace(/\n/g, "\\n") }, { cwd: dir })).toEqual([]);
     expect(validateEnv({ ...good(), PRIVATE_KEY: Buffer.from(privateKey).toString("base64") }, { cwd: dir })).toEqual([]);
-    const pkcs8 = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey;
+    const pkcs8 = testPrivateKey("pkcs8");
     expect(validateEnv({ ...good(), PRIVATE_KEY: pkcs8 }, { cwd: dir })).toEqual([]);
     // A lone .pem file in the working directory, as Probot finds it.
     writeFileSync(join(dir, "app.private-key.pem"), privateKey);

@@ -1,6 +1,5 @@
 // The installation token never leaves in an error or a log line, even when GitHub's API or its git
 // server echoes it back (a proxy, a misconfigured Enterprise server): issue 12, token redaction.
-import { generateKeyPairSync } from "node:crypto";
 import { Writable } from "node:stream";
 import nock from "nock";
 import { pino } from "pino";
@@ -12,9 +11,10 @@ import { recordUnexpectedRequests } from "../../helpers/forge.js";
 import { githubOnLoopback } from "../../helpers/git-http.js";
 import { tempDir } from "../../helpers/git-repo.js";
 import { accPullRequest } from "./helpers.js";
+import { testPrivateKey } from "../../helpers/keys.js";
 
 const { forge, api: API, cloneUrl } = await githubOnLoopback();
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const privateKey = testPrivateKey("pkcs8");
 const TOKEN = "ghs_echoedInstallationToken0123456789";
 const BASIC = Buffer.from(`x-access-token:${TOKEN}`).toString("base64");
 

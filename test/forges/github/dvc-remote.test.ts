@@ -1,5 +1,4 @@
 import { execFileSync } from "node:child_process";
-import { generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -15,9 +14,10 @@ import { githubOnLoopback } from "../../helpers/git-http.js";
 import { git, tempDir, writeFiles } from "../../helpers/git-repo.js";
 import { objectServer, type ObjectServer } from "../../helpers/object-server.js";
 import { example } from "./helpers.js";
+import { testPrivateKey } from "../../helpers/keys.js";
 
 const { api: API, cloneUrl } = await githubOnLoopback();
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const privateKey = testPrivateKey("pkcs8");
 
 /**
  * A project shaped like example-get-started, made by the real dvc: `eval/` (metrics and a plot) and a

@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from "node:crypto";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { describe, expect, it } from "vitest";
@@ -9,9 +8,10 @@ import { recordUnexpectedRequests } from "../../helpers/forge.js";
 import { githubOnLoopback } from "../../helpers/git-http.js";
 import { tempDir } from "../../helpers/git-repo.js";
 import { accPullRequest } from "./helpers.js";
+import { testPrivateKey } from "../../helpers/keys.js";
 
 const { api: API, cloneUrl } = await githubOnLoopback();
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const privateKey = testPrivateKey("pkcs8");
 
 describe("faults: GitHub 5xx and secondary rate limits", () => {
   const unexpected = recordUnexpectedRequests();

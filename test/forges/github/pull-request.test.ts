@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
@@ -13,11 +12,12 @@ import { forgeChange, recordUnexpectedRequests } from "../../helpers/forge.js";
 import { gitHttpServer, githubOnLoopback } from "../../helpers/git-http.js";
 import { gitScript, tempDir } from "../../helpers/git-repo.js";
 import { example } from "./helpers.js";
+import { testPrivateKey } from "../../helpers/keys.js";
 
 const { api: API, cloneUrl } = await githubOnLoopback();
 const SECRET = "webhook-secret";
 const TOKEN = "ghs_installationtoken123";
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const privateKey = testPrivateKey("pkcs8");
 
 /** A forge-side bare repository with main and a feature branch that changes metrics and params. */
 function forgeRepo() {

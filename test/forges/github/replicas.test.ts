@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from "node:crypto";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,9 +9,10 @@ import { githubOnLoopback } from "../../helpers/git-http.js";
 import { git, makeRepo, tempDir, writeFiles } from "../../helpers/git-repo.js";
 import { startRedis, type RedisServer } from "../../helpers/redis.js";
 import { example } from "./helpers.js";
+import { testPrivateKey } from "../../helpers/keys.js";
 
 const { api: API, cloneUrl } = await githubOnLoopback();
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const privateKey = testPrivateKey("pkcs8");
 
 describe("two replicas on one Redis (REDIS_URL)", () => {
   const unexpected = recordUnexpectedRequests();

@@ -1,7 +1,6 @@
 // Octokit's own retry and throttling plugins, kept on as in production (Probot's ProbotOctokit), with
 // small base delays so that a retry-after of 1 is milliseconds here; and the per-attempt timeout and
 // the task deadline of src/forges/github/request-deadline.ts.
-import { generateKeyPairSync } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import Bottleneck from "bottleneck";
@@ -16,9 +15,10 @@ import { recordUnexpectedRequests } from "../../helpers/forge.js";
 import { githubOnLoopback } from "../../helpers/git-http.js";
 import { tempDir } from "../../helpers/git-repo.js";
 import { accPullRequest } from "./helpers.js";
+import { testPrivateKey } from "../../helpers/keys.js";
 
 const { api: API, cloneUrl } = await githubOnLoopback();
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const privateKey = testPrivateKey("pkcs8");
 /**
  * Retries on; one "second" of retry-after or backoff is 5 ms, and so are the seconds plugin-throttling
  * spaces requests by: its write group (1 s between writes) and its notifications group (3 s between writes

@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import nock from "nock";
@@ -10,10 +9,11 @@ import { forgeChange, recordUnexpectedRequests } from "../../helpers/forge.js";
 import { githubOnLoopback } from "../../helpers/git-http.js";
 import { tempDir } from "../../helpers/git-repo.js";
 import { example } from "./helpers.js";
+import { testPrivateKey } from "../../helpers/keys.js";
 
 const { forge, api: API, cloneUrl } = await githubOnLoopback();
 const BLOBS = "https://pipelines.actions.githubusercontent.example";
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const privateKey = testPrivateKey("pkcs8");
 const CONFIG = ".mlreview.yml";
 const cfg = "metrics: [results/metrics.json]\nartifacts: {name: mlreview, workflow: train.yml}\n";
 

@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -9,11 +8,12 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../../src/app/index.js";
 import { tempDir } from "../../helpers/git-repo.js";
 import { Ec2Mock, describeImagesXml, describeInstancesXml, runInstancesXml, useTestAwsEnv } from "../../runners/ec2-mock.js";
+import { testPrivateKey } from "../../helpers/keys.js";
 
 const GITLAB = "https://gitlab.example.com/gitlab";
 const SECRET = "hook-secret";
 const TOKEN = "glpat-route-test";
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const privateKey = testPrivateKey("pkcs8");
 
 describe("the Job Hook through /gitlab/webhook", () => {
   let restoreEnv: () => void;

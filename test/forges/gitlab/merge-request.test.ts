@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -11,6 +10,7 @@ import { MARKER } from "../../../src/report/index.js";
 import { forgeChange, recordUnexpectedRequests } from "../../helpers/forge.js";
 import { gitHttpServer } from "../../helpers/git-http.js";
 import { tempDir } from "../../helpers/git-repo.js";
+import { testPrivateKey } from "../../helpers/keys.js";
 
 // Self-managed, behind a sub-path: git over HTTP on loopback, the API (same origin) mocked with nock.
 const forge = await gitHttpServer();
@@ -20,7 +20,7 @@ const API = `${GITLAB}/api/v4`;
 const SECRET = "gitlab-hook-secret";
 const TOKEN = "glpat-test-token";
 const BOT_USER = 77;
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const privateKey = testPrivateKey("pkcs8");
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../fixtures/gitlab/${name}`, import.meta.url), "utf8")) as Record<string, any>;
 
 /** master with the base results; ms-viewport (the MR's source branch) with better ones and a plot. */

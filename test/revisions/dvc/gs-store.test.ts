@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +6,7 @@ import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openGs } from "../../../src/revisions/dvc/stores/gs.js";
 import { ObjectTooLarge, StoreError, type RemoteConfig } from "../../../src/revisions/dvc/stores/types.js";
+import { testPrivateKey } from "../../helpers/keys.js";
 
 // No GCS emulator runs here: strict mocks of the exact JSON API requests @google-cloud/storage makes
 // (media download `GET /storage/v1/b/<bucket>/o/<encoded name>?alt=media`). Every mock must be used,
@@ -43,7 +43,7 @@ function remote(options: Record<string, string>, url = "gs://dvc-bucket/project/
 
 /** A service-account key file the real auth library signs a JWT with (the token endpoint is mocked). */
 function serviceAccountFile(): string {
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const privateKey = testPrivateKey("pkcs8");
   const dir = mkdtempSync(join(tmpdir(), "mlreview-gs-"));
   const file = join(dir, "sa.json");
   writeFileSync(
@@ -52,7 +52,7 @@ function serviceAccountFile(): string {
       type: "service_account",
       project_id: "ml-project",
       private_key_id: "k1",
-      private_key: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+      private_key: privateKey,
       client_email: "dvc@ml-project.iam.gserviceaccount.com",
       client_id: "1",
       // The auth library (gtoken) posts the signed JWT to www.googleapis.com/oauth2/v4/token.

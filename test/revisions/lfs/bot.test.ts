@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from "node:crypto";
 import { Writable } from "node:stream";
 import nock from "nock";
 import { pino } from "pino";
@@ -11,9 +10,10 @@ import { githubOnLoopback } from "../../helpers/git-http.js";
 import { git, tempDir } from "../../helpers/git-repo.js";
 import { lfsBatchHandler, lfsRepo, lfsServer, sha256, type LfsBehaviour, type LfsRequest, type LfsServer } from "../../helpers/git-lfs.js";
 import { example } from "../../forges/github/helpers.js";
+import { testPrivateKey } from "../../helpers/keys.js";
 
 const { forge, api: API, cloneUrl } = await githubOnLoopback();
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const privateKey = testPrivateKey("pkcs8");
 
 /**
  * metrics.json committed through the real git-lfs (main acc 0.6, feature 0.7), served by the forge on
