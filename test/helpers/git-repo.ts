@@ -249,6 +249,11 @@ export function makeChange(spec: ChangeSpec): { dir: string; base: string; head:
     return { dir, base: base!, head: head! };
   }
   const dir = tempDir();
-  const [base, head] = gitScript(dir, 'git init -q --template= -b "$2"\ngit -c fastimport.unpackLimit=0 fast-import --quiet --done\ngit read-tree --reset -u HEAD\ngit rev-parse "refs/heads/$1" "refs/heads/$2"', [branch, feature], input).split("\n");
+  const [base, head] = gitScript(
+    dir,
+    'git init -q --template= -b "$2"\ngit -c fastimport.unpackLimit=0 fast-import --quiet --done\ngit read-tree --reset -u HEAD\ngit rev-parse "refs/heads/$1" "refs/heads/$2"',
+    [branch, feature],
+    input,
+  ).split("\n");
   return { dir, base: base!, head: head! };
 }
