@@ -9,10 +9,10 @@ import { newObj, type Value } from "./value.js";
  * project; hashing the bytes costs a small part of it.
  */
 
-/** Source bytes held at most: parsed values take several times their source in memory. */
-export const PARSE_CACHE_BYTES = 16 * 1024 * 1024;
+/** Source bytes held at most: parsed values take several times their source in memory (a bot holds this for good). */
+export const PARSE_CACHE_BYTES = 8 * 1024 * 1024;
 /** A file larger than this is parsed every time: one file must not empty the cache. */
-export const PARSE_CACHE_MAX_ENTRY_BYTES = 2 * 1024 * 1024;
+export const PARSE_CACHE_MAX_ENTRY_BYTES = 1024 * 1024;
 
 export type CachedParse = { ok: true; value: Value } | { ok: false; error: string };
 
