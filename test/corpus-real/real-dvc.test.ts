@@ -19,7 +19,7 @@ import { collect, diffRevisions } from "../../src/compare/index.js";
 import { UsageError } from "../../src/errors.js";
 import { preparePlots } from "../../src/plots/index.js";
 import { discoverProject } from "../../src/project/index.js";
-import { openRevisionList, openRevisions } from "../../src/revisions/index.js";
+import { openRevisionList } from "../../src/revisions/index.js";
 import { mlreview } from "../helpers/cli.js";
 import { importSnapshots, tempDir } from "../helpers/git-repo.js";
 
@@ -143,36 +143,37 @@ async function runInProcess(p: Project): Promise<Outcome> {
   const out: Outcome = { project: p.name, found: [], failures: [], internal: [], problems: [], plots: { ok: 0, error: 0 } };
   const n = p.src.revisions.length;
   const labels = Array.from({ length: n }, (_, i) => (i === 0 ? "HEAD" : `HEAD~${i}`));
-  await guard(out, "metrics show", async () => {
-    const opened = await openRevisionList(p.dir, labels, { objectCacheDir });
-    try {
+  // Every revision opened once (one cat-file, one set of DVC layers), as a report opens its two: `metrics show`
+  // of each, then the diff of the last two from the same trees.
+  let opened: Awaited<ReturnType<typeof openRevisionList>> | undefined;
+  try {
+    await guard(out, "metrics show", async () => {
+      opened = await openRevisionList(p.dir, labels, { objectCacheDir });
       for (const tree of opened.trees) {
         const c = await collect("metrics", tree);
         const withData = [...c.files].filter(([, v]) => typeof v === "object" && v !== null && Object.keys(v).length > 0).map(([f]) => f);
         if (c.failed) out.failures.push(...c.problems.filter((x) => !x.path).map((x) => x.message));
         out.found.push({ withData, shown: new Set([...c.files.keys(), ...c.problems.flatMap((x) => (x.path ? [x.path] : []))]), failed: c.failed });
       }
-    } finally {
-      await opened.close();
-    }
-  });
-  const [a, b] = n > 1 ? ["HEAD~1", "HEAD"] : ["HEAD", "HEAD"];
-  await guard(out, `diff ${a} ${b}`, async () => {
-    const revs = await openRevisions(p.dir, a, b, { objectCacheDir });
-    try {
-      await diffRevisions("metrics", revs.base, revs.head, { all: true });
-      await diffRevisions("params", revs.base, revs.head, {});
-      const project = await discoverProject(revs.head);
+    });
+    const trees = opened?.trees;
+    if (trees === undefined) return out;
+    const [a, b] = n > 1 ? ["HEAD~1", "HEAD"] : ["HEAD", "HEAD"];
+    const [base, head] = n > 1 ? [trees[1]!, trees[0]!] : [trees[0]!, trees[0]!];
+    await guard(out, `diff ${a} ${b}`, async () => {
+      await diffRevisions("metrics", base, head, { all: true });
+      await diffRevisions("params", base, head, {});
+      const project = await discoverProject(head);
       if ("error" in project) return;
       const revisions = [
-        { label: a, tree: revs.base },
-        { label: b, tree: revs.head },
+        { label: a, tree: base },
+        { label: b, tree: head },
       ];
       for await (const plot of preparePlots(project.plots, revisions)) out.plots[plot.ok ? "ok" : "error"]++;
-    } finally {
-      await revs.close();
-    }
-  });
+    });
+  } finally {
+    await opened?.close();
+  }
   return out;
 }
 
