@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DEFAULT_LIMITS } from "../formats/limits.js";
 import { CatFile } from "./cat-file.js";
@@ -33,6 +33,9 @@ export interface RemoteSource {
  * `--filter=blob:none --depth=1` holds only those commits and their trees; the blobs a report reads are
  * then fetched in one `git fetch --stdin` per read, and nothing else ever is.
  */
+/** In a cache directory once its remote is configured (a version in the name: a later layout sets it up again). */
+const SET_UP = "mlreview-remote-v1";
+
 export async function openRemoteRevisions(src: RemoteSource, revs: { sha: string; label: string }[]): Promise<Revisions> {
   checkRemote(src);
   for (const r of revs) if (!isObjectId(r.sha)) throw new RemoteError(`${r.label}: '${String(r.sha).slice(0, 80)}' is not a commit id (40 or 64 hex digits)`);
@@ -43,11 +46,16 @@ export async function openRemoteRevisions(src: RemoteSource, revs: { sha: string
   const remote = { cwd: dir, env, ...(signal ? { signal } : {}) };
   // Waiting for another task's fetch of the same repository ends with this task's deadline too.
   await withLock(dir, signal, async () => {
-    await mkdir(dir, { recursive: true });
-    if (!existsSync(join(dir, "HEAD"))) await git(["init", "--quiet", "--bare"], local);
-    await git(["config", "remote.origin.url", src.url], local);
-    await git(["config", "remote.origin.promisor", "true"], local);
-    await git(["config", "remote.origin.partialclonefilter", "blob:none"], local);
+    // The directory is named for the URL, so its remote is set once; the marker, written last, tells a
+    // finished set-up from one a crash cut short (which is done again).
+    if (!existsSync(join(dir, SET_UP))) {
+      await mkdir(dir, { recursive: true });
+      if (!existsSync(join(dir, "HEAD"))) await git(["init", "--quiet", "--bare"], local);
+      await git(["config", "remote.origin.url", src.url], local);
+      await git(["config", "remote.origin.promisor", "true"], local);
+      await git(["config", "remote.origin.partialclonefilter", "blob:none"], local);
+      await writeFile(join(dir, SET_UP), "");
+    }
     await git(["fetch", "--filter=blob:none", "--depth=1", "--no-tags", "--end-of-options", "origin", ...new Set(revs.map((r) => r.sha))], remote);
   });
   const cat = new CatFile(dir, env, signal);

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { diffRevisions } from "../../src/compare/index.js";
@@ -85,6 +85,30 @@ describe("remote revisions: a blob-less fetch of two commits", () => {
     expect(r.diff.size).toBe(0);
     expect(r.problems).toEqual([]);
     await again.close();
+  });
+
+  it("a cache whose set-up a crash cut short (the repository made, its remote not yet configured) is set up again", async () => {
+    const remote = remoteWithHistory();
+    const cacheDir = tempDir();
+    const revs = [
+      { sha: remote.base, label: "main" },
+      { sha: remote.head, label: "feature" },
+    ];
+    const first = await openRemoteRevisions({ url: remote.url, cacheDir }, revs);
+    await first.close();
+    git(first.root, "config", "--unset", "remote.origin.url");
+    git(first.root, "config", "--unset", "remote.origin.promisor");
+    rmSync(join(first.root, "mlreview-remote-v1"));
+    const again = await openRemoteRevisions({ url: remote.url, cacheDir }, revs);
+    try {
+      expect(again.root).toBe(first.root);
+      const r = await diffRevisions("metrics", again.trees[0]!, again.trees[1]!);
+      expect(r.problems).toEqual([]);
+      expect([...r.diff.get("metrics.json")!.entries()]).toEqual([["step", { old: 29n, new: 39n, diff: 10n }]]);
+      expect(git(again.root, "config", "remote.origin.url").trim()).toBe(remote.url);
+    } finally {
+      await again.close();
+    }
   });
 });
 
