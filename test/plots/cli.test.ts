@@ -1,18 +1,18 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { registerPlotsCommand } from "../../src/cli/commands/plots.js";
 import { mlreviewBinary } from "../helpers/cli.js";
 import { countColour, pixels } from "./helpers.js";
+import { tempDir } from "../helpers/git-repo.js";
 
 const git = (cwd: string, ...args: string[]) => execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd, stdio: "pipe" });
 
 describe("mlreview plots diff", () => {
   it("writes one PNG per plot with HEAD and the workspace, and reports a bad plot on stderr", async () => {
-    const repo = mkdtempSync(join(tmpdir(), "mlreview-plots-cli-"));
+    const repo = tempDir("mlreview-plots-cli-");
     const out = join(repo, "out");
     git(repo, "init", "-q");
     writeFileSync(join(repo, "dvc.yaml"), "plots:\n  - logs/loss.tsv:\n      x: step\n      y: loss\n      title: Loss\n  - broken:\n      y: {logs/loss.tsv: nope}\n");
@@ -37,7 +37,7 @@ describe("mlreview plots diff", () => {
   });
 
   it("draws every plot: the bot's per-report cap does not apply to a local plots diff", () => {
-    const repo = mkdtempSync(join(tmpdir(), "mlreview-plots-cli-"));
+    const repo = tempDir("mlreview-plots-cli-");
     const out = join(repo, "out");
     git(repo, "init", "-q");
     const n = 22;

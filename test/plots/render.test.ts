@@ -1,7 +1,4 @@
 // Rendering through the public API: PNG size, content, colours, text, downsampling, errors.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { textWidthFunction } from "../../src/plots/font-metrics.js";
 import { bundledFontDir } from "../../src/plots/fonts.js";
@@ -10,6 +7,7 @@ import { RenderPool } from "../../src/plots/pool.js";
 import { BUILTIN_TEMPLATES } from "../../src/plots/templates.js";
 import type { PlotDefinition } from "../../src/project/types.js";
 import { countColour, ink, memTree, pixels } from "./helpers.js";
+import { tempDir } from "../helpers/git-repo.js";
 
 const PURPLE = "#945dd6";
 const TEAL = "#13adc7";
@@ -169,7 +167,7 @@ describe("text", () => {
   });
 
   it("the same check fails when no font is available (so it proves the font)", async () => {
-    const p = pool([mkdtempSync(join(tmpdir(), "mlreview-nofonts-"))]);
+    const p = pool([tempDir("mlreview-nofonts-")]);
     const [thin, wide] = [await inkOf(p, "iiiiiiii"), await inkOf(p, "MMMMMMMM")];
     expect(thin / wide).toBeGreaterThan(0.8);
   });

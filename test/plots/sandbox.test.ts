@@ -1,8 +1,7 @@
 // Hostile specs: no request leaves, no file is read, runaway renders die alone.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderPlots } from "../../src/plots/index.js";
@@ -10,6 +9,7 @@ import { RenderPool } from "../../src/plots/pool.js";
 import { checkTemplate } from "../../src/plots/templates.js";
 import type { PlotDefinition } from "../../src/project/types.js";
 import { memTree } from "./helpers.js";
+import { tempDir } from "../helpers/git-repo.js";
 
 const SECRET = "canary-7f3a9c";
 let server: Server;
@@ -25,7 +25,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  canary = join(mkdtempSync(join(tmpdir(), "mlreview-canary-")), "secret.json");
+  canary = join(tempDir("mlreview-canary-"), "secret.json");
   writeFileSync(canary, JSON.stringify([{ a: SECRET, b: 1 }]));
 });
 

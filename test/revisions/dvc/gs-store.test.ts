@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import nock from "nock";
@@ -7,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openGs } from "../../../src/revisions/dvc/stores/gs.js";
 import { ObjectTooLarge, StoreError, type RemoteConfig } from "../../../src/revisions/dvc/stores/types.js";
 import { testPrivateKey } from "../../helpers/keys.js";
+import { tempDir } from "../../helpers/git-repo.js";
 
 // No GCS emulator runs here: strict mocks of the exact JSON API requests @google-cloud/storage makes
 // (media download `GET /storage/v1/b/<bucket>/o/<encoded name>?alt=media`). Every mock must be used,
@@ -44,7 +44,7 @@ function remote(options: Record<string, string>, url = "gs://dvc-bucket/project/
 /** A service-account key file the real auth library signs a JWT with (the token endpoint is mocked). */
 function serviceAccountFile(): string {
   const privateKey = testPrivateKey("pkcs8");
-  const dir = mkdtempSync(join(tmpdir(), "mlreview-gs-"));
+  const dir = tempDir("mlreview-gs-");
   const file = join(dir, "sa.json");
   writeFileSync(
     file,

@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -113,7 +112,7 @@ describe("openS3, user mode (the repository's options and the user's credentials
   });
 
   it("reads credentialpath as a shared credentials file, with the remote's profile", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "mlreview-s3-"));
+    const dir = tempDir("mlreview-s3-");
     const file = join(dir, "credentials");
     writeFileSync(file, `[default]\naws_access_key_id = WRONG\naws_secret_access_key = WRONG\n\n[ml]\naws_access_key_id = ${keyId}\naws_secret_access_key = ${secret}\n`);
     const store = openS3(remote({ endpointurl: moto.endpoint, credentialpath: file, profile: "ml" }), undefined);
@@ -186,7 +185,7 @@ describe("openS3, operator mode (the operator's rule only)", () => {
   });
 
   it("uses the rule's profile from the bot's own AWS files", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "mlreview-s3-"));
+    const dir = tempDir("mlreview-s3-");
     writeFileSync(join(dir, "credentials"), `[default]\naws_access_key_id = WRONG\naws_secret_access_key = WRONG\n\n[bot]\naws_access_key_id = ${keyId}\naws_secret_access_key = ${secret}\n`);
     writeFileSync(join(dir, "config"), "");
     process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, "credentials");
