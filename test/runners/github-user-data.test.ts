@@ -76,7 +76,8 @@ describe("renderUserData", () => {
  */
 describe("bootstrap.sh, run", () => {
   let dir: string;
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  // The bootstrap's background timers may still be writing their log: retry a removal that races them.
+  afterEach(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10 }));
 
   /**
    * `runBody` runs inside the fake run.sh; the idle watchdog's 15 minutes last until `idleUntil` (a shell

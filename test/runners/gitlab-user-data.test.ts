@@ -73,7 +73,8 @@ describe("renderGitLabUserData", () => {
  */
 describe("bootstrap-gitlab.sh, run", () => {
   let dir: string;
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  // The bootstrap's background timers may still be writing their log: retry a removal that races them.
+  afterEach(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10 }));
 
   /**
    * `runnerBody` runs inside the fake gitlab-runner; the idle watchdog's 15 minutes last until `idleUntil`
