@@ -12,7 +12,7 @@ import { build } from "esbuild";
 const sources = readdirSync("src", { recursive: true, encoding: "utf8" })
   .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
   .map((f) => join("src", f));
-const workers = (existsSync("src/plots") ? readdirSync("src/plots") : []).filter((f) => /worker\.ts$/.test(f)).map((f) => `src/plots/${f}`);
+const workers = ["src/plots", "src/revisions"].flatMap((dir) => (existsSync(dir) ? readdirSync(dir) : []).filter((f) => /worker\.ts$/.test(f)).map((f) => `${dir}/${f}`));
 
 await Promise.all([
   build({

@@ -1,5 +1,5 @@
-import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { spawnGit } from "./git.js";
+import type { Child } from "./spawn-host.js";
 
 export type CatFileAnswer = { kind: "object"; oid: string; type: string; size: number; data: Buffer | undefined } | { kind: "missing" | "ambiguous" | "symlink" | "dangling" | "loop" | "notdir" };
 
@@ -16,7 +16,7 @@ interface Pending {
  * in-tree links and reports links that leave the tree as "symlink", which we refuse.
  */
 export class CatFile {
-  private readonly proc: ChildProcessWithoutNullStreams;
+  private readonly proc: Child;
   private readonly queue: Pending[] = [];
   private buf: Buffer = Buffer.alloc(0);
   private current: { pending: Pending; header: CatFileAnswer & { kind: "object" }; left: number; chunks: Buffer[] } | undefined;

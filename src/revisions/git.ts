@@ -1,5 +1,5 @@
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { childEnv } from "../child-env.js";
+import { spawnChild, type Child } from "./spawn-host.js";
 
 /**
  * The one way mlreview starts git (the CLI and the bot): the environment is child-env.ts's allow list
@@ -49,7 +49,7 @@ export function git(args: readonly string[], o: GitOptions): Promise<string> {
   const name = args.find((a, i) => !a.startsWith("-") && args[i - 1] !== "-c") ?? "";
   return new Promise((resolve, reject) => {
     if (o.signal?.aborted) return reject(new GitError(`git ${name} not started: the task's deadline passed`));
-    const p = spawn("git", args, { cwd: o.cwd, env: gitChildEnv(o.env, o.network ?? true), stdio: ["pipe", "pipe", "pipe"], detached: true });
+    const p = spawnChild("git", args, { cwd: o.cwd, env: gitChildEnv(o.env, o.network ?? true), detached: true });
     let out = "";
     let err = "";
     let why: string | undefined;
@@ -91,8 +91,8 @@ export function gitMaybe(args: readonly string[], o: GitOptions): Promise<string
  * A long-running git process (cat-file --batch) under the same environment policy; killed when `signal`
  * fires. No timeout: it lives as long as the revisions it serves, and each caller bounds its own wait.
  */
-export function spawnGit(args: readonly string[], o: Omit<GitOptions, "input" | "timeoutMs">): ChildProcessWithoutNullStreams {
-  const p = spawn("git", args, { cwd: o.cwd, env: gitChildEnv(o.env, o.network ?? true), stdio: ["pipe", "pipe", "pipe"], detached: true });
+export function spawnGit(args: readonly string[], o: Omit<GitOptions, "input" | "timeoutMs">): Child {
+  const p = spawnChild("git", args, { cwd: o.cwd, env: gitChildEnv(o.env, o.network ?? true), detached: true });
   if (o.signal) {
     const kill = () => killGroup(p);
     if (o.signal.aborted) kill();
@@ -109,9 +109,11 @@ export function spawnGit(args: readonly string[], o: Omit<GitOptions, "input" | 
  * killing git alone would leave it stalled, and our "close" would never come. Each git is started as its
  * own process group (detached) so that the whole group goes.
  */
-function killGroup(p: ChildProcessWithoutNullStreams): void {
+function killGroup(p: Child): void {
   try {
-    if (p.pid !== undefined) process.kill(-p.pid, "SIGKILL");
+    // No pid yet (the spawn host has not answered): kill() asks the host, which kills the group.
+    if (p.pid === undefined) p.kill("SIGKILL");
+    else process.kill(-p.pid, "SIGKILL");
   } catch {
     p.kill("SIGKILL");
   }
