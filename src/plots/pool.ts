@@ -302,7 +302,7 @@ export class RenderPool {
 
 /**
  * Whether `child` keeps this process alive: the process, its IPC channel and its stderr pipe each hold
- * the event loop (with the pipe left ref'd, a CLI whose last render failed never exited).
+ * the event loop, so all three are let go while the process is idle.
  */
 function setRef(child: ChildProcess, on: boolean): void {
   const handles = [child, child.channel as { ref?: () => void; unref?: () => void } | null | undefined, child.stderr as { ref?: () => void; unref?: () => void } | null];

@@ -1,4 +1,5 @@
 import { childEnv } from "../child-env.js";
+import { killGroup } from "./kill-group.js";
 import { spawnChild, type Child } from "./spawn-host.js";
 
 /**
@@ -55,7 +56,7 @@ export function git(args: readonly string[], o: GitOptions): Promise<string> {
     let why: string | undefined;
     const stop = (reason: string) => {
       why ??= reason;
-      killGroup(p);
+      killGroup(p, true, "SIGKILL");
     };
     const timeoutMs = o.timeoutMs ?? GIT_TIMEOUT_MS;
     const timer = setTimeout(() => stop(`took longer than ${Math.round(timeoutMs / 1000)} s and was stopped`), timeoutMs);
@@ -94,7 +95,7 @@ export function gitMaybe(args: readonly string[], o: GitOptions): Promise<string
 export function spawnGit(args: readonly string[], o: Omit<GitOptions, "input" | "timeoutMs">): Child {
   const p = spawnChild("git", args, { cwd: o.cwd, env: gitChildEnv(o.env, o.network ?? true), detached: true });
   if (o.signal) {
-    const kill = () => killGroup(p);
+    const kill = () => killGroup(p, true, "SIGKILL");
     if (o.signal.aborted) kill();
     else {
       o.signal.addEventListener("abort", kill, { once: true });
@@ -102,19 +103,4 @@ export function spawnGit(args: readonly string[], o: Omit<GitOptions, "input" | 
     }
   }
   return p;
-}
-
-/**
- * git runs its transport as a child (git-remote-http) that holds the connection and git's own pipes:
- * killing git alone would leave it stalled, and our "close" would never come. Each git is started as its
- * own process group (detached) so that the whole group goes.
- */
-function killGroup(p: Child): void {
-  try {
-    // No pid yet (the spawn host has not answered): kill() asks the host, which kills the group.
-    if (p.pid === undefined) p.kill("SIGKILL");
-    else process.kill(-p.pid, "SIGKILL");
-  } catch {
-    p.kill("SIGKILL");
-  }
 }

@@ -28,14 +28,14 @@ export interface RemoteSource {
   signal?: AbortSignal;
 }
 
+/** In a cache directory once its remote is configured (a version in the name: a later layout sets it up again). */
+const SET_UP = "mlreview-remote-v1";
+
 /**
  * Two (or more) commits of a remote repository, costing what their files cost: a bare cache fetched with
  * `--filter=blob:none --depth=1` holds only those commits and their trees; the blobs a report reads are
  * then fetched in one `git fetch --stdin` per read, and nothing else ever is.
  */
-/** In a cache directory once its remote is configured (a version in the name: a later layout sets it up again). */
-const SET_UP = "mlreview-remote-v1";
-
 export async function openRemoteRevisions(src: RemoteSource, revs: { sha: string; label: string }[]): Promise<Revisions> {
   checkRemote(src);
   for (const r of revs) if (!isObjectId(r.sha)) throw new RemoteError(`${r.label}: '${String(r.sha).slice(0, 80)}' is not a commit id (40 or 64 hex digits)`);

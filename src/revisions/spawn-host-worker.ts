@@ -4,6 +4,7 @@
  * and exits when its parent goes.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { killGroup } from "./kill-group.js";
 import type { HostReply, HostRequest } from "./spawn-host-protocol.js";
 
 const children = new Map<number, { child: ChildProcess; detached: boolean }>();
@@ -34,7 +35,7 @@ process.on("message", (m: HostRequest) => {
       return;
     case "kill": {
       const c = children.get(m.id);
-      if (c !== undefined) kill(c.child, c.detached, m.signal);
+      if (c !== undefined) killGroup(c.child, c.detached, m.signal);
       return;
     }
   }
@@ -42,18 +43,8 @@ process.on("message", (m: HostRequest) => {
 
 // The parent died or closed the channel: its commands die with it, as they would as its own children.
 process.on("disconnect", () => {
-  for (const c of children.values()) kill(c.child, true, "SIGKILL");
+  for (const c of children.values()) killGroup(c.child, c.detached, "SIGKILL");
   process.exit(0);
 });
-
-/** A detached command is its own process group (git.ts starts every git so): the group goes with it, a shell alias's children too. */
-function kill(child: ChildProcess, group: boolean, signal: NodeJS.Signals): void {
-  try {
-    if (group && child.pid !== undefined) return void process.kill(-child.pid, signal);
-  } catch {
-    /* not a group leader after all */
-  }
-  child.kill(signal);
-}
 
 send({ t: "ready" });

@@ -7,13 +7,14 @@
  * (a CLI run), forking here is cheaper than starting the host. Whichever way, the caller sees one child
  * with three streams, a pid, `kill` and `error`/`close`.
  */
-import { fork, spawn, type ChildProcess } from "node:child_process";
+import { fork, spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { childEnv } from "../child-env.js";
+import { killGroup } from "./kill-group.js";
 import type { HostReply, HostRequest } from "./spawn-host-protocol.js";
 
 /** Above this resident size, a fork here costs more than a round trip through the host. */
@@ -41,15 +42,17 @@ export interface Child {
 /** `file args` as a child of this process or of the spawn host (see the top of this file). */
 export function spawnChild(file: string, args: readonly string[], o: SpawnOptions): Child {
   const host = sharedHost(process.memoryUsage.rss() >= HOST_ABOVE_RSS_BYTES);
-  if (host === undefined) return spawn(file, args, { cwd: o.cwd, env: o.env, detached: o.detached ?? false, stdio: ["pipe", "pipe", "pipe"] });
-  return host.spawn(file, [...args], o);
+  return host === undefined ? forkHere(file, args, o) : host.spawn(file, [...args], o);
 }
 
 /** `file args` started by the spawn host whatever this process's size (forked here if there is no host to start). */
 export function spawnViaHost(file: string, args: readonly string[], o: SpawnOptions): Child {
   const host = sharedHost(true);
-  if (host === undefined) return spawn(file, args, { cwd: o.cwd, env: o.env, detached: o.detached ?? false, stdio: ["pipe", "pipe", "pipe"] });
-  return host.spawn(file, [...args], o);
+  return host === undefined ? forkHere(file, args, o) : host.spawn(file, [...args], o);
+}
+
+function forkHere(file: string, args: readonly string[], o: SpawnOptions): ChildProcessWithoutNullStreams {
+  return spawn(file, args, { cwd: o.cwd, env: o.env, detached: o.detached ?? false, stdio: ["pipe", "pipe", "pipe"] });
 }
 
 const HOST = Symbol.for("mlreview.spawnHost");
@@ -105,7 +108,7 @@ class SpawnHost {
 
   spawn(file: string, args: string[], o: SpawnOptions): Child {
     const id = this.nextId++;
-    const child = new HostedChild((m) => this.send(m), id);
+    const child = new HostedChild((m) => this.send(m), id, o.detached ?? false);
     this.children.set(id, child);
     this.setRef(true);
     void this.ready.then((ok) => {
@@ -119,7 +122,7 @@ class SpawnHost {
 
   private adopt(child: HostedChild, file: string, args: string[], o: SpawnOptions): void {
     this.forget(child.id);
-    child.attach(spawn(file, args, { cwd: o.cwd, env: o.env, detached: o.detached ?? false, stdio: ["pipe", "pipe", "pipe"] }), o);
+    child.attach(forkHere(file, args, o));
   }
 
   private send(m: HostRequest): void {
@@ -174,11 +177,12 @@ class HostedChild extends EventEmitter implements Child {
   private early: HostRequest[] = [];
   private direct: ChildProcess | undefined;
   private ended = false;
-  private group = false;
 
   constructor(
     private readonly post: (m: HostRequest) => void,
     readonly id: number,
+    /** Started detached: its own process group, killed as one. */
+    private readonly group: boolean,
   ) {
     super();
     const send = (m: HostRequest) => (this.started ? this.post(m) : this.early.push(m));
@@ -202,7 +206,7 @@ class HostedChild extends EventEmitter implements Child {
 
   /** Kills the command, and its process group when it was started detached (see spawn-host-worker.ts). */
   kill(signal: NodeJS.Signals = "SIGTERM"): boolean {
-    if (this.direct) return (killDirect(this.direct, this.group, signal), true);
+    if (this.direct) return (killGroup(this.direct, this.group, signal), true);
     if (this.started) this.post({ t: "kill", id: this.id, signal });
     else this.early.push({ t: "kill", id: this.id, signal });
     return true;
@@ -227,19 +231,20 @@ class HostedChild extends EventEmitter implements Child {
 
   hostDied(): void {
     // Killed with the host, unless the host was killed first: then its commands' groups are ended here.
-    try {
-      if (this.pid !== undefined) process.kill(-this.pid, "SIGKILL");
-    } catch {
-      /* already gone */
+    if (this.pid !== undefined) {
+      try {
+        process.kill(this.group ? -this.pid : this.pid, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
     }
     this.emit("error", new Error("the process that starts git exited"));
     this.end(null, "SIGKILL");
   }
 
   /** Forked here: its events become this child's. */
-  attach(p: ChildProcess, o: SpawnOptions): void {
+  attach(p: ChildProcess): void {
     this.direct = p;
-    this.group = o.detached ?? false;
     this.pid = p.pid;
     p.stdout!.on("data", (d: Buffer) => this.stdout.push(d));
     p.stderr!.on("data", (d: Buffer) => this.stderr.push(d));
@@ -249,7 +254,7 @@ class HostedChild extends EventEmitter implements Child {
     for (const m of this.early.splice(0)) {
       if (m.t === "in") p.stdin!.write(m.data);
       else if (m.t === "end") p.stdin!.end();
-      else if (m.t === "kill") killDirect(p, this.group, m.signal);
+      else if (m.t === "kill") killGroup(p, this.group, m.signal);
     }
     this.started = true;
   }
@@ -264,13 +269,4 @@ class HostedChild extends EventEmitter implements Child {
     this.stderr.push(null);
     void Promise.all(ended).then(() => this.emit("close", code, signal));
   }
-}
-
-function killDirect(p: ChildProcess, group: boolean, signal: NodeJS.Signals): void {
-  try {
-    if (group && p.pid !== undefined) return void process.kill(-p.pid, signal);
-  } catch {
-    /* not a group leader after all */
-  }
-  p.kill(signal);
 }

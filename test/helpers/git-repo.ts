@@ -122,7 +122,7 @@ function commitByImport(dir: string, commits: Files[], branch: string, branches:
 }
 
 /** One commit for importCommands: its complete tree on `branch`, on top of the branch's tip so far or of `from` (a branch of the stream). */
-export interface ImportCommit {
+interface ImportCommit {
   branch: string;
   files: Files;
   message?: string;
@@ -130,7 +130,7 @@ export interface ImportCommit {
 }
 
 /** `commits` (in order) as one fast-import stream; each distinct content (a string, or a Buffer object) is written once. */
-export function importCommands(commits: ImportCommit[]): Buffer {
+function importCommands(commits: ImportCommit[]): Buffer {
   const out: Buffer[] = [];
   const marks = new Map<string | Buffer, number>();
   const mark = (data: string | Buffer): number => {
