@@ -1,8 +1,12 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { freePort } from "./moto.js";
 
-/** Debian's redis-server; installed here when missing (tests run as root on the CI machine). */
-function ensureRedisServer(): void {
+/**
+ * Debian's redis-server; installed when missing (tests run as root on the CI machine). Called once by
+ * test/global-setup.ts before any worker starts: two workers running apt-get at once fight over dpkg's
+ * lock, and the loser fails its file.
+ */
+export function ensureRedisServer(): void {
   try {
     execFileSync("redis-server", ["--version"], { stdio: "ignore" });
   } catch {
